@@ -1,0 +1,3 @@
+"""Curator: an offline collection browser and explainable recommender."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,49 @@
+"""Wiring only: parse arguments, open the catalog, show the main window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="curator-app", description="Curator desktop app")
+    parser.add_argument("db", nargs="?", type=Path,
+                        help="a Curator database (default: the built-in demo)")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+                        help="close the window after SECONDS (for smoke tests)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+            and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from .core.catalog import Catalog
+    from .core.demo import open_demo
+    from .core.errors import CuratorError
+    from .ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Curator")
+    app.setOrganizationName("Curator")
+    try:
+        catalog = Catalog(args.db) if args.db else open_demo()
+    except CuratorError as exc:
+        QMessageBox.critical(None, "Curator", str(exc))
+        return 1
+    window = MainWindow(catalog)
+    window.show()
+    print(f"Curator: {catalog.path}: " + ", ".join(
+        f"{v:,} {k}" for k, v in catalog.counts().items()), flush=True)
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), app.quit)
+    code = app.exec()
+    catalog.close()
+    return code

@@ -1,0 +1,136 @@
+"""The command line: the same Catalog the desktop app uses, driven from a terminal.
+
+This interface is stable: scripts rely on the command names, options and the keys of
+``--json`` output. Add to it; do not rename.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .core.errors import CuratorError
+from .paths import default_db
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A terminal progress bar fed by the core's ``progress(done, total, message)``."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=label, unit="", leave=False, file=sys.stderr, disable=None)
+
+    def update(done: int, total: int, message: str) -> None:
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.n = done
+        bar.set_postfix_str(message, refresh=False)
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _open(args, *, read_only: bool = False):
+    from .core.catalog import Catalog
+
+    return Catalog(args.db, read_only=read_only)
+
+
+def cmd_import_catalog(args) -> int:
+    with _open(args) as catalog, progress_bar("Importing catalog") as bar:
+        result = catalog.import_catalog(args.file, mapping=args.mapping,
+                                        skip_invalid=args.skip_invalid, progress=bar)
+    print(result.summary())
+    return 0
+
+
+def cmd_import_events(args) -> int:
+    with _open(args) as catalog, progress_bar("Importing history") as bar:
+        result = catalog.import_events(args.file, mapping=args.mapping,
+                                       skip_invalid=args.skip_invalid, progress=bar)
+    print(result.summary())
+    return 0
+
+
+def cmd_info(args) -> int:
+    with _open(args, read_only=args.read_only) as catalog:
+        counts = catalog.counts()
+        batches = catalog.batches(limit=5)
+        info = {**counts, "database": str(args.db), "schema_version": catalog.schema_version(),
+                "last_batches": [b.__dict__ for b in batches]}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"Database {args.db} (schema version {info['schema_version']})")
+    for key in ("artworks", "users", "events", "batches"):
+        print(f"  {key:<10}{counts[key]:>12,}")
+    if batches:
+        print("Last imports:")
+        for b in batches:
+            print(f"  #{b.id} {b.finished_at} {b.kind:<8} {Path(b.source).name}: "
+                  f"{b.inserted:,} new, {b.updated:,} updated, {b.unchanged:,} unchanged, "
+                  f"{b.rejected:,} rejected{' (undone)' if b.status == 'undone' else ''}")
+    return 0
+
+
+def cmd_batches(args) -> int:
+    with _open(args, read_only=args.read_only) as catalog:
+        batches = catalog.batches()
+    if args.json:
+        print(json.dumps([b.__dict__ for b in batches], indent=2, default=str))
+        return 0
+    for b in batches:
+        print(f"#{b.id} {b.finished_at} {b.kind:<8} {b.status:<8} {b.source}  "
+              f"new {b.inserted:,} updated {b.updated:,} unchanged {b.unchanged:,} "
+              f"rejected {b.rejected:,}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="curator", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=default_db(),
+                        help="the Curator database file (default: %(default)s)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="open the database without taking the write lock")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    for name, func, what in (("import-catalog", cmd_import_catalog, "artworks"),
+                             ("import-events", cmd_import_events, "visitor/collector events")):
+        p = sub.add_parser(name, help=f"import {what} from CSV/TSV/JSON/JSONL/Parquet (.gz ok)")
+        p.add_argument("file", type=Path)
+        p.add_argument("--mapping", type=Path, help="a TOML or JSON column mapping file")
+        p.add_argument("--skip-invalid", action="store_true",
+                       help="import the valid rows; write the rejected ones to FILE.rejects.csv")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("info", help="counts per table and the last imports")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("batches", help="list import batches")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_batches)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CuratorError as exc:
+        print(f"curator: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

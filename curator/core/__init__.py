@@ -1,0 +1,1 @@
+"""The engine: storage, import, embedding, recommendation and evaluation. No Qt here."""

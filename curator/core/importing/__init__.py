@@ -1,0 +1,1 @@
+"""Reading catalog and history files into validated rows, applied in one transaction."""

@@ -1,0 +1,108 @@
+"""What every import shares: the result record, reject reporting and batch bookkeeping."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ..errors import CuratorError, ImportRejected, Reject
+from .sources import Source
+
+MAX_TEXT = 100_000
+REJECTS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did. ``batch_id`` is ``None`` when nothing changed."""
+
+    kind: str
+    file: str
+    batch_id: int | None
+    rows: int
+    accepted: int
+    rejected: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejects: tuple[Reject, ...] = ()
+    rejects_path: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.inserted + self.updated > 0
+
+    def summary(self) -> str:
+        parts = [f"{self.inserted:,} new", f"{self.updated:,} updated",
+                 f"{self.unchanged:,} unchanged"]
+        if self.rejected:
+            parts.append(f"{self.rejected:,} rejected")
+        what = "artworks" if self.kind == "catalog" else "events"
+        head = f"{self.file}: {self.rows:,} rows read; {what}: " + ", ".join(parts)
+        if self.rejects_path:
+            head += f". Rejected rows were written to {self.rejects_path}"
+        return head + "."
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def collect_rejects(cur: duckdb.DuckDBPyConnection, source: Source,
+                    limit: int | None = REJECTS_SHOWN) -> tuple[list[Reject], int]:
+    """Rejects from the temporary ``rejects`` table, first rows first, and their row count."""
+    total = cur.execute("SELECT count(DISTINCT _row) FROM rejects").fetchall()[0][0]
+    query = "SELECT _row, field, value, reason FROM rejects ORDER BY _row, field"
+    if limit is not None:
+        query += f" LIMIT {int(limit)}"
+    rows = cur.execute(query).fetchall()
+    name = source.path.name
+    return [Reject(name, source.line_of(r), f, v, why) for r, f, v, why in rows], total
+
+
+def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid: bool
+                   ) -> tuple[list[Reject], int, str | None]:
+    """Raise :class:`ImportRejected` unless ``skip_invalid``; then write the rejects CSV."""
+    shown, total = collect_rejects(cur, source)
+    if total == 0:
+        return [], 0, None
+    if not skip_invalid:
+        raise ImportRejected(source.path.name, shown, total)
+    everything, _ = collect_rejects(cur, source, limit=None)
+    return shown, total, str(write_rejects(source.path, everything))
+
+
+def write_rejects(input_path: Path, rejects: list[Reject]) -> Path:
+    """Write rejects beside the input (or in the working folder if that is read-only)."""
+    target = input_path.with_name(input_path.name + ".rejects.csv")
+    for candidate in (target, Path.cwd() / target.name):
+        try:
+            with open(candidate, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["file", "row", "field", "value", "reason"])
+                for r in rejects:
+                    writer.writerow([r.file, r.row, r.field, r.value, r.reason])
+            return candidate
+        except OSError:
+            continue
+    raise CuratorError(f"Could not write the rejected rows beside {input_path}.")
+
+
+def record_batch(cur: duckdb.DuckDBPyConnection, *, kind: str, source: Source, mapping_json: str,
+                 started: datetime, accepted: int, rejected: int, inserted: int, updated: int,
+                 unchanged: int) -> int:
+    return cur.execute(
+        "INSERT INTO import_batches (kind, source_path, source_sha256, mapping, started_at, "
+        "finished_at, accepted, rejected, inserted, updated, unchanged) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [kind, str(source.path.resolve()), source.sha256, mapping_json, started, now_utc(),
+         accepted, rejected, inserted, updated, unchanged],
+    ).fetchall()[0][0]
+
+
+def json_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,150 @@
+"""Which source column feeds which field: detected from common names, or given in a file.
+
+A mapping file is TOML or JSON::
+
+    [read]                 # optional: how to read a delimited file
+    delimiter = "\\t"
+    header = false
+    names = ["user", "item", "rating", "when"]
+    encoding = "latin-1"
+
+    [columns]              # field = source column (or JSON key)
+    user_id = "user"
+    artwork_id = "item"
+    value = "rating"
+    timestamp = "when"
+
+    [constants]            # field = value used for every row
+    kind = "rating"
+
+    [validate]
+    rating_min = 1
+    rating_max = 5
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CuratorError
+from .sources import ReadOptions
+
+CATALOG_FIELDS: dict[str, list[str]] = {
+    "id": ["accession_number", "accessionnumber", "acno", "object_number", "objectnumber",
+           "inventory_number", "objectid", "object_id", "artwork_id", "movieid", "item_id",
+           "itemid", "id"],
+    "title": ["title", "name", "object_title"],
+    "artists": ["contributors", "artists", "all_artists", "artist", "maker", "creator",
+                "artist_name", "author"],
+    "date_text": ["datetext", "date_text", "date", "display_date", "dated"],
+    "year": ["year", "year_start", "start_year"],
+    "medium": ["medium", "materials", "technique"],
+    "classification": ["classification", "object_type", "objecttype", "type", "category",
+                       "department"],
+    "description": ["description", "summary", "label", "text"],
+    "tags": ["subjects", "tags", "keywords", "subject", "genres", "genre", "themes"],
+    "image_path": ["image", "image_path", "imagepath", "filename", "file", "image_file"],
+}
+
+EVENT_FIELDS: dict[str, list[str]] = {
+    "user_id": ["user_id", "userid", "user", "visitor_id", "visitor", "collector_id",
+                "collector", "person_id"],
+    "artwork_id": ["artwork_id", "artworkid", "artwork", "item_id", "itemid", "item",
+                   "object_id", "objectid", "movieid", "movie_id", "acno",
+                   "accession_number"],
+    "kind": ["kind", "event", "event_type", "type", "action", "interaction"],
+    "value": ["value", "rating", "score", "stars"],
+    "timestamp": ["timestamp", "ts", "time", "datetime", "date", "created_at", "when",
+                  "event_time"],
+}
+
+KNOWN_NAMES = {alias for aliases in (*CATALOG_FIELDS.values(), *EVENT_FIELDS.values())
+               for alias in aliases}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass
+class Mapping:
+    """Source column for each field, constants, read options and validation settings."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    read: ReadOptions = field(default_factory=ReadOptions)
+    validate: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"columns": self.columns, "constants": self.constants,
+                           "validate": self.validate}, sort_keys=True)
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read a TOML or JSON mapping file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except FileNotFoundError as exc:
+        raise CuratorError(f"Mapping file {path} does not exist.") from exc
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CuratorError(f"Mapping file {path.name} could not be read: {exc}") from exc
+    unknown = set(data) - {"read", "columns", "constants", "validate"}
+    if unknown:
+        raise CuratorError(
+            f"Mapping file {path.name} has unknown section(s) {', '.join(sorted(unknown))}; "
+            "expected read, columns, constants, validate."
+        )
+    read = data.get("read", {})
+    allowed_read = {"delimiter", "header", "names", "encoding", "quote"}
+    if set(read) - allowed_read:
+        raise CuratorError(
+            f"Mapping file {path.name}: unknown [read] key(s) "
+            f"{', '.join(sorted(set(read) - allowed_read))}."
+        )
+    return Mapping(
+        columns={str(k): str(v) for k, v in data.get("columns", {}).items()},
+        constants={str(k): str(v) for k, v in data.get("constants", {}).items()},
+        read=ReadOptions(**read),
+        validate={str(k): float(v) for k, v in data.get("validate", {}).items()},
+    )
+
+
+def resolve(fields: dict[str, list[str]], available: list[str], given: Mapping,
+            file_name: str) -> dict[str, str]:
+    """Map each field to a source column: explicit choices first, then common names.
+
+    Raises when an explicitly mapped column is not in the file.
+    """
+    by_norm: dict[str, str] = {}
+    for column in available:
+        by_norm.setdefault(_norm(column), column)
+    chosen: dict[str, str] = {}
+    for target, column in given.columns.items():
+        if target not in fields:
+            raise CuratorError(
+                f"The mapping names an unknown field `{target}`; known fields are "
+                f"{', '.join(fields)}."
+            )
+        if column not in available:
+            raise CuratorError(
+                f"{file_name} has no column `{column}` (mapped to `{target}`); its columns "
+                f"are {', '.join(available[:20])}."
+            )
+        chosen[target] = column
+    used = set(chosen.values())
+    for target, aliases in fields.items():
+        if target in chosen or target in given.constants:
+            continue
+        for alias in aliases:
+            column = by_norm.get(_norm(alias))
+            if column is not None and column not in used:
+                chosen[target] = column
+                used.add(column)
+                break
+    return chosen

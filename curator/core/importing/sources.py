@@ -1,0 +1,357 @@
+"""Opening an input file as a DuckDB table, whatever its format and encoding.
+
+DuckDB does the reading. This module only decides *how* it should read: the format
+(delimited text, JSON array, JSON Lines, Parquet; each optionally gzip-compressed), and the
+encoding. DuckDB reads UTF-8 only, so UTF-16 and Windows-1252/Latin-1 files are first
+re-encoded as UTF-8 into a temporary file, streaming in blocks.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ..errors import CuratorError
+
+SNIFF_BYTES = 1 << 16
+# A compressed input may not expand past this; a "zip bomb" is refused, not read.
+MAX_EXPANDED_BYTES = 8 << 30
+
+
+@dataclass
+class ReadOptions:
+    """How to read a delimited file; every field is detected when left as ``None``."""
+
+    delimiter: str | None = None
+    header: bool | None = None
+    names: list[str] | None = None
+    encoding: str | None = None
+    quote: str | None = None
+
+
+@dataclass
+class Source:
+    """An input file staged as the temporary table ``src`` on one cursor.
+
+    ``kind`` is ``"json"`` (one JSON column ``rec``) or ``"table"`` (one column per field).
+    ``_row`` numbers the records from 1 in file order; ``first_line`` is the line a
+    spreadsheet shows the first record on (2 when there is a header).
+    """
+
+    path: Path
+    kind: str
+    columns: list[str]
+    rows: int
+    sha256: str
+    first_line: int = 1
+    encoding: str = "utf-8"
+    cleanup: list[Path] = field(default_factory=list)
+
+    def line_of(self, row: int) -> int:
+        return row + self.first_line - 1
+
+    def close(self) -> None:
+        for path in self.cleanup:
+            path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _head(path: Path, gz: bool) -> bytes:
+    try:
+        if gz:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(SNIFF_BYTES)
+        with open(path, "rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CuratorError(f"{path.name} could not be read: {exc}") from exc
+
+
+def detect_encoding(head: bytes) -> str:
+    """Guess the text encoding of a file from its first bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:4096]
+    if len(sample) >= 4:
+        even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+        if odd_nul > 0.3 and even_nul < 0.05:
+            return "utf-16-le"
+        if even_nul > 0.3 and odd_nul < 0.05:
+            return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _looks_binary(head: bytes, encoding: str) -> bool:
+    if encoding.startswith("utf-16"):
+        return False
+    if b"\x00" in head[:4096]:
+        return True
+    controls = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
+    return controls > len(head[:4096]) * 0.05
+
+
+def detect_format(path: Path, head: bytes, encoding: str) -> str:
+    """One of ``parquet``, ``json`` (an array), ``jsonl`` or ``delimited``."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.decode(encoding if encoding != "utf-8-sig" else "utf-8-sig", errors="replace")
+    stripped = text.lstrip("\ufeff \t\r\n")
+    suffixes = [s.lower() for s in path.suffixes]
+    if stripped.startswith("["):
+        return "json"
+    if stripped.startswith("{"):
+        return "jsonl"
+    if ".parquet" in suffixes:
+        return "parquet"
+    return "delimited"
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    # Bytes Windows-1252 leaves undefined are read as Latin-1, as spreadsheets do.
+    bad = error.object[error.start : error.end]
+    return bad.decode("latin-1"), error.end
+
+
+codecs.register_error("curator-cp1252", _cp1252_fallback)
+
+
+def transcode_to_utf8(path: Path, encoding: str, gz: bool) -> Path:
+    """Stream ``path`` into a temporary UTF-8 file; the caller deletes it."""
+    decoder = codecs.getincrementaldecoder(encoding)(
+        errors="curator-cp1252" if encoding == "cp1252" else "strict"
+    )
+    opener = gzip.open if gz else open
+    out = tempfile.NamedTemporaryFile(prefix="curator-", suffix=".txt", delete=False)
+    written = 0
+    try:
+        with opener(path, "rb") as src, out:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                written += len(block)
+                if written > MAX_EXPANDED_BYTES:
+                    raise CuratorError(
+                        f"{path.name} expands to more than {MAX_EXPANDED_BYTES >> 30} GB; "
+                        "it was not imported."
+                    )
+                out.write(decoder.decode(block).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        Path(out.name).unlink(missing_ok=True)
+        raise CuratorError(
+            f"{path.name} is not valid {encoding} text (byte {exc.start:,} of a block); "
+            "save it as UTF-8 and try again."
+        ) from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        Path(out.name).unlink(missing_ok=True)
+        raise CuratorError(f"{path.name} could not be read: {exc}") from exc
+    except BaseException:
+        Path(out.name).unlink(missing_ok=True)
+        raise
+    return Path(out.name)
+
+
+def check_gzip_size(path: Path) -> None:
+    """Refuse a gzip file that would expand past the limit, reading it in bounded blocks."""
+    total = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                total += len(block)
+                if total > MAX_EXPANDED_BYTES:
+                    raise CuratorError(
+                        f"{path.name} expands to more than {MAX_EXPANDED_BYTES >> 30} GB; "
+                        "it was not imported."
+                    )
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CuratorError(
+            f"{path.name} is a damaged or truncated gzip file ({exc}); it was not imported."
+        ) from exc
+
+
+def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
+                options: ReadOptions | None = None) -> Source:
+    """Stage ``path`` as the temporary table ``src`` on ``cur``."""
+    path = Path(path)
+    options = options or ReadOptions()
+    if not path.is_file():
+        raise CuratorError(f"{path} does not exist or is not a file.")
+    if path.stat().st_size == 0:
+        raise CuratorError(f"{path.name} is empty; there is nothing to import.")
+    gz = _is_gzip(path)
+    if gz:
+        check_gzip_size(path)
+    head = _head(path, gz)
+    if not head.strip():
+        raise CuratorError(f"{path.name} is empty; there is nothing to import.")
+    encoding = options.encoding or detect_encoding(head)
+    if _looks_binary(head, encoding) and not head.startswith(b"PAR1"):
+        raise CuratorError(f"{path.name} is not a text, JSON or Parquet file.")
+    fmt = detect_format(path, head, encoding)
+    head_text = head.decode(encoding if encoding != "cp1252" else "cp1252",
+                            errors="replace").lstrip("\ufeff")
+    source = Source(path=path, kind="table", columns=[], rows=0, sha256=sha256_of(path),
+                    encoding=encoding)
+    readable = path
+    if fmt != "parquet" and encoding not in ("utf-8", "utf-8-sig"):
+        readable = transcode_to_utf8(path, encoding, gz)
+        source.cleanup.append(readable)
+        gz = False
+    try:
+        _stage(cur, source, readable, fmt, options, head_text)
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "unicode" in text.lower() and readable == path:
+            # The first block was UTF-8 but a later one is not: a Windows export.
+            source.encoding = "cp1252"
+            readable = transcode_to_utf8(path, "cp1252", gz)
+            source.cleanup.append(readable)
+            try:
+                _stage(cur, source, readable, fmt, options, head_text)
+            except duckdb.Error as exc2:
+                source.close()
+                raise _read_error(path, fmt, str(exc2)) from exc2
+        else:
+            source.close()
+            raise _read_error(path, fmt, text) from exc
+    return source
+
+
+def detect_delimiter(path: Path, head_text: str) -> str:
+    """The delimiter of a text table, judged on its first line outside quotes."""
+    first = next((ln for ln in head_text.splitlines() if ln.strip()), "")
+    outside = re.sub(r'"[^"]*"', "", first)
+    counts = {d: outside.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    return best
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, source: Source, readable: Path, fmt: str,
+           options: ReadOptions, head_text: str) -> None:
+    cur.execute("DROP TABLE IF EXISTS src")
+    name = str(readable)
+    if fmt in ("json", "jsonl"):
+        cur.execute(
+            "CREATE TEMP TABLE src AS SELECT row_number() OVER () AS _row, json AS rec "
+            "FROM read_json_objects(?, format = ?, maximum_object_size = ?)",
+            [name, "array" if fmt == "json" else "newline_delimited", 64 << 20],
+        )
+        source.kind = "json"
+        source.columns = _json_keys(cur)
+        source.first_line = 1
+    elif fmt == "parquet":
+        cur.execute("CREATE TEMP TABLE src AS SELECT row_number() OVER () AS _row, * "
+                    "FROM read_parquet(?)", [name])
+        source.columns = [c for c in _table_columns(cur) if c != "_row"]
+        source.first_line = 1
+    else:
+        delimiter = options.delimiter or detect_delimiter(source.path, head_text)
+        header = (options.header if options.header is not None
+                  else _sniff_header(cur, name, delimiter))
+        args = {"all_varchar": True, "strict_mode": True, "header": header, "delim": delimiter}
+        args["quote"] = options.quote if options.quote is not None else '"'
+        named = "".join(f", {k} = ?" for k in args)
+        params = [name, *args.values()]
+        if options.names:
+            named += ", names = ?"
+            params.append(list(options.names))
+        cur.execute("CREATE TEMP TABLE src AS SELECT row_number() OVER () AS _row, * "
+                    f"FROM read_csv(?{named})", params)
+        source.columns = [c for c in _table_columns(cur) if c != "_row"]
+        source.first_line = 2 if header else 1
+    source.rows = cur.execute("SELECT count(*) FROM src").fetchall()[0][0]
+    if source.rows == 0:
+        raise CuratorError(f"{source.path.name} has no data rows; there is nothing to import.")
+
+
+def _sniff_header(cur: duckdb.DuckDBPyConnection, name: str, delimiter: str) -> bool:
+    """Whether the first line is a header, using DuckDB's typed sniffer.
+
+    A file whose every column is text gives the typed sniffer nothing to compare, so a
+    first row made only of plausible column names counts as a header.
+    """
+    row = cur.execute("SELECT HasHeader, Columns FROM sniff_csv(?, sample_size = 20480, "
+                      "delim = ?, ignore_errors = true)", [name, delimiter]).fetchall()
+    if not row:
+        return True
+    has_header, columns = row[0]
+    if has_header:
+        return True
+    # All-text tables give the typed sniffer nothing to compare: a first row made only
+    # of names Curator knows is a header.
+    from .mapping import KNOWN_NAMES
+
+    first = cur.execute("SELECT * FROM read_csv(?, delim = ?, header = false, all_varchar = true, "
+                        "ignore_errors = true) LIMIT 1", [name, delimiter]).fetchall()
+    cells = [str(c or "").strip().lower().replace(" ", "_") for c in (first[0] if first else [])]
+    return any(c in KNOWN_NAMES for c in cells) and all(
+        re.fullmatch(r"[a-z_][\w.-]{0,63}", c) for c in cells)
+
+
+def _json_keys(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = cur.execute(
+        "SELECT DISTINCT unnest(json_keys(rec)) FROM (SELECT rec FROM src LIMIT 2000) "
+        "WHERE json_type(rec) = 'OBJECT'"
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def _table_columns(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'src' "
+        "ORDER BY ordinal_position").fetchall()]
+
+
+def _read_error(path: Path, fmt: str, text: str) -> CuratorError:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    detail = lines[0] if lines else text
+    for prefix in ("Invalid Input Error: ", "Conversion Error: ", "IO Error: "):
+        detail = detail.removeprefix(prefix)
+    if "possible to automatically detect the CSV parsing dialect" in text:
+        detail = "its rows do not share one layout (an unclosed quote or rows of different lengths)"
+    elif "Expected Number of Columns" in text:
+        detail = "a row has a different number of fields than the header"
+    elif "unterminated quote" in text.lower():
+        detail = "a quoted field is never closed"
+    where = ""
+    for ln in lines:
+        if ln.startswith("CSV Error on Line:"):
+            where = f", line {ln.split(':', 1)[1].strip()}"
+    kind = {"delimited": "delimited text", "json": "JSON", "jsonl": "JSON Lines",
+            "parquet": "Parquet"}[fmt]
+    return CuratorError(
+        f"{path.name}{where} could not be read as {kind}: {detail}; the import was not applied."
+    )

@@ -1,0 +1,72 @@
+"""Shared fixtures: a fresh database per test, table snapshots, the shared real data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory, monkeypatch):
+    """Keep every test away from the user's real data folder."""
+    monkeypatch.setenv("CURATOR_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    from curator.core.catalog import Catalog
+
+    cat = Catalog(tmp_path / "test.duckdb")
+    yield cat
+    cat.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared data folder {SHARED_DATA} is not present")
+    return SHARED_DATA
+
+
+def snapshot(cat) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: equal snapshots mean an unchanged database."""
+    cur = cat.store.cursor()
+    try:
+        tables = [r[0] for r in cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
+        return {t: sorted(map(repr, cur.execute(f'SELECT * FROM "{t}"').fetchall()))
+                for t in tables}
+    finally:
+        cur.close()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+SMALL_CATALOG = """accession_number,title,artist,date,medium,tags
+A1,Storm at Sea,"Turner, Joseph Mallord William",c.1840-5,Oil paint on canvas,sea|storm|ship
+A2,The Haywain,"Constable, John",1821,Oil paint on canvas,landscape|river|cart
+A3,Nocturne,Whistler,1870s,Oil paint on canvas,night|river
+A4,Untitled,Anonymous,19th century,Graphite on paper,
+"""
+
+
+@pytest.fixture
+def small_catalog_file(tmp_path) -> Path:
+    return write(tmp_path / "catalog.csv", SMALL_CATALOG)
+
+
+@pytest.fixture
+def loaded(catalog, small_catalog_file):
+    catalog.import_catalog(small_catalog_file)
+    return catalog

@@ -1,0 +1,99 @@
+"""Bad input: a clear message naming file, row and field, and an unchanged database."""
+
+import gzip
+
+import pytest
+
+from curator.core.errors import CuratorError, ImportRejected
+
+from ..conftest import snapshot, write
+
+HEADER = "accession_number,title,artist,date,image\n"
+
+CATALOG_CASES = {
+    "missing id": (HEADER + "B1,Fine,X,1900,\n,No id,Y,1901,\n", r"row 3, field `accession_number`: has no id"),
+    "duplicate id": (HEADER + "B1,One,X,1900,\nB2,Two,X,1900,\nB1,Again,X,1900,\n",
+                     r"row 4, field `accession_number`: 'B1' appears more than once in this file \(first on row 2\)"),
+    "unparsable date": (HEADER + "B1,One,X,sometime soon,\n",
+                        r"row 2, field `date`: 'sometime soon' is not a date or year range"),
+    "future date": (HEADER + "B1,One,X,2999,\n", r"row 2, field `date`: '2999' gives a year range"),
+    "range ending before start": (HEADER + "B1,One,X,1900 to 1850,\n",
+                                  r"row 2, field `date`: '1900 to 1850' gives a year range"),
+    "absolute image path": (HEADER + "B1,One,X,1900,/etc/passwd\n",
+                            r"row 2, field `image`: '/etc/passwd' must be a file name inside"),
+    "climbing image path": (HEADER + "B1,One,X,1900,../../secret.jpg\n",
+                            r"row 2, field `image`: '../../secret.jpg' must be a file name inside"),
+    "huge field": (HEADER + "B1," + "x" * 200_000 + ",X,1900,\n",
+                   r"row 2, field `title`: .* is longer than 100,000 characters"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CATALOG_CASES))
+def test_bad_catalog_rows_are_rejected_and_nothing_changes(loaded, tmp_path, case):
+    text, message = CATALOG_CASES[case]
+    before = snapshot(loaded)
+    path = write(tmp_path / "bad.csv", text)
+    with pytest.raises(ImportRejected, match=r"^bad\.csv, " + message) as info:
+        loaded.import_catalog(path)
+    assert "the import was not applied" in str(info.value)
+    assert snapshot(loaded) == before
+
+
+FILE_CASES = {
+    "empty file": (b"", r"bad\.csv is empty"),
+    "header only": (HEADER.encode(), r"bad\.csv has no data rows"),
+    "binary": (bytes(range(256)) * 40, r"bad\.csv is not a text, JSON or Parquet file"),
+    "unbalanced quote": (HEADER.encode() + b'B1,"Unclosed,X,1900,\nB2,Two,X,1900,\n',
+                         r"bad\.csv.* could not be read as delimited text"),
+    "ragged rows": (HEADER.encode() + b"B1,One,X,1900,,extra,extra\nB2,Two\n",
+                    r"bad\.csv.* could not be read as delimited text"),
+    "no id column": (b"title,artist\nOne,X\n", r"bad\.csv has no id column"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_unreadable_files_leave_the_database_unchanged(loaded, tmp_path, case):
+    data, message = FILE_CASES[case]
+    before = snapshot(loaded)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(CuratorError, match=message):
+        loaded.import_catalog(path)
+    assert snapshot(loaded) == before
+
+
+def test_truncated_gzip(loaded, tmp_path):
+    before = snapshot(loaded)
+    whole = gzip.compress((HEADER + "B1,One,X,1900,\n" * 1000).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(CuratorError, match=r"cut\.csv\.gz is a damaged or truncated gzip"):
+        loaded.import_catalog(path)
+    assert snapshot(loaded) == before
+
+
+def test_skip_invalid_imports_the_rest_and_writes_rejects(loaded, tmp_path):
+    path = write(tmp_path / "mixed.csv", HEADER + "B1,Good,X,1900,\n,No id,Y,1901,\n"
+                 "B2,Bad date,Z,whenever,\n")
+    result = loaded.import_catalog(path, skip_invalid=True)
+    assert (result.inserted, result.rejected) == (1, 2)
+    report = (tmp_path / "mixed.csv.rejects.csv").read_text().splitlines()
+    assert report[0] == "file,row,field,value,reason"
+    assert report[1].startswith("mixed.csv,3,accession_number,,has no id")
+    assert report[2].startswith('mixed.csv,4,date,whenever,"is not a date')
+    ids = [r[0] for r in loaded.store.con.execute("SELECT id FROM artworks ORDER BY id").fetchall()]
+    assert "B1" in ids and "B2" not in ids
+
+
+def test_unknown_mapping_column_is_named(loaded, tmp_path):
+    path = write(tmp_path / "c.csv", HEADER + "B1,One,X,1900,\n")
+    mapping = write(tmp_path / "m.toml", '[columns]\ntitle = "naam"\n')
+    with pytest.raises(CuratorError, match=r"c\.csv has no column `naam` \(mapped to `title`\)"):
+        loaded.import_catalog(path, mapping=mapping)
+
+
+def test_broken_mapping_file(loaded, tmp_path):
+    path = write(tmp_path / "c.csv", HEADER + "B1,One,X,1900,\n")
+    mapping = write(tmp_path / "m.toml", "[columns\n")
+    with pytest.raises(CuratorError, match=r"Mapping file m\.toml could not be read"):
+        loaded.import_catalog(path, mapping=mapping)

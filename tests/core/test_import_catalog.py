@@ -1,0 +1,153 @@
+import gzip
+import json
+
+import pytest
+
+from curator.core.importing.mapping import Mapping
+
+from ..conftest import SMALL_CATALOG, snapshot, write
+
+
+def rows(cat, sql="SELECT id, title, artists, year_start, year_end, tags FROM artworks ORDER BY id"):
+    return cat.store.con.execute(sql).fetchall()
+
+
+def test_csv_import_maps_common_names(loaded):
+    got = rows(loaded)
+    assert got[0] == ("A1", "Storm at Sea", ["Joseph Mallord William Turner"], 1840, 1845,
+                      ["sea", "ship", "storm"])
+    assert got[2][3:5] == (1870, 1879)          # 1870s
+    assert got[3][3:5] == (1800, 1899)          # 19th century
+    assert got[3][5] == []                      # empty tag cell
+    assert loaded.counts()["artworks"] == 4
+
+
+def test_record_keeps_the_original_row(loaded):
+    record = json.loads(rows(loaded, "SELECT record FROM artworks WHERE id = 'A2'")[0][0])
+    assert record["artist"] == "Constable, John"
+    assert record["date"] == "1821"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
+def test_encodings_are_detected(catalog, tmp_path, encoding):
+    text = SMALL_CATALOG.replace("Storm at Sea", "Tempête – “Storm” at Sea")
+    path = write(tmp_path / "enc.csv", text, encoding)
+    catalog.import_catalog(path)
+    assert rows(catalog)[0][1] == "Tempête – “Storm” at Sea"
+
+
+def test_cp1252_bytes_late_in_the_file_are_read(catalog, tmp_path):
+    lines = ["accession_number,title"] + [f"X{i},Plain title {i}" for i in range(5000)]
+    lines.append("X9999,Caf\u00e9 \u201cle d\u00e9jeuner\u201d")
+    path = tmp_path / "late.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    catalog.import_catalog(path)
+    title = rows(catalog, "SELECT title FROM artworks WHERE id = 'X9999'")[0][0]
+    assert title == "Caf\u00e9 \u201cle d\u00e9jeuner\u201d"
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
+def test_delimiters_are_detected(catalog, tmp_path, delimiter):
+    lines = ["accession_number,title,artist,date", "A1,Storm,Turner,1840", "A2,Hay,Constable,1821",
+             "A3,Night,Whistler,1870s"]
+    path = write(tmp_path / "cat.txt", "\n".join(x.replace(",", delimiter) for x in lines))
+    catalog.import_catalog(path)
+    assert rows(catalog)[1][:4] == ("A2", "Hay", ["Constable"], 1821)
+
+
+def _records():
+    return [
+        {"acno": "T1", "title": "Sea", "contributors": [{"fc": "J. M. W. Turner", "role": "artist"}],
+         "dateText": "1805", "subjects": {"name": "subject", "children": [
+             {"name": "nature", "children": [{"name": "water", "children": [
+                 {"name": "sea"}, {"name": "waves"}]}]}]}},
+        {"acno": "T2", "title": "Hill", "contributors": [], "dateText": "date not known",
+         "subjects": None},
+    ]
+
+
+def test_json_lines_flatten_subject_trees_and_contributors(catalog, tmp_path):
+    path = tmp_path / "art.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for r in _records():
+            fh.write(json.dumps(r) + "\n")
+    catalog.import_catalog(path)
+    assert rows(catalog) == [("T1", "Sea", ["J. M. W. Turner"], 1805, 1805, ["sea", "waves"]),
+                             ("T2", "Hill", [], None, None, [])]
+
+
+def test_json_array(catalog, tmp_path):
+    path = write(tmp_path / "art.json", json.dumps(_records()))
+    catalog.import_catalog(path)
+    assert catalog.counts()["artworks"] == 2
+
+
+def test_parquet(catalog, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"object_number": ["P1", "P2"], "title": ["One", "Two"],
+                      "keywords": [["a", "b"], ["c"]], "year": [1900, 1950]})
+    pq.write_table(table, tmp_path / "art.parquet")
+    catalog.import_catalog(tmp_path / "art.parquet")
+    assert rows(catalog) == [("P1", "One", None, 1900, 1900, ["a", "b"]),
+                             ("P2", "Two", None, 1950, 1950, ["c"])]
+
+
+def test_explicit_mapping_file(catalog, tmp_path):
+    path = write(tmp_path / "odd.csv", "ref;naam;maker\nZ1;Zee;Mesdag\n")
+    mapping = write(tmp_path / "map.toml", '[columns]\nid = "ref"\ntitle = "naam"\n'
+                                           'artists = "maker"\n[read]\ndelimiter = ";"\n')
+    catalog.import_catalog(path, mapping=mapping)
+    assert rows(catalog)[0][:3] == ("Z1", "Zee", ["Mesdag"])
+
+
+def test_reimporting_the_same_file_changes_nothing(loaded, small_catalog_file):
+    before = snapshot(loaded)
+    result = loaded.import_catalog(small_catalog_file)
+    assert (result.inserted, result.updated, result.unchanged) == (0, 0, 4)
+    assert result.batch_id is None
+    assert snapshot(loaded) == before
+
+
+def test_edited_file_updates_only_changed_artworks(loaded, tmp_path):
+    hashes = dict(rows(loaded, "SELECT id, content_hash FROM artworks"))
+    edited = SMALL_CATALOG.replace("The Haywain", "The Hay Wain").replace(
+        "A4,Untitled", "A5,New work,Someone,1999,Video,\nA4,Untitled")
+    result = loaded.import_catalog(write(tmp_path / "edited.csv", edited))
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 3)
+    after = dict(rows(loaded, "SELECT id, content_hash FROM artworks"))
+    assert [k for k in hashes if hashes[k] != after[k]] == ["A2"]
+    versions = rows(loaded, "SELECT id, previous IS NULL FROM artwork_versions "
+                            f"WHERE batch_id = {result.batch_id} ORDER BY id")
+    assert versions == [("A2", False), ("A5", True)]
+
+
+def test_fields_a_file_does_not_have_are_kept(loaded, tmp_path):
+    flat = write(tmp_path / "flat.csv", "accession_number,title\nA1,Storm at Sea\n")
+    result = loaded.import_catalog(flat)
+    assert result.updated == 0
+    assert rows(loaded)[0][5] == ["sea", "ship", "storm"]
+
+
+def test_progress_is_reported(catalog, small_catalog_file):
+    seen = []
+    catalog.import_catalog(small_catalog_file, progress=lambda d, t, m: seen.append((d, t)))
+    assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1]
+
+
+@pytest.mark.parametrize("text,start,end", [
+    ("1805", 1805, 1805), ("c.1830–41", 1830, 1841), ("1798–5", 1798, 1805),
+    ("1890s", 1890, 1899), ("c. 1890s", 1890, 1899), ("19th century", 1800, 1899),
+    ("late 18th C", 1700, 1799), ("published 1833", 1833, 1833), ("1786 or 1800", 1786, 1786),
+    ("date not known", None, None), ("no date", None, None), ("c.18799–1802", 1802, 1802),
+])
+def test_date_texts_a_curator_writes(catalog, tmp_path, text, start, end):
+    path = write(tmp_path / "d.csv", f'accession_number,dateText\nD1,"{text}"\n')
+    catalog.import_catalog(path)
+    assert rows(catalog, "SELECT year_start, year_end FROM artworks")[0] == (start, end)
+
+
+def test_mapping_object_can_set_constants(catalog, small_catalog_file):
+    catalog.import_catalog(small_catalog_file, mapping=Mapping(constants={"classification": "painting"}))
+    assert {r[0] for r in rows(catalog, "SELECT classification FROM artworks")} == {"painting"}
