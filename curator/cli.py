@@ -93,6 +93,54 @@ def cmd_batches(args) -> int:
     return 0
 
 
+def cmd_embed(args) -> int:
+    with _open(args) as catalog, progress_bar("Embedding") as bar:
+        result = catalog.embed(device=args.device, progress=bar)
+    print(result.summary())
+    return 0
+
+
+def _filters(args):
+    from .core.embedding.search import Filters
+
+    return Filters(artist=args.artist, medium=args.medium, tag=args.tag,
+                   year_from=args.year_from, year_to=args.year_to)
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([h.to_json() for h in hits], indent=2, ensure_ascii=False))
+        return
+    for rank, h in enumerate(hits, 1):
+        who = ", ".join(h.artists) or "unknown artist"
+        print(f"{rank:>3}. {h.score:.3f}  {h.id:<10} {h.title or '(untitled)'} — {who}"
+              f"{', ' + h.date_text if h.date_text else ''}")
+
+
+def cmd_search(args) -> int:
+    with _open(args, read_only=args.read_only) as catalog:
+        hits = catalog.search(args.query, k=args.k, filters=_filters(args))
+    _print_hits(hits, args.json)
+    return 0
+
+
+def cmd_similar(args) -> int:
+    with _open(args, read_only=args.read_only) as catalog:
+        hits = catalog.similar(args.artwork_id, k=args.k, filters=_filters(args))
+    _print_hits(hits, args.json)
+    return 0
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
+    p.add_argument("--artist", help="only works by this artist (exact name)")
+    p.add_argument("--medium", help="only works whose medium contains this text")
+    p.add_argument("--tag", help="only works with this subject tag")
+    p.add_argument("--year-from", type=int, help="only works made in or after this year")
+    p.add_argument("--year-to", type=int, help="only works made in or before this year")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curator", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=default_db(),
@@ -113,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="counts per table and the last imports")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("embed", help="embed new and changed artworks with the local model")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
+    p.add_argument("query")
+    _add_filters(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("similar", help="artworks most like a given one")
+    p.add_argument("artwork_id")
+    _add_filters(p)
+    p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")

@@ -1,0 +1,1 @@
+"""Text and image encoders, batching, device choice, and the vectors they produce."""
