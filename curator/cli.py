@@ -44,10 +44,14 @@ def _open(args, *, read_only: bool = False):
 
 
 def cmd_import_catalog(args) -> int:
-    with _open(args) as catalog, progress_bar("Importing catalog") as bar:
-        result = catalog.import_catalog(args.file, mapping=args.mapping,
-                                        skip_invalid=args.skip_invalid, progress=bar)
-    print(result.summary())
+    with _open(args) as catalog:
+        with progress_bar("Importing catalog") as bar:
+            result = catalog.import_catalog(args.file, mapping=args.mapping,
+                                            skip_invalid=args.skip_invalid, progress=bar)
+        print(result.summary(), flush=True)
+        if not args.no_embed:
+            with progress_bar("Embedding") as bar:
+                print(catalog.embed(device=args.device, progress=bar).summary())
     return 0
 
 
@@ -156,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mapping", type=Path, help="a TOML or JSON column mapping file")
         p.add_argument("--skip-invalid", action="store_true",
                        help="import the valid rows; write the rejected ones to FILE.rejects.csv")
+        if name == "import-catalog":
+            p.add_argument("--no-embed", action="store_true",
+                           help="skip embedding new and changed artworks after the import")
+            p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                           help="where to embed (default: a CUDA GPU if there is one)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("info", help="counts per table and the last imports")

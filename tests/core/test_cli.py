@@ -7,7 +7,7 @@ from ..conftest import write
 
 def test_import_and_info_json(tmp_path, small_catalog_file, capsys):
     db = str(tmp_path / "c.duckdb")
-    assert main(["--db", db, "import-catalog", str(small_catalog_file)]) == 0
+    assert main(["--db", db, "import-catalog", str(small_catalog_file), "--no-embed"]) == 0
     events = write(tmp_path / "h.csv", "user_id,artwork_id,kind,value,timestamp\n"
                    "u1,A1,view,,1700000000\nu2,A2,favourite,,1700000100\n")
     assert main(["--db", db, "import-events", str(events)]) == 0
