@@ -1,0 +1,1 @@
+"""Offline evaluation: splits of the histories and ranking metrics at k."""

@@ -1,0 +1,1 @@
+"""Signals, hybrid scoring, re-ranking and explanations."""

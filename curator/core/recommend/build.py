@@ -1,0 +1,40 @@
+"""Assembling a recommender from a database: histories, vectors, artwork facts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..embedding.search import VectorIndex
+from .explain import ItemInfo
+from .hybrid import HybridRecommender
+from .interactions import Interactions, WeightConfig
+from .signals import ContentSignal, FitData, ItemCFSignal, PopularitySignal, Signal
+
+SIGNALS = ("content", "item", "popularity")
+DEFAULT_WEIGHTS = {"content": 0.3, "item": 1.0, "popularity": 0.1, "brief": 0.5}
+
+
+def default_signals() -> list[Signal]:
+    return [ContentSignal(), ItemCFSignal(), PopularitySignal()]
+
+
+def aligned_vectors(index: VectorIndex | None, item_ids: np.ndarray) -> np.ndarray | None:
+    """The index's vectors in the order of ``item_ids``; zero rows for missing ones."""
+    if index is None or len(index) == 0:
+        return None
+    out = np.zeros((len(item_ids), index.matrix.shape[1]), dtype=np.float32)
+    for row, item in enumerate(item_ids):
+        pos = index.position(item)
+        if pos is not None:
+            out[row] = index.matrix[pos]
+    return out
+
+
+def build(store, index: VectorIndex | None, config: WeightConfig | None = None,
+          interactions: Interactions | None = None,
+          signals: list[Signal] | None = None) -> HybridRecommender:
+    interactions = interactions or Interactions.from_store(store)
+    data = FitData(interactions, config or WeightConfig(),
+                   aligned_vectors(index, interactions.item_ids))
+    info = ItemInfo.from_store(store, interactions.item_ids)
+    return HybridRecommender.fit(signals or default_signals(), data, info)

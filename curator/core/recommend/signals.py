@@ -1,0 +1,238 @@
+"""The signals a hybrid score is made of, each scored for a batch of users at once.
+
+Every signal follows one shape (the one ``implicit`` gives its models):
+``fit(data)``, then ``score(users) -> (len(users), n_items) float32`` and
+``explain(user, item) -> list[Because]``, the history items behind a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .interactions import Interactions, WeightConfig
+
+
+@dataclass(frozen=True)
+class Because:
+    """One history item behind a score and how much of it it explains."""
+
+    item: int          # item index of the history artwork
+    share: float       # part of this signal's raw score it accounts for
+    kind: str          # the strongest event kind the user had with it
+    value: float       # that event's value (rating), nan when none
+    ts: float          # when, epoch seconds
+
+
+@dataclass
+class FitData:
+    """Everything a signal may learn from; all arrays are aligned with ``interactions``."""
+
+    interactions: Interactions
+    config: WeightConfig
+    vectors: np.ndarray | None = None  # n_items x d unit rows; zero rows where missing
+
+    def __post_init__(self) -> None:
+        self.event_weights = self.interactions.event_weights(self.config)
+        self.weighted = self.interactions.matrix(self.event_weights)   # users x items
+        self.binary = self.interactions.matrix()                        # users x items
+        self._strongest: dict[tuple[int, int], tuple[str, float, float]] | None = None
+
+    def strongest_event(self, user: int, item: int) -> tuple[str, float, float]:
+        """The (kind, value, ts) of the heaviest event between a user and an item."""
+        if self._strongest is None:
+            it = self.interactions
+            order = np.argsort(self.event_weights, kind="stable")
+            self._strongest = {}
+            for e in order:  # heavier events overwrite lighter ones
+                self._strongest[(int(it.users[e]), int(it.items[e]))] = (
+                    str(it.kinds[e]), float(it.values[e]), float(it.ts[e]))
+        return self._strongest.get((user, item), ("view", float("nan"), float("nan")))
+
+
+class Signal:
+    name = "signal"
+    label = "Signal"
+
+    def fit(self, data: FitData) -> Signal:
+        raise NotImplementedError
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def explain(self, user: int, item: int, top: int = 2) -> list[Because]:
+        return []
+
+    def _because(self, data: FitData, user: int, items: np.ndarray, parts: np.ndarray,
+                 top: int) -> list[Because]:
+        total = parts.sum()
+        if total <= 0:
+            return []
+        order = np.argsort(-parts)[:top]
+        out = []
+        for j in order:
+            if parts[j] <= 0:
+                break
+            kind, value, ts = data.strongest_event(user, int(items[j]))
+            out.append(Because(int(items[j]), float(parts[j] / total), kind, value, ts))
+        return out
+
+
+class ContentSignal(Signal):
+    """Similarity of each artwork to the user's history in embedding space.
+
+    ``score(u, i) = sum_h w(u,h) k(cos(h, i)) / sum_h w(u,h)`` with the kernel
+    ``k(s) = max(s, 0) ** sharpness``: an artwork close to *any* of a user's interests
+    scores high, so separate interests do not blur into one average taste.
+    """
+
+    name = "content"
+    label = "Content similarity"
+
+    def __init__(self, sharpness: float = 3.0, chunk_history: int = 1024):
+        self.sharpness = sharpness
+        self.chunk_history = chunk_history
+
+    def fit(self, data: FitData) -> ContentSignal:
+        self.data = data
+        n = data.interactions.n_items
+        self.vectors = (data.vectors if data.vectors is not None
+                        else np.zeros((n, 1), dtype=np.float32))
+        self.weighted = data.weighted
+        return self
+
+    def _kernel(self, sims: np.ndarray) -> np.ndarray:
+        np.maximum(sims, 0.0, out=sims)
+        if self.sharpness != 1.0:
+            np.power(sims, self.sharpness, out=sims)
+        return sims
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        rows = self.weighted[users]
+        out = np.zeros((len(users), self.vectors.shape[0]), dtype=np.float32)
+        history = np.unique(rows.indices)
+        if len(history) == 0:
+            return out
+        totals = np.asarray(rows.sum(axis=1)).ravel()
+        for start in range(0, len(history), self.chunk_history):
+            part = history[start:start + self.chunk_history]
+            kernel = self._kernel(self.vectors[part] @ self.vectors.T)
+            out += (rows[:, part] @ kernel).astype(np.float32, copy=False)
+        out /= np.maximum(totals, 1e-12)[:, None].astype(np.float32)
+        return out
+
+    def score_vector(self, history: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Scores for an ad-hoc history (item indices and weights), e.g. a new visitor."""
+        kernel = self._kernel(self.vectors[history] @ self.vectors.T)
+        return (weights @ kernel) / max(weights.sum(), 1e-12)
+
+    def explain(self, user: int, item: int, top: int = 2) -> list[Because]:
+        row = self.weighted[user]
+        items, w = row.indices, row.data
+        if len(items) == 0:
+            return []
+        sims = self._kernel(self.vectors[items] @ self.vectors[item])
+        return self._because(self.data, user, items, w * sims, top)
+
+
+class ItemCFSignal(Signal):
+    """Item-to-item collaborative filtering learned from all users' histories.
+
+    EASE (a closed-form item-item model) over the artworks anyone interacted with, while
+    they number at most ``ease_max_items``; beyond that, cosine item kNN keeping the
+    ``neighbours`` strongest links per artwork (sparse, fits in memory for 100,000+).
+    """
+
+    name = "item"
+    label = "Visitors with similar taste"
+
+    def __init__(self, l2: float = 250.0, ease_max_items: int = 12_000,
+                 neighbours: int = 100, use_weights: bool = False):
+        self.l2 = l2
+        self.ease_max_items = ease_max_items
+        self.neighbours = neighbours
+        self.use_weights = use_weights
+
+    def fit(self, data: FitData) -> ItemCFSignal:
+        self.data = data
+        x = data.weighted if self.use_weights else data.binary
+        self.x = x.tocsr().astype(np.float32)
+        active = np.flatnonzero(np.asarray((x != 0).sum(axis=0)).ravel())
+        self.active = active
+        self.n_items = x.shape[1]
+        xa = self.x[:, active]
+        if len(active) <= self.ease_max_items:
+            self.method = "ease"
+            gram = (xa.T @ xa).toarray().astype(np.float64)
+            gram[np.diag_indices_from(gram)] += self.l2
+            p = np.linalg.inv(gram)
+            b = -p / np.diag(p)[None, :]
+            b[np.diag_indices_from(b)] = 0.0
+            self.b = b.astype(np.float32)
+        else:
+            self.method = "knn"
+            norms = np.sqrt(np.asarray(xa.multiply(xa).sum(axis=0)).ravel())
+            xn = xa @ sp.diags(1.0 / np.maximum(norms, 1e-12))
+            sim = (xn.T @ xn).tocsr()
+            sim.setdiag(0.0)
+            sim.eliminate_zeros()
+            self.b = _keep_top_per_row(sim, self.neighbours).astype(np.float32)
+        return self
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        xa = self.x[users][:, self.active]
+        part = xa @ self.b
+        part = part.toarray() if sp.issparse(part) else np.asarray(part)
+        out = np.zeros((len(users), self.n_items), dtype=np.float32)
+        out[:, self.active] = part
+        return out
+
+    def explain(self, user: int, item: int, top: int = 2) -> list[Because]:
+        pos = np.searchsorted(self.active, item)
+        if pos >= len(self.active) or self.active[pos] != item:
+            return []
+        row = self.x[user]
+        hist_pos = np.searchsorted(self.active, row.indices)
+        col = self.b[:, pos]
+        col = col.toarray().ravel() if sp.issparse(col) else np.asarray(col).ravel()
+        parts = row.data * col[hist_pos]
+        return self._because(self.data, user, row.indices, parts, top)
+
+
+class PopularitySignal(Signal):
+    """How much visitors engaged with each artwork lately (kind-weighted, time-decayed)."""
+
+    name = "popularity"
+    label = "Popular lately"
+
+    def fit(self, data: FitData) -> PopularitySignal:
+        self.data = data
+        self.values = np.asarray(data.weighted.sum(axis=0)).ravel().astype(np.float32)
+        self.rank = np.empty_like(self.values, dtype=np.int64)
+        self.rank[np.argsort(-self.values, kind="stable")] = np.arange(1, len(self.values) + 1)
+        return self
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.values, (len(users), len(self.values))).copy()
+
+
+def _keep_top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    rows, cols, vals = [], [], []
+    for r in range(m.shape[0]):
+        start, end = m.indptr[r], m.indptr[r + 1]
+        if end == start:
+            continue
+        data = m.data[start:end]
+        idx = m.indices[start:end]
+        if len(data) > k:
+            keep = np.argpartition(-data, k - 1)[:k]
+            data, idx = data[keep], idx[keep]
+        rows.append(np.full(len(data), r))
+        cols.append(idx)
+        vals.append(data)
+    if not rows:
+        return sp.csr_matrix(m.shape, dtype=np.float32)
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=m.shape)
