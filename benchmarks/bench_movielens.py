@@ -32,7 +32,8 @@ from curator.core.recommend.interactions import Interactions, WeightConfig  # no
 PUBLISHED = [("BiVAE", 0.146, 0.475, 0.412, 0.219), ("BPR", 0.132, 0.442, 0.388, 0.213),
              ("LightGCN", 0.089, 0.420, 0.380, 0.144), ("NCF", 0.108, 0.396, 0.347, 0.181),
              ("SAR", 0.111, 0.382, 0.331, 0.176)]
-MAPPING = Path(__file__).resolve().parents[1] / "tests" / "data" / "mappings" / "movielens-u-data.toml"
+ROOT = Path(__file__).resolve().parents[1]
+MAPPING = ROOT / "tests" / "data" / "mappings" / "movielens-u-data.toml"
 
 
 def row(name: str, m: dict, extra: str = "") -> str:

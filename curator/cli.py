@@ -135,6 +135,80 @@ def cmd_similar(args) -> int:
     return 0
 
 
+def cmd_recommend(args) -> int:
+    from .core.recommend.profiles import parse_weights
+
+    weights = parse_weights(args.weights) if args.weights else None
+    if args.all:
+        if not args.output:
+            raise CuratorError("recommend --all needs --output FILE.csv.")
+        with _open(args, read_only=args.read_only) as catalog, \
+                progress_bar("Recommending") as bar:
+            rows = catalog.recommend_all(k=args.k, profile=args.profile, weights=weights,
+                                         progress=bar)
+        _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
+        print(f"Wrote {len(rows):,} recommendations to {args.output}.")
+        return 0
+    if not args.user and not args.brief:
+        raise CuratorError("Name a visitor (or use --all, or --brief for a new visitor).")
+    with _open(args, read_only=args.read_only) as catalog:
+        recs = catalog.recommend(args.user, k=args.k, profile=args.profile, weights=weights,
+                                 mmr_lambda=args.mmr_lambda, artist_cap=args.artist_cap,
+                                 brief=args.brief, exclude_seen=not args.include_seen)
+        titles = {a["id"]: a for a in catalog.artworks([r.item_id for r in recs])}
+    if args.json:
+        print(json.dumps({"user": args.user, "items": [
+            {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
+             "breakdown": {n: round(v, 6) for n, v in r.breakdown().items()},
+             "signals": {n: {"raw": p.raw, "normalised": p.normalised, "weight": p.weight,
+                             "contribution": p.contribution} for n, p in r.parts.items()},
+             "explanation": r.explanation} for r in recs]}, indent=2, ensure_ascii=False))
+        return 0
+    for rank, r in enumerate(recs, 1):
+        parts = "  ".join(f"{n} {v:.2f}" for n, v in r.breakdown().items() if v)
+        print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
+        print(f"       [{parts}]  {r.explanation}")
+    return 0
+
+
+def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
+    import csv
+
+    columns = first + sorted({c for r in rows for c in r} - set(first))
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def cmd_evaluate(args) -> int:
+    from .core.recommend.hybrid import Rules
+    from .core.recommend.profiles import parse_weights
+
+    with _open(args, read_only=args.read_only) as catalog:
+        profile = catalog.profile(args.profile)
+        weights = {**profile.weights, **(parse_weights(args.weights) if args.weights else {})}
+        ev = catalog.evaluation(split=args.split, ratio=args.ratio, seed=args.seed,
+                                last_n=args.last_n, k=args.k,
+                                half_life_days=profile.half_life_days)
+    rows = {name: ev.measure({name: 1.0}).metrics for name in ev.signals}
+    rows["hybrid"] = ev.measure(weights, Rules(mmr_lambda=profile.mmr_lambda,
+                                               artist_cap=profile.artist_cap)).metrics
+    keys = ["precision", "recall", "f1", "ndcg", "map", "hit_rate", "coverage", "diversity",
+            "novelty", "popularity_bias"]
+    print(f"{len(ev.users):,} visitors evaluated, top {args.k}, {args.split} split; "
+          f"hybrid weights {weights}")
+    print(f"{'':<12}" + "".join(f"{k[:10]:>11}" for k in keys))
+    for name, m in rows.items():
+        print(f"{name:<12}" + "".join(f"{m[k]:>11.4f}" for k in keys))
+    if args.output:
+        Path(args.output).write_text(json.dumps(
+            {"k": args.k, "split": args.split, "weights": weights, "users": len(ev.users),
+             "results": rows}, indent=2))
+        print(f"Wrote {args.output}.")
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
     p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
@@ -184,6 +258,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("artwork_id")
     _add_filters(p)
     p.set_defaults(func=cmd_similar)
+
+    p = sub.add_parser("recommend", help="a visitor's recommendations with breakdowns")
+    p.add_argument("user", nargs="?")
+    p.add_argument("-k", type=int, default=20)
+    p.add_argument("--profile", help="a saved weight profile (default: the default one)")
+    p.add_argument("--weights", help="override weights, e.g. content=0.5,item=1,popularity=0.1")
+    p.add_argument("--mmr-lambda", type=float, help="diversity: 1 = pure relevance")
+    p.add_argument("--artist-cap", type=int, help="at most this many works per artist")
+    p.add_argument("--brief", help="a curator's brief, matched against the artworks")
+    p.add_argument("--include-seen", action="store_true", help="also show works already seen")
+    p.add_argument("--all", action="store_true", help="every visitor, written to --output")
+    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("evaluate", help="offline quality of each signal and the hybrid")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--split", choices=["stratified", "temporal"], default="stratified")
+    p.add_argument("--ratio", type=float, default=0.75, help="training share (default 0.75)")
+    p.add_argument("--last-n", type=int, help="temporal split: hold out each visitor's last N")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--profile")
+    p.add_argument("--weights")
+    p.add_argument("--output", type=Path, help="write the results as JSON")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")

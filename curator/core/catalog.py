@@ -69,6 +69,7 @@ class Catalog:
         self.store = Store(path, read_only=read_only)
         self._encoders: dict[str, object] = {}
         self._text_index: VectorIndex | None = None
+        self._recommenders: dict = {}
 
     def close(self) -> None:
         self.store.close()
@@ -88,14 +89,18 @@ class Catalog:
                                 skip_invalid=skip_invalid, progress=progress, cancel=cancel)
         if result.changed:
             self._text_index = None
+            self._recommenders = {}
         return result
 
     def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                       skip_invalid: bool = False, progress: ProgressFn | None = None,
                       cancel: CancelToken | None = None) -> ImportResult:
         """Import visitor/collector events from a file as one batch."""
-        return import_events(self.store, path, mapping=_mapping(mapping),
-                             skip_invalid=skip_invalid, progress=progress, cancel=cancel)
+        result = import_events(self.store, path, mapping=_mapping(mapping),
+                               skip_invalid=skip_invalid, progress=progress, cancel=cancel)
+        if result.changed:
+            self._recommenders = {}
+        return result
 
     # -- embedding ----------------------------------------------------------------------
     def embedding_model_path(self) -> Path:
@@ -145,6 +150,7 @@ class Catalog:
                             progress=progress, cancel=cancel)
         if result.embedded:
             self._text_index = None
+            self._recommenders = {}
         return result
 
     def text_index(self) -> VectorIndex:
@@ -185,6 +191,148 @@ class Catalog:
         details = {a["id"]: a for a in self.artworks([i for i, _ in found])}
         return [Hit(i, s, details[i]["title"], details[i]["artists"] or [],
                     details[i]["date_text"]) for i, s in found if i in details]
+
+    # -- recommending --------------------------------------------------------------------
+    def _index_or_none(self) -> VectorIndex | None:
+        try:
+            return self.text_index()
+        except CuratorError:
+            return None
+
+    def recommender(self, half_life_days: float | None = 365.0):
+        """The fitted hybrid recommender (cached until the catalog or histories change)."""
+        from .recommend.build import build
+        from .recommend.interactions import WeightConfig
+
+        key = ("recommender", half_life_days)
+        cached = self._recommenders.get(key)
+        if cached is None:
+            cached = build(self.store, self._index_or_none(),
+                           WeightConfig(half_life_days=half_life_days))
+            self._recommenders = {key: cached}
+        return cached
+
+    def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
+                  weights: dict[str, float] | None = None, mmr_lambda: float | None = None,
+                  artist_cap: int | None = None, brief: str | None = None,
+                  exclude_seen: bool = True):
+        """One visitor's top ``k`` with score breakdowns and explanations.
+
+        ``weights`` (signal -> weight) override the profile's; an unknown or new visitor
+        gets popularity and, with ``brief``, artworks matching the curator's brief.
+        """
+        from .recommend.hybrid import Rules
+        from .recommend.profiles import get_profile
+
+        chosen = get_profile(self.store, profile)
+        rec = self.recommender(chosen.half_life_days)
+        if user_id is not None and rec.interactions.user_index(user_id) is None:
+            if not self._user_exists(user_id):
+                raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
+        rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
+                      artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
+                      exclude_seen=exclude_seen)
+        brief_scores = None
+        if brief:
+            index = self.text_index()
+            from .recommend.build import aligned_vectors
+
+            vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
+                index, rec.interactions.item_ids)
+            brief_scores = vectors @ self.text_encoder().encode([brief])[0]
+        return rec.recommend_explained(user_id, k, weights={**chosen.weights, **(weights or {})},
+                                       rules=rules, brief_scores=brief_scores)
+
+    def recommend_all(self, *, k: int = 10, profile: str | None = None,
+                      weights: dict[str, float] | None = None, progress: ProgressFn | None = None,
+                      cancel: CancelToken | None = None) -> list[dict]:
+        """Top ``k`` for every visitor as rows: user, rank, artwork, score, signal parts."""
+        from .progress import check, report
+
+        users = self.user_ids()
+        rows = []
+        for n, user in enumerate(users):
+            for rank, r in enumerate(self.recommend(user, k=k, profile=profile,
+                                                    weights=weights), 1):
+                rows.append({"user": user, "rank": rank, "artwork": r.item_id,
+                             "score": round(r.score, 6),
+                             **{name: round(v, 6) for name, v in r.breakdown().items()}})
+            report(progress, n + 1, len(users), "Recommending")
+            check(cancel)
+        return rows
+
+    def _user_exists(self, user_id: str) -> bool:
+        cur = self.store.cursor()
+        try:
+            return bool(cur.execute("SELECT count(*) FROM users WHERE id = ?",
+                                    [user_id]).fetchall()[0][0])
+        finally:
+            cur.close()
+
+    def user_ids(self, search: str | None = None, limit: int | None = None) -> list[str]:
+        cur = self.store.cursor()
+        try:
+            sql, params = "SELECT id FROM users", []
+            if search:
+                sql += " WHERE id ILIKE ?"
+                params.append(f"%{search}%")
+            sql += " ORDER BY id"
+            if limit:
+                sql += f" LIMIT {int(limit)}"
+            return [r[0] for r in cur.execute(sql, params).fetchall()]
+        finally:
+            cur.close()
+
+    def history(self, user_id: str) -> list[dict]:
+        """A visitor's events, newest first, with the artwork's title."""
+        cur = self.store.cursor()
+        try:
+            return cur.sql(
+                "SELECT e.ts, e.kind, e.value, e.artwork_id, a.title FROM events e "
+                "LEFT JOIN artworks a ON a.id = e.artwork_id WHERE e.user_id = ? "
+                "ORDER BY e.ts DESC", params=[user_id]).to_arrow_table().to_pylist()
+        finally:
+            cur.close()
+
+    def profiles(self):
+        from .recommend.profiles import list_profiles
+
+        return list_profiles(self.store)
+
+    def profile(self, name: str | None = None):
+        from .recommend.profiles import get_profile
+
+        return get_profile(self.store, name)
+
+    def save_profile(self, profile, *, make_default: bool = False) -> None:
+        from .recommend.profiles import save_profile
+
+        save_profile(self.store, profile, make_default=make_default)
+
+    def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
+                   last_n: int | None = None, k: int = 10, half_life_days: float | None = 365.0,
+                   max_users: int | None = 2000):
+        """An :class:`~.evaluate.runner.Evaluation` over this catalog's histories."""
+        from .evaluate.runner import Evaluation
+        from .evaluate.splits import stratified_split, temporal_split
+        from .recommend.build import aligned_vectors, default_signals
+        from .recommend.explain import ItemInfo
+        from .recommend.interactions import Interactions, WeightConfig
+
+        inter = Interactions.from_store(self.store)
+        if len(inter.users) == 0:
+            raise CuratorError("There are no visitor histories to evaluate; import some first.")
+        if split == "stratified":
+            train = stratified_split(inter, ratio, seed)
+        elif split == "temporal":
+            train = temporal_split(inter, last_n=last_n, fraction=None if last_n else 1 - ratio)
+        else:
+            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
+        info = ItemInfo.from_store(self.store, inter.item_ids)
+        return Evaluation(inter, train, signals=default_signals(), info=info,
+                          vectors=aligned_vectors(self._index_or_none(), inter.item_ids),
+                          config=WeightConfig(half_life_days=half_life_days), k=k,
+                          max_users=max_users)
 
     # -- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

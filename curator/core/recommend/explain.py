@@ -77,7 +77,8 @@ def sentence(info: ItemInfo, item: int, parts: dict, reasons: dict, *, cold: boo
         bits.append((parts["brief"].contribution, "it matches the curator's brief"))
     if "popularity" in parts and parts["popularity"].contribution > 0.15 * max(score, 1e-9):
         where = f" (#{rank} in the collection)" if rank else ""
-        bits.append((parts["popularity"].contribution, f"it is popular with visitors lately{where}"))
+        bits.append((parts["popularity"].contribution,
+                     f"it is popular with visitors lately{where}"))
     bits.sort(key=lambda b: -b[0])
     if not bits:
         return "Recommended to fill the list; no signal stands out."

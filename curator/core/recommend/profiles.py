@@ -1,0 +1,85 @@
+"""Weight profiles: named sets of signal weights and re-ranking settings, kept in the database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ..errors import CuratorError
+from ..store import Store
+from .build import DEFAULT_WEIGHTS
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    mmr_lambda: float = 1.0
+    artist_cap: int | None = None
+    half_life_days: float | None = 365.0
+    is_default: bool = False
+
+    def params(self) -> dict:
+        return {"mmr_lambda": self.mmr_lambda, "artist_cap": self.artist_cap,
+                "half_life_days": self.half_life_days}
+
+
+BUILT_IN = Profile("balanced", is_default=True)
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """``content=0.3,item=1`` -> ``{"content": 0.3, "item": 1.0}``."""
+    weights = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise CuratorError(f"Weights are written name=number, comma-separated; "
+                               f"{part.strip()!r} is not.") from None
+    return weights
+
+
+def save_profile(store: Store, profile: Profile, *, make_default: bool = False) -> None:
+    if not profile.name.strip():
+        raise CuratorError("A profile needs a name.")
+    with store.transaction() as cur:
+        if make_default:
+            cur.execute("UPDATE weight_profiles SET is_default = FALSE WHERE is_default")
+        cur.execute("DELETE FROM weight_profiles WHERE name = ?", [profile.name])
+        cur.execute("INSERT INTO weight_profiles VALUES (?, ?, ?, ?, now())",
+                    [profile.name, json.dumps(profile.weights), json.dumps(profile.params()),
+                     make_default or profile.is_default])
+
+
+def list_profiles(store: Store) -> list[Profile]:
+    cur = store.cursor()
+    try:
+        rows = cur.execute("SELECT name, weights, params, is_default FROM weight_profiles "
+                           "ORDER BY name").fetchall()
+    finally:
+        cur.close()
+    return [Profile(name, json.loads(w), is_default=d, **json.loads(p)) for name, w, p, d in rows]
+
+
+def get_profile(store: Store, name: str | None = None) -> Profile:
+    """A saved profile by name; without a name the default one (or the built-in)."""
+    profiles = list_profiles(store)
+    if name is None:
+        return next((p for p in profiles if p.is_default), BUILT_IN)
+    for p in profiles:
+        if p.name == name:
+            return p
+    if name == BUILT_IN.name:
+        return BUILT_IN
+    known = ", ".join(p.name for p in profiles) or "none saved"
+    raise CuratorError(f"There is no weight profile {name!r} ({known}).")
+
+
+def delete_profile(store: Store, name: str) -> None:
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM weight_profiles WHERE name = ?", [name])
