@@ -17,6 +17,25 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def install_error_hook() -> None:
+    """Show unexpected errors as a readable message, never as a traceback dialog."""
+    import logging
+    import traceback
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from .core.errors import CuratorError
+
+    def hook(kind, value, tb) -> None:
+        logging.getLogger("curator").error("".join(traceback.format_exception(kind, value, tb)))
+        text = str(value) if isinstance(value, CuratorError) else (
+            f"Something went wrong ({kind.__name__}: {value}). Your data is safe; "
+            "the last change was not applied.")
+        QMessageBox.warning(None, "Curator", text)
+
+    sys.excepthook = hook
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
@@ -33,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Curator")
     app.setOrganizationName("Curator")
+    install_error_hook()
     try:
         catalog = Catalog(args.db) if args.db else open_demo()
     except CuratorError as exc:

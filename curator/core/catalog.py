@@ -83,10 +83,15 @@ class Catalog:
     # -- import --------------------------------------------------------------------------
     def import_catalog(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                        skip_invalid: bool = False, progress: ProgressFn | None = None,
-                       cancel: CancelToken | None = None) -> ImportResult:
-        """Import artworks from a file as one batch; see :mod:`.importing.catalog_import`."""
+                       cancel: CancelToken | None = None, dry_run: bool = False
+                       ) -> ImportResult:
+        """Import artworks from a file as one batch; see :mod:`.importing.catalog_import`.
+
+        ``dry_run`` validates and counts without changing anything, returning the rejects.
+        """
         result = import_catalog(self.store, path, mapping=_mapping(mapping),
-                                skip_invalid=skip_invalid, progress=progress, cancel=cancel)
+                                skip_invalid=skip_invalid, progress=progress, cancel=cancel,
+                                dry_run=dry_run)
         if result.changed:
             self._text_index = None
             self._recommenders = {}
@@ -94,10 +99,12 @@ class Catalog:
 
     def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                       skip_invalid: bool = False, progress: ProgressFn | None = None,
-                      cancel: CancelToken | None = None) -> ImportResult:
-        """Import visitor/collector events from a file as one batch."""
+                      cancel: CancelToken | None = None, dry_run: bool = False
+                      ) -> ImportResult:
+        """Import visitor/collector events from a file as one batch (``dry_run``: check only)."""
         result = import_events(self.store, path, mapping=_mapping(mapping),
-                               skip_invalid=skip_invalid, progress=progress, cancel=cancel)
+                               skip_invalid=skip_invalid, progress=progress, cancel=cancel,
+                               dry_run=dry_run)
         if result.changed:
             self._recommenders = {}
         return result
@@ -360,6 +367,67 @@ class Catalog:
         finally:
             cur.close()
         return [BatchInfo(*r) for r in rows]
+
+    def preview(self, path: str | Path, *, kind: str = "catalog",
+                mapping: Mapping | str | Path | None = None, rows: int = 20) -> dict:
+        """The first rows of a file as read, its columns, and the detected mapping."""
+        from .importing.mapping import CATALOG_FIELDS, EVENT_FIELDS, resolve
+        from .importing.sources import open_source
+
+        mapping = _mapping(mapping) or Mapping()
+        with self.store.session() as cur, open_source(cur, path, mapping.read) as source:
+            if source.kind == "json":
+                head = [(r,) for (r,) in cur.execute(
+                    f"SELECT rec::VARCHAR FROM src ORDER BY _row LIMIT {int(rows)}").fetchall()]
+                columns = ["record"]
+            else:
+                columns = source.columns
+                head = cur.execute(f"SELECT * EXCLUDE (_row) FROM src ORDER BY _row "
+                                   f"LIMIT {int(rows)}").fetchall()
+            fields = CATALOG_FIELDS if kind == "catalog" else EVENT_FIELDS
+            detected = resolve(fields, source.columns, mapping, source.path.name)
+            return {"file": source.path.name, "rows": source.rows, "columns": columns,
+                    "source_columns": source.columns, "head": head, "mapping": detected,
+                    "encoding": source.encoding, "fields": list(fields)}
+
+    def find_ids(self, filters: Filters | None = None, *, order: str = "title",
+                 limit: int | None = None) -> list[str]:
+        """Artwork ids matching the filters (keyword text included), in ``order``."""
+        where, params = (filters or Filters()).where()
+        order_sql = {"title": "title NULLS LAST, id", "id": "id",
+                     "year": "year_start NULLS LAST, id"}.get(order, "id")
+        sql = f"SELECT id FROM artworks WHERE {where} ORDER BY {order_sql}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        cur = self.store.cursor()
+        try:
+            return [r[0] for r in cur.execute(sql, params).fetchall()]
+        finally:
+            cur.close()
+
+    def facet_values(self, field: str, *, limit: int = 200) -> list[tuple[str, int]]:
+        """The most common values of ``artists``, ``tags``, ``medium`` or ``classification``."""
+        if field in ("artists", "tags"):
+            sql = (f"SELECT v, count(*) c FROM (SELECT unnest({field}) AS v FROM artworks) "
+                   "GROUP BY v ORDER BY c DESC, v LIMIT ?")
+        elif field in ("medium", "classification"):
+            sql = (f"SELECT {field}, count(*) c FROM artworks WHERE {field} IS NOT NULL "
+                   "GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?")
+        else:
+            raise CuratorError(f"There is no facet {field!r}.")
+        cur = self.store.cursor()
+        try:
+            return cur.execute(sql, [limit]).fetchall()
+        finally:
+            cur.close()
+
+    def year_bounds(self) -> tuple[int | None, int | None]:
+        cur = self.store.cursor()
+        try:
+            return tuple(cur.execute("SELECT min(year_start), max(year_end) FROM artworks"
+                                     ).fetchall()[0])
+        finally:
+            cur.close()
 
     def artworks(self, ids: list[str]) -> list[dict]:
         """Curated fields of the given artworks (any order; unknown ids are left out)."""

@@ -1,27 +1,197 @@
-"""The main window."""
+"""The main window: tabs for browsing, visitors and tuning; menus; background embedding."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+)
 
 from ..core.catalog import Catalog
+from ..core.errors import CuratorError
+from .browse.view import BrowseView
+from .importer.wizard import ImportWizard
+from .jobs import JobRunner
+from .tuning.view import TuningView
+from .users.view import UsersView
+
+RECENT_MAX = 8
 
 
 class MainWindow(QMainWindow):
     """Top-level window over one open :class:`Catalog`. Main thread only."""
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, *, embed_on_start: bool = True,
+                 settings: QSettings | None = None):
         super().__init__()
         self.catalog = catalog
-        self.setWindowTitle(f"Curator — {catalog.path}")
-        self.resize(1200, 800)
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        self.settings = settings or QSettings()
+        self.jobs = JobRunner(self)
+        self.setWindowTitle(f"Curator — {Path(catalog.path).name}")
+        self.resize(1280, 820)
+
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
-        layout.addWidget(self.counts_label)
-        self.setCentralWidget(central)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(240)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the background work")
+        self.cancel_button.setVisible(False)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+
+        self.tabs = QTabWidget()
+        self.browse = BrowseView(catalog, self.jobs)
+        self.users = UsersView(catalog, self.jobs)
+        self.tuning = TuningView(catalog, self.jobs)
+        self.tabs.addTab(self.browse, "Browse")
+        self.tabs.addTab(self.users, "Visitors")
+        self.tabs.addTab(self.tuning, "Tuning")
+        for i, tip in enumerate(["The collection: search, facets, details (Ctrl+1)",
+                                 "Visitors, their histories and recommendations (Ctrl+2)",
+                                 "Tune the recommender's weights with live metrics (Ctrl+3)"]):
+            self.tabs.setTabToolTip(i, tip)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+        for view in (self.browse, self.users, self.tuning):
+            view.status.connect(self.show_message)
+        self.tuning.profile_saved.connect(lambda _: self.users.reload_profiles())
+        self.users.user_selected.connect(self._sample_user)
+
+        self._build_menus()
         self.refresh_counts()
+        self._restore_state()
+        self._embed_token = None
+        if embed_on_start:
+            self.embed_in_background()
+
+    # -- menus ------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+
+        def action(text, slot, shortcut=None, tip=""):
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+            act.triggered.connect(slot)
+            return act
+
+        file_menu.addAction(action("&New database…", self.new_database, QKeySequence.New,
+                                   "Create an empty Curator database"))
+        file_menu.addAction(action("&Open database…", self.open_database, QKeySequence.Open,
+                                   "Open another Curator database"))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._fill_recent()
+        file_menu.addSeparator()
+        file_menu.addAction(action("Import &catalog…", lambda: self.import_file("catalog"),
+                                   "Ctrl+I", "Import artworks from a file"))
+        file_menu.addAction(action("Import &histories…", lambda: self.import_file("events"),
+                                   "Ctrl+Shift+I", "Import visitor histories from a file"))
+        file_menu.addSeparator()
+        file_menu.addAction(action("&Quit", self.close, QKeySequence.Quit, "Close Curator"))
+        view_menu = self.menuBar().addMenu("&View")
+        for i, name in enumerate(["Browse", "Visitors", "Tuning"]):
+            view_menu.addAction(action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
+                                       f"Ctrl+{i + 1}", f"Show the {name} tab"))
+        view_menu.addAction(action("Find", self._focus_search, QKeySequence.Find,
+                                   "Search the collection"))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent():
+            act = self.recent_menu.addAction(path)
+            act.triggered.connect(lambda _=False, p=path: self.switch_database(Path(p)))
+        self.recent_menu.setEnabled(bool(self.recent()))
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember(self, path: str) -> None:
+        items = [path] + [p for p in self.recent() if p != path]
+        self.settings.setValue("recent", items[:RECENT_MAX])
+        self.settings.setValue("last_db", path)
+
+    # -- actions ----------------------------------------------------------------------------
+    def new_database(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "New database", "catalog.duckdb",
+                                              "Curator database (*.duckdb)")
+        if name:
+            self.switch_database(Path(name))
+
+    def open_database(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open database", "",
+                                              "Curator database (*.duckdb);;All files (*)")
+        if name:
+            self.switch_database(Path(name))
+
+    def switch_database(self, path: Path) -> None:
+        try:
+            catalog = Catalog(path)
+        except CuratorError as exc:
+            self.show_error(str(exc))
+            return
+        self.jobs.cancel_all()
+        self.jobs.wait()
+        self._remember(str(path))
+        replacement = MainWindow(catalog, settings=self.settings)
+        replacement.show()
+        self._replacement = replacement
+        self.close()
+
+    def import_file(self, kind: str) -> ImportWizard:
+        wizard = ImportWizard(self.catalog, self.jobs, kind, self)
+        wizard.imported.connect(lambda _r: self.after_import())
+        wizard.setModal(True)
+        wizard.show()
+        return wizard
+
+    def after_import(self) -> None:
+        self.refresh_counts()
+        self.browse.refresh()
+        self.users.reload_users()
+        self.tuning.evaluation = None
+        if self.tabs.currentWidget() is self.tuning:
+            self.tuning.start()
+
+    def embed_in_background(self) -> None:
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.show_message("Embedding the catalog with the local language model…")
+        token = self.jobs.submit(lambda p, c: self.catalog.embed(progress=p, cancel=c),
+                                 on_done=self._embedded, on_error=self._embed_failed,
+                                 on_progress=self._embed_progress, key="embed")
+        self.cancel_button.clicked.connect(token.cancel)
+        self._embed_token = token
+
+    def _embed_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{message} %v/%m")
+
+    def _embedded(self, result) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.show_message(result.summary())
+
+    def _embed_failed(self, message: str) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.show_message(message + " Browsing and keyword search still work.")
 
     def refresh_counts(self) -> None:
         counts = self.catalog.counts()
@@ -29,3 +199,40 @@ class MainWindow(QMainWindow):
             f"{counts['artworks']:,} artworks · {counts['users']:,} users · "
             f"{counts['events']:,} events · {counts['batches']:,} imports"
         )
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    def show_error(self, text: str) -> None:
+        QMessageBox.warning(self, "Curator", text)
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.browse.search.setFocus(Qt.ShortcutFocusReason)
+
+    def _sample_user(self, user_id: str) -> None:
+        self.tuning.sample_user = user_id
+
+    def _tab_changed(self, index: int) -> None:
+        self.settings.setValue("last_tab", index)
+        if self.tabs.widget(index) is self.tuning:
+            self.tuning.start()
+            self.tuning.remeasure()
+
+    # -- state ------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+        self.tabs.setCurrentIndex(int(self.settings.value("last_tab", 0) or 0))
+        self._remember(self.catalog.path)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.jobs.cancel_all()
+        self.jobs.wait()
+        super().closeEvent(event)

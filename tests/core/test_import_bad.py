@@ -97,3 +97,13 @@ def test_broken_mapping_file(loaded, tmp_path):
     mapping = write(tmp_path / "m.toml", "[columns\n")
     with pytest.raises(CuratorError, match=r"Mapping file m\.toml could not be read"):
         loaded.import_catalog(path, mapping=mapping)
+
+
+def test_dry_run_reports_every_reject_and_changes_nothing(loaded, tmp_path):
+    before = snapshot(loaded)
+    path = write(tmp_path / "mixed.csv", HEADER + "B1,Good,X,1900,\n,No id,Y,1901,\n"
+                 "B2,Bad date,Z,whenever,\n")
+    result = loaded.import_catalog(path, dry_run=True)
+    assert (result.inserted, result.rejected, result.batch_id) == (1, 2, None)
+    assert [r.row for r in result.rejects] == [3, 4]
+    assert snapshot(loaded) == before

@@ -1,12 +1,146 @@
-import pytest
+"""The real window, driven offscreen on a small database."""
 
-pytest.importorskip("pytestqt")
+from pathlib import Path
+
+from ..conftest import snapshot, write
 
 
-def test_window_shows_catalog_counts(qtbot, loaded):
+def wait_jobs(qtbot, win):
+    qtbot.waitUntil(lambda: not win.jobs.busy(), timeout=30_000)
+    qtbot.wait(50)
+
+
+def test_window_shows_catalog_counts(window):
+    assert window.counts_label.text().startswith("10 artworks · 5 users · 14 events")
+
+
+def test_browse_and_filter(qtbot, window):
+    browse = window.browse
+    assert browse.model.rowCount() == 10
+    browse.tag.setEditText("portrait")
+    browse.refresh()
+    assert browse.model.rowCount() == 3
+    titles = {browse.model.data(browse.model.index(r, 1)) for r in range(3)}
+    assert titles == {"Portrait of a Lady", "Portrait of a Man", "Portrait of a Girl"}
+    browse.clear_filters()
+    browse.year_to.setValue(1790)
+    browse.refresh()
+    assert browse.count.text() == "4 works"  # 1720, 1770, 1780, 1790 (1795 is later)
+    browse.view_mode.setCurrentIndex(1)
+    assert browse.stack.currentWidget() is browse.table
+
+
+def test_semantic_search_and_more_like_this(qtbot, window):
+    browse = window.browse
+    browse.mode.setCurrentText("Semantic")
+    browse.search.setText("a young girl's portrait")
+    browse.refresh()
+    wait_jobs(qtbot, window)
+    assert browse.model.ids[0] == "P3"
+    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    assert "Portrait of a Girl" in browse.details.text()
+    browse.more_like_this()
+    wait_jobs(qtbot, window)
+    assert "P3" not in browse.model.ids[:3] and browse.model.ids[0].startswith("P")
+
+
+def test_recommendation_bars_add_up(qtbot, window):
+    from curator.ui.users.view import QtRecommendationModel
+
+    window.tabs.setCurrentIndex(1)
+    window.users.select_user("sailor")
+    wait_jobs(qtbot, window)
+    model = window.users.primary.model
+    assert model.rowCount() == 8  # ten works, two already seen
+    for r in range(model.rowCount()):
+        parts, _ = model.data(model.index(r, 3), QtRecommendationModel.PartsRole)
+        score = float(model.data(model.index(r, 2)))
+        assert abs(sum(parts.values()) - score) < 1e-3
+        assert model.data(model.index(r, 4)).startswith("Because")
+    window.users.compare.setCurrentText("balanced")
+    wait_jobs(qtbot, window)
+    assert window.users.secondary.isVisible()
+    assert window.users.secondary.model.rowCount() == 8
+
+
+def test_slider_changes_list_and_redraws_without_blocking(qtbot, window):
+    tuning = window.tuning
+    window.users.select_user("sailor")
+    wait_jobs(qtbot, window)
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: tuning.redraws >= 1, timeout=30_000)
+    wait_jobs(qtbot, window)
+    before_list = [tuning.sample.item(i).text() for i in range(tuning.sample.count())]
+    redraws = tuning.redraws
+    tuning.sliders["item"].setValue(0)
+    tuning.sliders["popularity"].setValue(0)
+    tuning.sliders["content"].setValue(200)
+    # The move returns at once: the work is queued, nothing redrawn yet.
+    assert tuning.redraws == redraws
+    qtbot.waitUntil(lambda: tuning.redraws > redraws, timeout=30_000)
+    wait_jobs(qtbot, window)
+    after_list = [tuning.sample.item(i).text() for i in range(tuning.sample.count())]
+    assert after_list and after_list != before_list
+    assert tuning.last["weights"] == {"content": 2.0, "item": 0.0, "popularity": 0.0}
+
+
+def test_save_profile_appears_in_visitors(qtbot, window):
+    window.tuning.name.setText("content first")
+    window.tuning.sliders["content"].setValue(150)
+    window.tuning.save_profile()
+    wait_jobs(qtbot, window)
+    names = [window.users.profile.itemText(i) for i in range(window.users.profile.count())]
+    assert "content first" in names
+
+
+def test_import_wizard_good_file(qtbot, window, tmp_path):
+    path = write(tmp_path / "more.csv", "accession_number,title,artist,date\n"
+                 "Z1,A New Acquisition,Someone,2001\n")
+    wizard = window.import_file("catalog")
+    wizard.choose.file.setText(str(path))
+    wizard.next()
+    assert wizard.mapping_page.boxes["title"].currentText() == "title"
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
+    assert "1 new" in wizard.report.summary.text()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.run_page.finished_ok, timeout=60_000)
+    wait_jobs(qtbot, window)
+    assert window.catalog.counts()["artworks"] == 11
+    assert "11 artworks" in window.counts_label.text()
+    wizard.close()
+
+
+def test_import_wizard_bad_file_changes_nothing(qtbot, window, tmp_path):
+    before = snapshot(window.catalog)
+    path = write(tmp_path / "bad.csv", "accession_number,title,date\nZ1,Fine,1900\n,No id,1901\n"
+                 "Z2,Odd,sometime\n")
+    wizard = window.import_file("catalog")
+    wizard.choose.file.setText(str(path))
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
+    assert "2 rejected" in wizard.report.summary.text()
+    assert wizard.report.table.rowCount() == 2
+    assert wizard.report.table.item(0, 3).text() == "has no id"
+    assert not wizard.report.validatePage()  # cannot go on without choosing to skip
+    out = tmp_path / "rejects.csv"
+    from curator.ui.importer.wizard import export_rejects
+
+    export_rejects(out, wizard.report.result.rejects)
+    assert Path(out).read_text().count("\n") == 3
+    wizard.close()
+    wait_jobs(qtbot, window)
+    assert snapshot(window.catalog) == before
+
+
+def test_state_is_restored(qtbot, window, ui_catalog, tmp_path):
     from curator.ui.main_window import MainWindow
 
-    window = MainWindow(loaded)
-    qtbot.addWidget(window)
-    window.show()
-    assert window.counts_label.text().startswith("4 artworks · 0 users · 0 events")
+    window.tabs.setCurrentIndex(1)
+    window.close()
+    again = MainWindow(ui_catalog, embed_on_start=False, settings=window.settings)
+    qtbot.addWidget(again)
+    assert again.tabs.currentIndex() == 1
+    assert again.recent()[0] == ui_catalog.path
+    again.close()

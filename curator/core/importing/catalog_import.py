@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import MAX_TEXT, ImportResult, fail_or_report, now_utc, record_batch
+from .common import MAX_TEXT, DryRun, ImportResult, fail_or_report, now_utc, record_batch
 from .fields import field_sql
 from .mapping import CATALOG_FIELDS, Mapping, resolve
 from .sources import open_source
@@ -27,7 +27,7 @@ NESTED = {"artists", "tags"}
 
 def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                    skip_invalid: bool = False, progress: ProgressFn | None = None,
-                   cancel: CancelToken | None = None) -> ImportResult:
+                   cancel: CancelToken | None = None, dry_run: bool = False) -> ImportResult:
     """Import a catalog file into ``store`` as one batch (all or nothing).
 
     Call from the thread that writes to the store.
@@ -36,38 +36,46 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
     started = now_utc()
     steps = 4
     report(progress, 0, steps, "Reading")
-    with store.session() as cur:
-        install_macros(cur)
-        with open_source(cur, path, mapping.read) as source, store.transaction(cur):
-            check(cancel)
-            report(progress, 1, steps, "Checking rows")
-            chosen = resolve(CATALOG_FIELDS, source.columns, mapping, source.path.name)
-            if "id" not in chosen and "id" not in mapping.constants:
-                raise CuratorError(
-                    f"{source.path.name} has no id column (looked for accession_number, acno, "
-                    "object_number, id, ...); name it in a mapping file."
-                )
-            _normalise(cur, source, chosen, mapping)
-            _find_rejects(cur, source, chosen)
-            shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid)
-            check(cancel)
-            report(progress, 2, steps, "Comparing with the catalog")
-            _merge(cur, chosen, mapping)
-            inserted, updated, unchanged = cur.execute(
-                "SELECT count(*) FILTER (NOT existed), "
-                "count(*) FILTER (existed AND content_hash IS DISTINCT FROM old_hash), "
-                "count(*) FILTER (existed AND content_hash = old_hash) FROM merged"
-            ).fetchall()[0]
-            check(cancel)
-            report(progress, 3, steps, "Writing")
-            batch_id = None
-            if inserted + updated:
-                batch_id = record_batch(
-                    cur, kind="catalog", source=source, mapping_json=mapping.to_json(),
-                    started=started, accepted=source.rows - rejected, rejected=rejected,
-                    inserted=inserted, updated=updated, unchanged=unchanged)
-                _apply(cur, batch_id)
-            check(cancel)
+    try:
+        with store.session() as cur:
+            install_macros(cur)
+            with open_source(cur, path, mapping.read) as source, store.transaction(cur):
+                check(cancel)
+                report(progress, 1, steps, "Checking rows")
+                chosen = resolve(CATALOG_FIELDS, source.columns, mapping, source.path.name)
+                if "id" not in chosen and "id" not in mapping.constants:
+                    raise CuratorError(
+                        f"{source.path.name} has no id column (looked for accession_number, acno, "
+                        "object_number, id, ...); name it in a mapping file."
+                    )
+                _normalise(cur, source, chosen, mapping)
+                _find_rejects(cur, source, chosen)
+                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                check(cancel)
+                report(progress, 2, steps, "Comparing with the catalog")
+                _merge(cur, chosen, mapping)
+                inserted, updated, unchanged = cur.execute(
+                    "SELECT count(*) FILTER (NOT existed), "
+                    "count(*) FILTER (existed AND content_hash IS DISTINCT FROM old_hash), "
+                    "count(*) FILTER (existed AND content_hash = old_hash) FROM merged"
+                ).fetchall()[0]
+                check(cancel)
+                if dry_run:
+                    raise DryRun(ImportResult(
+                        kind="catalog", file=source.path.name, batch_id=None, rows=source.rows,
+                        accepted=source.rows - rejected, rejected=rejected, inserted=inserted,
+                        updated=updated, unchanged=unchanged, rejects=tuple(shown)))
+                report(progress, 3, steps, "Writing")
+                batch_id = None
+                if inserted + updated:
+                    batch_id = record_batch(
+                        cur, kind="catalog", source=source, mapping_json=mapping.to_json(),
+                        started=started, accepted=source.rows - rejected, rejected=rejected,
+                        inserted=inserted, updated=updated, unchanged=unchanged)
+                    _apply(cur, batch_id)
+                check(cancel)
+    except DryRun as done:
+        return done.result
     report(progress, steps, steps, "Done")
     return ImportResult(kind="catalog", file=source.path.name, batch_id=batch_id,
                         rows=source.rows, accepted=source.rows - rejected, rejected=rejected,

@@ -64,9 +64,22 @@ def collect_rejects(cur: duckdb.DuckDBPyConnection, source: Source,
     return [Reject(name, source.line_of(r), f, v, why) for r, f, v, why in rows], total
 
 
-def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid: bool
-                   ) -> tuple[list[Reject], int, str | None]:
-    """Raise :class:`ImportRejected` unless ``skip_invalid``; then write the rejects CSV."""
+class DryRun(Exception):  # noqa: N818 - control flow, never shown to a user
+    """Raised inside a dry run's transaction so it rolls back, carrying the result."""
+
+    def __init__(self, result: ImportResult):
+        self.result = result
+
+
+def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid: bool,
+                   dry_run: bool = False) -> tuple[list[Reject], int, str | None]:
+    """Raise :class:`ImportRejected` unless ``skip_invalid``; then write the rejects CSV.
+
+    A dry run raises nothing and writes nothing; it returns up to 1,000 rejects.
+    """
+    if dry_run:
+        shown, total = collect_rejects(cur, source, limit=1000)
+        return shown, total, None
     shown, total = collect_rejects(cur, source)
     if total == 0:
         return [], 0, None

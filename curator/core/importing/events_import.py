@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import ImportResult, fail_or_report, now_utc, record_batch
+from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
 from .fields import field_sql
 from .mapping import EVENT_FIELDS, Mapping, resolve
 from .sources import open_source
@@ -29,58 +29,66 @@ EARLIEST = "1900-01-01"
 
 def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                   skip_invalid: bool = False, progress: ProgressFn | None = None,
-                  cancel: CancelToken | None = None) -> ImportResult:
+                  cancel: CancelToken | None = None, dry_run: bool = False) -> ImportResult:
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
     started = now_utc()
     steps = 3
     report(progress, 0, steps, "Reading")
-    with store.session() as cur:
-        cur.execute("SET TimeZone = 'UTC'")
-        install_macros(cur)
-        with open_source(cur, path, mapping.read) as source, store.transaction(cur):
-            check(cancel)
-            report(progress, 1, steps, "Checking rows")
-            chosen = resolve(EVENT_FIELDS, source.columns, mapping, source.path.name)
-            missing = [f for f in ("user_id", "artwork_id", "timestamp")
-                       if f not in chosen and f not in mapping.constants]
-            if missing:
-                raise CuratorError(
-                    f"{source.path.name} has no {' or '.join(missing)} column; its columns are "
-                    f"{', '.join(source.columns[:12])}. Name them in a mapping file."
-                )
-            constants = dict(mapping.constants)
-            if "kind" not in chosen and "kind" not in constants:
-                constants["kind"] = "rating" if "value" in chosen else "view"
-            _normalise(cur, source, chosen, constants)
-            _find_rejects(cur, chosen, mapping)
-            shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid)
-            check(cancel)
-            report(progress, 2, steps, "Writing")
-            cur.execute(
-                "CREATE TEMP TABLE fresh AS SELECT n.* FROM norm n "
-                "WHERE n._row NOT IN (SELECT _row FROM rejects) AND NOT EXISTS ("
-                " SELECT 1 FROM events e WHERE e.user_id = n.user_id AND "
-                " e.artwork_id = n.artwork_id AND e.kind = n.kind AND e.ts = n.ts AND "
-                " e.value IS NOT DISTINCT FROM n.value)")
-            inserted = cur.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
-            accepted = source.rows - rejected
-            batch_id = None
-            if inserted:
-                batch_id = record_batch(
-                    cur, kind="events", source=source, mapping_json=mapping.to_json(),
-                    started=started, accepted=accepted, rejected=rejected, inserted=inserted,
-                    updated=0, unchanged=accepted - inserted)
-                now = now_utc()
+    try:
+        with store.session() as cur:
+            cur.execute("SET TimeZone = 'UTC'")
+            install_macros(cur)
+            with open_source(cur, path, mapping.read) as source, store.transaction(cur):
+                check(cancel)
+                report(progress, 1, steps, "Checking rows")
+                chosen = resolve(EVENT_FIELDS, source.columns, mapping, source.path.name)
+                missing = [f for f in ("user_id", "artwork_id", "timestamp")
+                           if f not in chosen and f not in mapping.constants]
+                if missing:
+                    raise CuratorError(
+                        f"{source.path.name} has no {' or '.join(missing)} column; its columns are "
+                        f"{', '.join(source.columns[:12])}. Name them in a mapping file."
+                    )
+                constants = dict(mapping.constants)
+                if "kind" not in chosen and "kind" not in constants:
+                    constants["kind"] = "rating" if "value" in chosen else "view"
+                _normalise(cur, source, chosen, constants)
+                _find_rejects(cur, chosen, mapping)
+                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                check(cancel)
+                report(progress, 2, steps, "Writing")
                 cur.execute(
-                    "INSERT INTO users (id, first_batch_id, created_at) SELECT DISTINCT "
-                    "user_id, ?, ? FROM fresh WHERE user_id NOT IN (SELECT id FROM users)",
-                    [batch_id, now])
-                cur.execute(
-                    "INSERT INTO events (user_id, artwork_id, kind, value, ts, batch_id) "
-                    "SELECT user_id, artwork_id, kind, value, ts, ? FROM fresh ORDER BY ts",
-                    [batch_id])
-            check(cancel)
+                    "CREATE TEMP TABLE fresh AS SELECT n.* FROM norm n "
+                    "WHERE n._row NOT IN (SELECT _row FROM rejects) AND NOT EXISTS ("
+                    " SELECT 1 FROM events e WHERE e.user_id = n.user_id AND "
+                    " e.artwork_id = n.artwork_id AND e.kind = n.kind AND e.ts = n.ts AND "
+                    " e.value IS NOT DISTINCT FROM n.value)")
+                inserted = cur.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
+                accepted = source.rows - rejected
+                if dry_run:
+                    raise DryRun(ImportResult(
+                        kind="events", file=source.path.name, batch_id=None, rows=source.rows,
+                        accepted=accepted, rejected=rejected, inserted=inserted, updated=0,
+                        unchanged=accepted - inserted, rejects=tuple(shown)))
+                batch_id = None
+                if inserted:
+                    batch_id = record_batch(
+                        cur, kind="events", source=source, mapping_json=mapping.to_json(),
+                        started=started, accepted=accepted, rejected=rejected, inserted=inserted,
+                        updated=0, unchanged=accepted - inserted)
+                    now = now_utc()
+                    cur.execute(
+                        "INSERT INTO users (id, first_batch_id, created_at) SELECT DISTINCT "
+                        "user_id, ?, ? FROM fresh WHERE user_id NOT IN (SELECT id FROM users)",
+                        [batch_id, now])
+                    cur.execute(
+                        "INSERT INTO events (user_id, artwork_id, kind, value, ts, batch_id) "
+                        "SELECT user_id, artwork_id, kind, value, ts, ? FROM fresh ORDER BY ts",
+                        [batch_id])
+                check(cancel)
+    except DryRun as done:
+        return done.result
     report(progress, steps, steps, "Done")
     return ImportResult(kind="events", file=source.path.name, batch_id=batch_id,
                         rows=source.rows, accepted=accepted, rejected=rejected,

@@ -222,18 +222,20 @@ class HybridRecommender:
         for name, values in norm.items():
             total += np.float32(weights.get(name, 0.0)) * values[0]
         chosen = self._select(total, cand[0], k, rules)
+        explained: dict[str, list[list[Because]]] = {}
+        if not cold:
+            for name in ("content", "item"):
+                if name in self.signals and weights.get(name, 0.0) > 0:
+                    explained[name] = self.signals[name].explain_many(user, chosen)
         out = []
-        for item in chosen:
+        for j, item in enumerate(chosen):
             parts = {}
             for name in norm:
                 w = float(weights.get(name, 0.0))
                 n = float(norm[name][0, item])
                 parts[name] = Part(float(raw[name][0, item]), n, w, w * n)
-            reasons = {}
-            if not cold:
-                for name in ("content", "item"):
-                    if name in self.signals and parts.get(name) and parts[name].contribution > 0:
-                        reasons[name] = self.signals[name].explain(user, int(item))
+            reasons = {name: found[j] for name, found in explained.items()
+                       if parts.get(name) and parts[name].contribution > 0}
             score = float(sum(p.contribution for p in parts.values()))
             popularity = self.signals.get("popularity")
             rank = int(popularity.rank[item]) if popularity is not None else None

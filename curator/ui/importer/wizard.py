@@ -1,0 +1,327 @@
+"""The import wizard: pick a file, preview it, review the column mapping, see what would be
+rejected, then import (and embed) with progress and cancel."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
+
+from ...core.catalog import Catalog
+from ...core.importing.mapping import Mapping
+from ...core.settings import set_setting
+from ..jobs import JobRunner
+
+NOT_MAPPED = "(not in this file)"
+
+
+class ImportWizard(QWizard):
+    """Main thread only. Emits ``imported`` with the import result when it lands."""
+
+    imported = Signal(object)
+
+    def __init__(self, catalog: Catalog, jobs: JobRunner, kind: str = "catalog", parent=None):
+        super().__init__(parent)
+        self.catalog, self.jobs = catalog, jobs
+        self.setWindowTitle("Import")
+        self.choose = ChoosePage(kind)
+        self.mapping_page = MappingPage(self)
+        self.report = ReportPage(self)
+        self.run_page = RunPage(self)
+        for page in (self.choose, self.mapping_page, self.report, self.run_page):
+            self.addPage(page)
+        self.setOption(QWizard.NoBackButtonOnLastPage, True)
+
+    def kind(self) -> str:
+        return self.choose.kind()
+
+    def path(self) -> Path:
+        return Path(self.choose.file.text())
+
+    def mapping(self) -> Mapping:
+        return self.mapping_page.mapping()
+
+    def run_import(self, *, dry_run: bool, progress=None, cancel=None):
+        method = self.catalog.import_catalog if self.kind() == "catalog" \
+            else self.catalog.import_events
+        return method(self.path(), mapping=self.mapping(), dry_run=dry_run, progress=progress,
+                      cancel=cancel, skip_invalid=self.report.skip.isChecked())
+
+
+class ChoosePage(QWizardPage):
+    def __init__(self, kind: str):
+        super().__init__()
+        self.setTitle("Choose a file")
+        self.setSubTitle("CSV, TSV, JSON, JSON Lines or Parquet, optionally .gz")
+        self.catalog_button = QRadioButton("Artwork catalog")
+        self.events_button = QRadioButton("Visitor histories")
+        self.catalog_button.setToolTip("Artworks: ids, titles, artists, dates, subjects…")
+        self.events_button.setToolTip("Events: visitor, artwork, kind, value, time")
+        group = QButtonGroup(self)
+        group.addButton(self.catalog_button)
+        group.addButton(self.events_button)
+        (self.catalog_button if kind == "catalog" else self.events_button).setChecked(True)
+        self.file = QLineEdit()
+        self.file.setToolTip("The file to import")
+        browse = QPushButton("Browse…")
+        browse.setToolTip("Pick the file")
+        browse.clicked.connect(self._browse)
+        self.images = QLineEdit()
+        self.images.setToolTip("Optional: a folder whose image files are named in the catalog")
+        pick_images = QPushButton("Folder…")
+        pick_images.setToolTip("Pick the images folder")
+        pick_images.clicked.connect(self._browse_images)
+        row = QHBoxLayout()
+        row.addWidget(self.file)
+        row.addWidget(browse)
+        irow = QHBoxLayout()
+        irow.addWidget(self.images)
+        irow.addWidget(pick_images)
+        form = QFormLayout(self)
+        form.addRow(self.catalog_button)
+        form.addRow(self.events_button)
+        form.addRow("File", row)
+        form.addRow("Images folder", irow)
+        self.file.textChanged.connect(self.completeChanged)
+
+    def kind(self) -> str:
+        return "catalog" if self.catalog_button.isChecked() else "events"
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import file", "",
+                                              "Data files (*.csv *.tsv *.txt *.json *.jsonl "
+                                              "*.parquet *.gz);;All files (*)")
+        if name:
+            self.file.setText(name)
+
+    def _browse_images(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Images folder")
+        if folder:
+            self.images.setText(folder)
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return Path(self.file.text()).is_file()
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt API
+        wizard: ImportWizard = self.wizard()
+        if self.images.text().strip():
+            folder = Path(self.images.text().strip())
+            if not folder.is_dir():
+                wizard.mapping_page.error.setText(f"{folder} is not a folder.")
+                return False
+            set_setting(wizard.catalog.store, "images.root", str(folder.resolve()))
+        return True
+
+
+class MappingPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Preview and column mapping")
+        self.setSubTitle("Check which column feeds each field; change any that are wrong.")
+        self.preview = QTableWidget()
+        self.preview.setToolTip("The first rows as Curator reads them")
+        self.form = QFormLayout()
+        self.boxes: dict[str, QComboBox] = {}
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet("color: #b00020")
+        self.info = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.info)
+        layout.addWidget(self.preview, 2)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt API
+        self.error.clear()
+        for box in self.boxes.values():
+            box.deleteLater()
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.boxes = {}
+        try:
+            p = self.w.catalog.preview(self.w.path(), kind=self.w.kind())
+        except Exception as exc:  # a CuratorError with the file's problem
+            self.error.setText(str(exc))
+            self.preview.clear()
+            return
+        self.info.setText(f"{p['file']}: {p['rows']:,} rows, encoding {p['encoding']}")
+        self.preview.setColumnCount(len(p["columns"]))
+        self.preview.setHorizontalHeaderLabels(p["columns"])
+        self.preview.setRowCount(len(p["head"]))
+        for r, row in enumerate(p["head"]):
+            for c, value in enumerate(row):
+                self.preview.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+        for field in p["fields"]:
+            box = QComboBox()
+            box.addItems([NOT_MAPPED, *p["source_columns"]])
+            box.setCurrentText(p["mapping"].get(field, NOT_MAPPED))
+            box.setToolTip(f"The source column for {field}")
+            self.boxes[field] = box
+            self.form.addRow(field, box)
+
+    def mapping(self) -> Mapping:
+        return Mapping(columns={f: b.currentText() for f, b in self.boxes.items()
+                                if b.currentText() != NOT_MAPPED})
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt API
+        return not self.error.text()
+
+
+class ReportPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Validation report")
+        self.summary = QLabel(wordWrap=True)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Row", "Field", "Value", "Reason"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip("Rows that would be rejected, and why")
+        self.export = QPushButton("Export rejects…")
+        self.export.setToolTip("Save the rejected rows and reasons as CSV")
+        self.export.clicked.connect(self._export)
+        self.skip = QRadioButton("Import the valid rows and skip the rejected ones")
+        self.skip.setToolTip("Otherwise nothing is imported while any row is rejected")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.export)
+        layout.addWidget(self.skip)
+        self.result = None
+        self.done = False
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt API
+        self.done = False
+        self.result = None
+        self.summary.setText("Checking every row…")
+        self.table.setRowCount(0)
+        self.w.jobs.submit(lambda p, c: self.w.run_import(dry_run=True, progress=p, cancel=c),
+                           on_done=self._checked, on_error=self._failed, key="import-check")
+
+    def _checked(self, result) -> None:
+        self.result = result
+        self.done = True
+        self.summary.setText(
+            f"{result.rows:,} rows: {result.inserted:,} new, {result.updated:,} updated, "
+            f"{result.unchanged:,} unchanged, {result.rejected:,} rejected."
+            + (" Nothing will be imported unless you choose to skip them."
+               if result.rejected else ""))
+        self.table.setRowCount(len(result.rejects))
+        for r, rej in enumerate(result.rejects):
+            for c, v in enumerate([str(rej.row), rej.field, rej.value or "", rej.reason]):
+                self.table.setItem(r, c, QTableWidgetItem(v))
+        self.export.setEnabled(bool(result.rejects))
+        self.skip.setEnabled(bool(result.rejected))
+        self.completeChanged.emit()
+
+    def _failed(self, message: str) -> None:
+        self.summary.setText(message)
+        self.done = False
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return self.done
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt API
+        if self.result and self.result.rejected and not self.skip.isChecked():
+            self.summary.setText(self.summary.text().split(" Nothing")[0]
+                                 + " Choose to skip the rejected rows, or fix the file.")
+            return False
+        return True
+
+    def _export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export rejects", "rejects.csv", "CSV (*.csv)")
+        if name and self.result:
+            export_rejects(Path(name), self.result.rejects)
+
+
+def export_rejects(path: Path, rejects) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "row", "field", "value", "reason"])
+        for r in rejects:
+            writer.writerow([r.file, r.row, r.field, r.value, r.reason])
+
+
+class RunPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Importing")
+        self.label = QLabel(wordWrap=True)
+        self.bar = QProgressBar()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop; nothing half-done is kept")
+        self.cancel_button.clicked.connect(self._cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button, alignment=Qt.AlignLeft)
+        self.token = None
+        self.finished_ok = False
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt API
+        self.finished_ok = False
+        self.label.setText("Importing…")
+        self.cancel_button.setEnabled(True)
+        self.token = self.w.jobs.submit(
+            lambda p, c: self.w.run_import(dry_run=False, progress=p, cancel=c),
+            on_done=self._imported, on_error=self._failed, on_progress=self._progress,
+            key="import-run")
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(done)
+        self.label.setText(message)
+
+    def _imported(self, result) -> None:
+        self.label.setText(result.summary())
+        self.w.imported.emit(result)
+        if self.w.kind() == "catalog" and result.changed:
+            self.label.setText(result.summary() + "\nEmbedding new and changed artworks…")
+            self.token = self.w.jobs.submit(
+                lambda p, c: self.w.catalog.embed(progress=p, cancel=c),
+                on_done=lambda r: self._finish(result.summary() + "\n" + r.summary()),
+                on_error=lambda m: self._finish(result.summary() + "\n" + m),
+                on_progress=self._progress, key="import-embed")
+        else:
+            self._finish(result.summary())
+
+    def _finish(self, text: str) -> None:
+        self.label.setText(text)
+        self.bar.setValue(self.bar.maximum())
+        self.cancel_button.setEnabled(False)
+        self.finished_ok = True
+        self.completeChanged.emit()
+
+    def _failed(self, message: str) -> None:
+        self.label.setText(message or "Cancelled; the database was not changed.")
+        self.cancel_button.setEnabled(False)
+        self.finished_ok = True
+        self.completeChanged.emit()
+
+    def _cancel(self) -> None:
+        if self.token is not None:
+            self.token.cancel()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return self.finished_ok

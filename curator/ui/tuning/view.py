@@ -1,0 +1,244 @@
+"""The Tuning tab: sliders for the hybrid's weights and live plots of what they do.
+
+Scores for the evaluation visitors are computed once per half-life (in the background);
+a slider move then only re-weights and re-measures, and the latest move wins.
+"""
+
+from __future__ import annotations
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSlider,
+    QWidget,
+)
+
+from ...core.catalog import Catalog
+from ...core.recommend.hybrid import Rules
+from ...core.recommend.profiles import Profile
+from ..jobs import JobRunner
+
+SIGNALS = [("content", "Content similarity"), ("item", "Visitors with similar taste"),
+           ("popularity", "Popular lately")]
+TRADE_OFFS = [("diversity", "Diversity (intra-list)"), ("coverage", "Catalog coverage"),
+              ("novelty", "Novelty (bits)")]
+HALF_LIVES = [0, 30, 90, 180, 365, 730, 1825]  # days; 0 = no decay
+
+
+class TuningView(QWidget):
+    """Weights, diversity and decay sliders with live evaluation plots. Main thread only."""
+
+    status = Signal(str)
+    profile_saved = Signal(str)
+
+    def __init__(self, catalog: Catalog, jobs: JobRunner, parent=None):
+        super().__init__(parent)
+        self.catalog = catalog
+        self.jobs = jobs
+        self.evaluation = None
+        users = catalog.user_ids(limit=1)
+        self.sample_user: str | None = users[0] if users else None
+        self.history: list[tuple[float, dict]] = []
+        self.last: dict | None = None
+        profile = catalog.profile()
+
+        form = QFormLayout()
+        self.sliders: dict[str, QSlider] = {}
+        for name, label in SIGNALS:
+            slider = self._slider(0, 200, round(100 * profile.weights.get(name, 0.0)),
+                                  f"Weight of “{label}” (0 to 2)")
+            self.sliders[name] = slider
+            form.addRow(label, slider)
+        self.mmr = self._slider(0, 100, round(100 * profile.mmr_lambda),
+                                "Diversity: right = pure relevance (λ = 1), left = more varied")
+        form.addRow("Relevance ↔ diversity", self.mmr)
+        self.half_life = self._slider(0, len(HALF_LIVES) - 1,
+                                      _half_life_step(profile.half_life_days),
+                                      "How fast old events fade (half-life)")
+        form.addRow("Time-decay half-life", self.half_life)
+        self.values = QLabel()
+        form.addRow(self.values)
+        self.axis = QComboBox()
+        self.axis.addItems([label for _, label in TRADE_OFFS])
+        self.axis.setToolTip("What accuracy is traded against in the left plot")
+        self.axis.currentIndexChanged.connect(self._redraw)
+        form.addRow("Trade-off against", self.axis)
+        self.name = QLineEdit(placeholderText="profile name")
+        self.name.setToolTip("Name for the current weights")
+        self.make_default = QCheckBox("default")
+        self.make_default.setToolTip("Use this profile when none is chosen")
+        self.save = QPushButton("Save profile")
+        self.save.setToolTip("Save the current weights as a named profile")
+        self.save.clicked.connect(self.save_profile)
+        row = QHBoxLayout()
+        row.addWidget(self.name)
+        row.addWidget(self.make_default)
+        row.addWidget(self.save)
+        form.addRow(row)
+        self.metrics_label = QLabel(wordWrap=True)
+        form.addRow(self.metrics_label)
+        self.sample_label = QLabel()
+        self.sample = QListWidget()
+        self.sample.setToolTip("What these weights recommend to one visitor")
+        form.addRow(self.sample_label)
+        form.addRow(self.sample)
+        controls = QWidget()
+        controls.setLayout(form)
+        controls.setMaximumWidth(420)
+
+        self.figure = Figure(figsize=(7, 4), tight_layout=True)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setToolTip("Left: accuracy against the chosen trade-off; the red dot is "
+                               "now, labelled dots are saved profiles. Right: how each "
+                               "signal's scores are spread.")
+        self.ax_trade, self.ax_dist = self.figure.subplots(1, 2)
+        layout = QHBoxLayout(self)
+        layout.addWidget(controls)
+        layout.addWidget(self.canvas, 1)
+        self.redraws = 0
+        self._debounce = QTimer(self, singleShot=True, interval=60)
+        self._debounce.timeout.connect(self.remeasure)
+        for s in [*self.sliders.values(), self.mmr]:
+            s.valueChanged.connect(self._debounce.start)
+        self.half_life.valueChanged.connect(self.rebuild)
+        self._show_values()
+
+    def _slider(self, lo: int, hi: int, value: int, tip: str) -> QSlider:
+        s = QSlider(Qt.Horizontal, minimum=lo, maximum=hi, value=value)
+        s.setToolTip(tip)
+        s.valueChanged.connect(self._show_values)
+        return s
+
+    # -- state ------------------------------------------------------------------------------
+    def weights(self) -> dict[str, float]:
+        return {name: s.value() / 100 for name, s in self.sliders.items()}
+
+    def rules(self) -> Rules:
+        return Rules(mmr_lambda=self.mmr.value() / 100)
+
+    def half_life_days(self) -> float | None:
+        days = HALF_LIVES[self.half_life.value()]
+        return float(days) if days else None
+
+    def _show_values(self) -> None:
+        w = self.weights()
+        hl = self.half_life_days()
+        self.values.setText(", ".join(f"{n} {v:.2f}" for n, v in w.items())
+                            + f"; λ {self.mmr.value() / 100:.2f}; half-life "
+                            + (f"{hl:.0f} days" if hl else "off"))
+
+    # -- work -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Build the evaluation the first time the tab is shown."""
+        if self.evaluation is None:
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        half_life = self.half_life_days()
+        self.status.emit("Scoring the evaluation visitors…")
+        self.jobs.submit(lambda p, c: self.catalog.evaluation(half_life_days=half_life,
+                                                               max_users=1000),
+                         on_done=self._built, on_error=self.status.emit, key="tuning-build")
+
+    def _built(self, evaluation) -> None:
+        self.evaluation = evaluation
+        self.status.emit(f"Evaluation ready: {len(evaluation.users):,} visitors, "
+                         f"top {evaluation.k}")
+        self.remeasure()
+
+    def remeasure(self) -> None:
+        if self.evaluation is None:
+            return
+        evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
+        profiles = self.catalog.profiles()
+        visitor = self.sample_user
+
+        def work(progress, cancel):
+            current = evaluation.measure(weights, rules).metrics
+            cancel.check()
+            saved = [(p.name, evaluation.measure(p.weights, Rules(mmr_lambda=p.mmr_lambda))
+                      .metrics) for p in profiles]
+            dists = {n: evaluation.signal_distribution(n, sample=5000) for n in evaluation.signals}
+            sample = []
+            if visitor:
+                recs = self.catalog.recommend(visitor, k=10, weights=weights,
+                                              mmr_lambda=rules.mmr_lambda)
+                titles = {a["id"]: a["title"] for a in self.catalog.artworks(
+                    [r.item_id for r in recs])}
+                sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
+            return weights, current, saved, dists, sample
+
+        self.jobs.submit(work, on_done=self._measured, on_error=self.status.emit, key="tuning")
+
+    def _measured(self, result) -> None:
+        weights, current, saved, dists, sample = result
+        self.last = {"weights": weights, "metrics": current, "saved": saved, "dists": dists}
+        self.sample_label.setText(f"Top 10 for visitor {self.sample_user}:"
+                                  if self.sample_user else "")
+        self.sample.clear()
+        self.sample.addItems([f"{s:.2f}  {t or i}" for i, t, s in sample])
+        self.history = (self.history + [(current["ndcg"], current)])[-30:]
+        m = current
+        self.metrics_label.setText(
+            f"nDCG@10 {m['ndcg']:.3f} · precision {m['precision']:.3f} · recall "
+            f"{m['recall']:.3f} · MAP {m['map']:.3f}<br>coverage {m['coverage']:.3f} · "
+            f"diversity {m['diversity']:.3f} · novelty {m['novelty']:.2f} · popularity bias "
+            f"{m['popularity_bias']:.3f}")
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not self.last:
+            return
+        key, label = TRADE_OFFS[self.axis.currentIndex()]
+        ax = self.ax_trade
+        ax.clear()
+        trail = [m for _, m in self.history]
+        ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o", color="#bbbbbb",
+                markersize=3, label="recent")
+        for name, m in self.last["saved"]:
+            ax.plot(m[key], m["ndcg"], "s", color="#4C72B0")
+            ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4),
+                        textcoords="offset points")
+        now = self.last["metrics"]
+        ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9, label="current")
+        ax.set_xlabel(label)
+        ax.set_ylabel("nDCG@10")
+        ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
+        ax.legend(fontsize=8, loc="lower left")
+        ax = self.ax_dist
+        ax.clear()
+        for name, values in self.last["dists"].items():
+            ax.hist(values, bins=30, alpha=0.5, label=name)
+        ax.set_xlabel("normalised score")
+        ax.set_title("Signal score distributions", fontsize=10)
+        ax.legend(fontsize=8)
+        self.canvas.draw_idle()
+        self.redraws += 1
+
+    def save_profile(self) -> None:
+        name = self.name.text().strip()
+        if not name:
+            self.status.emit("Give the profile a name first.")
+            return
+        self.catalog.save_profile(Profile(name, weights=self.weights(),
+                                          mmr_lambda=self.mmr.value() / 100,
+                                          half_life_days=self.half_life_days()),
+                                  make_default=self.make_default.isChecked())
+        self.status.emit(f"Saved profile “{name}”.")
+        self.profile_saved.emit(name)
+        self.remeasure()
+
+
+def _half_life_step(days: float | None) -> int:
+    if not days:
+        return 0
+    return min(range(len(HALF_LIVES)), key=lambda i: abs(HALF_LIVES[i] - days))

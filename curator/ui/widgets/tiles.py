@@ -1,0 +1,43 @@
+"""Placeholder tiles for artworks without images, drawn from title and artist."""
+
+from __future__ import annotations
+
+import hashlib
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QPixmapCache
+
+TILE = 160
+
+
+def tile_colour(key: str) -> QColor:
+    digest = hashlib.md5(key.encode()).digest()
+    return QColor.fromHsv(digest[0] * 360 // 256, 60 + digest[1] % 60, 200 + digest[2] % 40)
+
+
+def placeholder(artwork_id: str, title: str | None, artist: str | None,
+                size: int = TILE) -> QPixmap:
+    key = f"tile:{artwork_id}:{size}"
+    found = QPixmap()
+    if QPixmapCache.find(key, found):
+        return found
+    pix = QPixmap(size, size)
+    pix.fill(tile_colour(artist or artwork_id))
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setPen(QColor(40, 40, 40))
+    font = QFont()
+    font.setPointSize(10)
+    font.setBold(True)
+    painter.setFont(font)
+    margin = 10
+    painter.drawText(QRect(margin, margin, size - 2 * margin, size * 2 // 3),
+                     Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignTop, title or "(untitled)")
+    font.setBold(False)
+    font.setPointSize(8)
+    painter.setFont(font)
+    painter.drawText(QRect(margin, size * 2 // 3, size - 2 * margin, size // 3 - margin),
+                     Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignBottom, artist or "")
+    painter.end()
+    QPixmapCache.insert(key, pix)
+    return pix

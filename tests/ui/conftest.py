@@ -1,0 +1,59 @@
+import threading
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from ..conftest import write  # noqa: E402
+from ..core.recommend.test_recommender import CATALOG, EVENTS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ui_db(tmp_path_factory):
+    """A small embedded catalog with histories, built once and copied per test."""
+    from curator.core.catalog import Catalog
+
+    folder = tmp_path_factory.mktemp("ui")
+    cat = Catalog(folder / "ui.duckdb")
+    cat.import_catalog(write(folder / "cat.csv", CATALOG))
+    cat.import_events(write(folder / "ev.csv", EVENTS))
+    cat.embed(device="cpu")
+    cat.store.con.execute("CHECKPOINT")
+    cat.close()
+    return folder / "ui.duckdb"
+
+
+@pytest.fixture
+def ui_catalog(ui_db, tmp_path):
+    import shutil
+
+    from curator.core.catalog import Catalog
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(ui_db, path)
+    cat = Catalog(path)
+    yield cat
+    cat.close()
+
+
+@pytest.fixture
+def window(qtbot, ui_catalog, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from curator.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    win = MainWindow(ui_catalog, embed_on_start=False, settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    assert win.jobs.wait(30_000), "a background job was still running after the test"
+
+
+@pytest.fixture(autouse=True)
+def _no_threads_left_behind():
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    left = [t for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and not t.daemon]
+    assert not left, f"threads left running: {left}"
