@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
+
+_STARTED = time.perf_counter()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -60,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(catalog)
     window.show()
+    app.processEvents()
     print(f"Curator: {catalog.path}: " + ", ".join(
-        f"{v:,} {k}" for k, v in catalog.counts().items()), flush=True)
+        f"{v:,} {k}" for k, v in catalog.counts().items())
+        + f"; window shown {time.perf_counter() - _STARTED:.2f} s after start"
+        + ("" if "torch" not in sys.modules else " (torch was loaded)"), flush=True)
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
     code = app.exec()
