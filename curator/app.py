@@ -20,6 +20,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _demo_path():
+    from .core.demo import demo_db_path
+
+    return demo_db_path()
+
+
 def install_error_hook() -> None:
     """Show unexpected errors as a readable message, never as a traceback dialog."""
     import logging
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .core.catalog import Catalog
     from .core.demo import open_demo
-    from .core.errors import CuratorError
+    from .core.errors import CuratorError, DatabaseInUse
     from .ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -57,7 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Curator")
     install_error_hook()
     try:
-        catalog = Catalog(args.db) if args.db else open_demo()
+        try:
+            catalog = Catalog(args.db) if args.db else open_demo()
+        except DatabaseInUse as exc:
+            answer = QMessageBox.question(None, "Curator", f"{exc}\n\nOpen it read-only?")
+            if answer != QMessageBox.Yes:
+                return 1
+            catalog = Catalog(args.db or _demo_path(),
+                              read_only=True)
     except CuratorError as exc:
         QMessageBox.critical(None, "Curator", str(exc))
         return 1

@@ -219,6 +219,42 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year-to", type=int, help="only works made in or before this year")
 
 
+def cmd_undo(args) -> int:
+    with _open(args) as catalog:
+        result = catalog.undo_batch(args.batch)
+    if result["kind"] == "catalog":
+        print(f"Undid import #{result['batch']}: {result['restored']:,} artworks restored, "
+              f"{result['removed']:,} removed.")
+    else:
+        print(f"Undid import #{result['batch']}: {result['removed']:,} events and "
+              f"{result['users_removed']:,} visitors removed.")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    with _open(args, read_only=args.read_only) as catalog:
+        path = catalog.backup(args.path)
+    print(f"Backed up {args.db} to {path}.")
+    return 0
+
+
+def cmd_users(args) -> int:
+    with _open(args) as catalog:
+        if args.action == "pseudonymize":
+            n = catalog.pseudonymize_users(rotate=args.rotate)
+            print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
+                  f"{' under a new key' if args.rotate else ''}.")
+        elif args.action == "delete":
+            if not args.user:
+                raise CuratorError("Name the visitor to delete.")
+            n = catalog.delete_user(args.user)
+            print(f"Deleted visitor {args.user} and their {n:,} events.")
+        else:
+            for user in catalog.user_ids(search=args.user):
+                print(user)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curator", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=default_db(),
@@ -283,6 +319,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights")
     p.add_argument("--output", type=Path, help="write the results as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
+    p.add_argument("batch", type=int)
+    p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("backup", help="write a consistent copy of the database")
+    p.add_argument("path", type=Path)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("users", help="list, pseudonymize or delete visitors")
+    p.add_argument("action", choices=["list", "pseudonymize", "delete"])
+    p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
+    p.add_argument("--rotate", action="store_true", help="pseudonymize under a new key")
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")

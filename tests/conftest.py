@@ -70,3 +70,19 @@ def small_catalog_file(tmp_path) -> Path:
 def loaded(catalog, small_catalog_file):
     catalog.import_catalog(small_catalog_file)
     return catalog
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny randomly initialised BERT with MiniLM's tokenizer, saved like a real one."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from curator.core.embedding.text_encoder import default_model_path
+
+    folder = tmp_path_factory.mktemp("tiny-model")
+    tokenizer = AutoTokenizer.from_pretrained(default_model_path(), local_files_only=True)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

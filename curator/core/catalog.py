@@ -448,6 +448,37 @@ class Catalog:
         found = self.artworks([artwork_id])
         return found[0] if found else None
 
+    # -- safety and privacy -----------------------------------------------------------------
+    def undo_batch(self, batch_id: int) -> dict:
+        """Restore what one import changed (see :func:`.maintenance.undo_batch`)."""
+        from .maintenance import undo_batch
+
+        result = undo_batch(self.store, batch_id)
+        self._text_index = None
+        self._recommenders = {}
+        return result
+
+    def backup(self, target: str | Path) -> Path:
+        """A consistent copy of the database in a new file."""
+        from .maintenance import backup
+
+        return backup(self.store, target)
+
+    def pseudonymize_users(self, *, rotate: bool = False) -> int:
+        from .maintenance import pseudonymize
+
+        n = pseudonymize(self.store, rotate=rotate)
+        self._recommenders = {}
+        return n
+
+    def delete_user(self, user_id: str) -> int:
+        """Remove a visitor, their events, and what was derived from them (cached models)."""
+        from .maintenance import delete_user
+
+        n = delete_user(self.store, user_id)
+        self._recommenders = {}
+        return n
+
     def schema_version(self) -> int:
         return self.store.schema_version()
 

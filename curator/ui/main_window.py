@@ -73,7 +73,12 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         self._restore_state()
         self._embed_token = None
-        if embed_on_start:
+        if catalog.store.read_only:
+            self.setWindowTitle(self.windowTitle() + " (read-only)")
+            for act in self.import_actions:
+                act.setEnabled(False)
+            self.tuning.save.setEnabled(False)
+        elif embed_on_start:
             self.embed_in_background()
 
     # -- menus ------------------------------------------------------------------------------
@@ -96,10 +101,13 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._fill_recent()
         file_menu.addSeparator()
-        file_menu.addAction(action("Import &catalog…", lambda: self.import_file("catalog"),
-                                   "Ctrl+I", "Import artworks from a file"))
-        file_menu.addAction(action("Import &histories…", lambda: self.import_file("events"),
-                                   "Ctrl+Shift+I", "Import visitor histories from a file"))
+        self.import_actions = [
+            action("Import &catalog…", lambda: self.import_file("catalog"), "Ctrl+I",
+                   "Import artworks from a file"),
+            action("Import &histories…", lambda: self.import_file("events"), "Ctrl+Shift+I",
+                   "Import visitor histories from a file")]
+        for act in self.import_actions:
+            file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(action("&Quit", self.close, QKeySequence.Quit, "Close Curator"))
         view_menu = self.menuBar().addMenu("&View")

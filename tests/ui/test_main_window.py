@@ -144,3 +144,23 @@ def test_state_is_restored(qtbot, window, ui_catalog, tmp_path):
     assert again.tabs.currentIndex() == 1
     assert again.recent()[0] == ui_catalog.path
     again.close()
+
+
+def test_read_only_window_disables_changes(qtbot, ui_db, tmp_path):
+    import shutil
+
+    from PySide6.QtCore import QSettings
+
+    from curator.core.catalog import Catalog
+    from curator.ui.main_window import MainWindow
+
+    path = tmp_path / "ro.duckdb"
+    shutil.copy(ui_db, path)
+    cat = Catalog(path, read_only=True)
+    win = MainWindow(cat, settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    qtbot.addWidget(win)
+    assert win.windowTitle().endswith("(read-only)")
+    assert not any(a.isEnabled() for a in win.import_actions)
+    assert win.browse.model.rowCount() == 10
+    win.close()
+    cat.close()

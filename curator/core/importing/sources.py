@@ -24,6 +24,8 @@ from ..errors import CuratorError
 SNIFF_BYTES = 1 << 16
 # A compressed input may not expand past this; a "zip bomb" is refused, not read.
 MAX_EXPANDED_BYTES = 8 << 30
+# The longest line a delimited file may have (a description of several megabytes fits).
+MAX_LINE = 64 << 20
 
 
 @dataclass
@@ -182,6 +184,41 @@ def transcode_to_utf8(path: Path, encoding: str, gz: bool) -> Path:
     return Path(out.name)
 
 
+def refuse_mixed_encoding(path: Path, gz: bool) -> None:
+    """Raise when a file is UTF-8 in part and something else further on.
+
+    Reading such a file as Windows-1252 would garble its UTF-8 part, so it is refused with
+    the line of the first byte that is not UTF-8. A file with no UTF-8 multi-byte
+    characters before that byte is a plain Windows-1252/Latin-1 file and passes.
+    """
+    opener = gzip.open if gz else open
+    line = 1
+    seen_multibyte = False
+    carry = b""
+    with opener(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            data = carry + block
+            try:
+                text = data.decode("utf-8")
+                carry = b""
+            except UnicodeDecodeError as exc:
+                if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+                    text = data[:exc.start].decode("utf-8")
+                    carry = data[exc.start:]
+                else:
+                    good = data[:exc.start].decode("utf-8")
+                    seen_multibyte = seen_multibyte or any(ord(c) > 127 for c in good)
+                    if seen_multibyte:
+                        line += good.count("\n")
+                        raise CuratorError(
+                            f"{path.name}, line {line:,}: byte 0x{data[exc.start]:02x} is not "
+                            "UTF-8, but earlier lines are; the file mixes encodings. Save it "
+                            "again in one encoding (UTF-8) and retry.") from None
+                    return
+            seen_multibyte = seen_multibyte or any(ord(c) > 127 for c in text)
+            line += text.count("\n")
+
+
 def check_gzip_size(path: Path) -> None:
     """Refuse a gzip file that would expand past the limit, reading it in bounded blocks."""
     total = 0
@@ -225,6 +262,8 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
                     encoding=encoding)
     readable = path
     if fmt != "parquet" and encoding not in ("utf-8", "utf-8-sig"):
+        if encoding == "cp1252" and not options.encoding:
+            refuse_mixed_encoding(path, gz)
         readable = transcode_to_utf8(path, encoding, gz)
         source.cleanup.append(readable)
         gz = False
@@ -233,7 +272,13 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
     except duckdb.Error as exc:
         text = str(exc)
         if "unicode" in text.lower() and readable == path:
-            # The first block was UTF-8 but a later one is not: a Windows export.
+            # The first block was UTF-8 but a later one is not: a Windows export, unless
+            # the UTF-8 part holds accented text (then the file mixes encodings).
+            try:
+                refuse_mixed_encoding(path, gz)
+            except CuratorError:
+                source.close()
+                raise
             source.encoding = "cp1252"
             readable = transcode_to_utf8(path, "cp1252", gz)
             source.cleanup.append(readable)
@@ -281,7 +326,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, source: Source, readable: Path, fmt: 
         delimiter = options.delimiter or detect_delimiter(source.path, head_text)
         header = (options.header if options.header is not None
                   else _sniff_header(cur, name, delimiter))
-        args = {"all_varchar": True, "strict_mode": True, "header": header, "delim": delimiter}
+        args = {"all_varchar": True, "strict_mode": True, "header": header, "delim": delimiter,
+                "max_line_size": MAX_LINE}
         args["quote"] = options.quote if options.quote is not None else '"'
         named = "".join(f", {k} = ?" for k in args)
         params = [name, *args.values()]
@@ -304,7 +350,8 @@ def _sniff_header(cur: duckdb.DuckDBPyConnection, name: str, delimiter: str) -> 
     first row made only of plausible column names counts as a header.
     """
     row = cur.execute("SELECT HasHeader, Columns FROM sniff_csv(?, sample_size = 20480, "
-                      "delim = ?, ignore_errors = true)", [name, delimiter]).fetchall()
+                      "delim = ?, ignore_errors = true, max_line_size = ?)",
+                      [name, delimiter, MAX_LINE]).fetchall()
     if not row:
         return True
     has_header, columns = row[0]
@@ -315,7 +362,8 @@ def _sniff_header(cur: duckdb.DuckDBPyConnection, name: str, delimiter: str) -> 
     from .mapping import KNOWN_NAMES
 
     first = cur.execute("SELECT * FROM read_csv(?, delim = ?, header = false, all_varchar = true, "
-                        "ignore_errors = true) LIMIT 1", [name, delimiter]).fetchall()
+                        "ignore_errors = true, max_line_size = ?) LIMIT 1",
+                        [name, delimiter, MAX_LINE]).fetchall()
     cells = [str(c or "").strip().lower().replace(" ", "_") for c in (first[0] if first else [])]
     return any(c in KNOWN_NAMES for c in cells) and all(
         re.fullmatch(r"[a-z_][\w.-]{0,63}", c) for c in cells)

@@ -1,0 +1,160 @@
+"""Keeping a catalog safe: undoing an import, consistent backups, and visitors' privacy."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+
+from .errors import CuratorError
+from .settings import get_setting, set_setting
+from .store import Store
+
+ARTWORK_COLUMNS = None  # filled lazily from the schema
+
+
+def _artwork_struct(cur) -> tuple[list[str], str]:
+    cols = cur.execute("SELECT column_name, data_type FROM information_schema.columns "
+                       "WHERE table_name = 'artworks' ORDER BY ordinal_position").fetchall()
+    names = [c for c, _ in cols]
+    struct = "{" + ", ".join(f'"{c}": "{t}"' for c, t in cols) + "}"
+    return names, struct
+
+
+def undo_batch(store: Store, batch_id: int) -> dict:
+    """Restore what import batch ``batch_id`` changed, in one transaction.
+
+    Refused when a later import changed the same artworks, or when events refer to
+    artworks the batch brought in (undo that history first).
+    """
+    with store.transaction() as cur:
+        row = cur.execute("SELECT kind, status FROM import_batches WHERE id = ?",
+                          [batch_id]).fetchall()
+        if not row:
+            raise CuratorError(f"There is no import batch #{batch_id}.")
+        kind, status = row[0]
+        if status != "applied":
+            raise CuratorError(f"Import batch #{batch_id} was already undone.")
+        if kind == "catalog":
+            later = cur.execute(
+                "SELECT DISTINCT v.batch_id FROM artwork_versions v JOIN import_batches b "
+                "ON b.id = v.batch_id WHERE v.batch_id > ? AND b.status = 'applied' AND v.id IN "
+                "(SELECT id FROM artwork_versions WHERE batch_id = ?) ORDER BY 1",
+                [batch_id, batch_id]).fetchall()
+            if later:
+                raise CuratorError(
+                    f"Import batch #{batch_id} cannot be undone while later imports "
+                    f"({', '.join('#' + str(b) for (b,) in later)}) changed the same artworks; "
+                    "undo those first.")
+            used = cur.execute(
+                "SELECT count(*), min(e.batch_id) FROM events e JOIN artwork_versions v "
+                "ON v.id = e.artwork_id WHERE v.batch_id = ? AND v.previous IS NULL",
+                [batch_id]).fetchall()[0]
+            if used[0]:
+                raise CuratorError(
+                    f"{used[0]:,} events (from import #{used[1]}) refer to artworks that batch "
+                    f"#{batch_id} added; undo that history import first.")
+            names, struct = _artwork_struct(cur)
+            restored = cur.execute("SELECT count(*) FROM artwork_versions WHERE batch_id = ? "
+                                   "AND previous IS NOT NULL", [batch_id]).fetchall()[0][0]
+            removed = cur.execute("SELECT count(*) FROM artwork_versions WHERE batch_id = ? "
+                                  "AND previous IS NULL", [batch_id]).fetchall()[0][0]
+            cur.execute("DELETE FROM artworks WHERE id IN "
+                        "(SELECT id FROM artwork_versions WHERE batch_id = ?)", [batch_id])
+            cols = ", ".join(names)
+            picks = ", ".join(f"r.{c}" for c in names)
+            cur.execute(
+                f"INSERT INTO artworks ({cols}) SELECT {picks} FROM (SELECT "
+                f"from_json(previous, '{struct}') AS r FROM artwork_versions "
+                "WHERE batch_id = ? AND previous IS NOT NULL)", [batch_id])
+            cur.execute("DELETE FROM artwork_versions WHERE batch_id = ?", [batch_id])
+            result = {"batch": batch_id, "kind": kind, "restored": restored, "removed": removed}
+        else:
+            removed = cur.execute("SELECT count(*) FROM events WHERE batch_id = ?",
+                                  [batch_id]).fetchall()[0][0]
+            cur.execute("DELETE FROM events WHERE batch_id = ?", [batch_id])
+            users = cur.execute(
+                "SELECT count(*) FROM users WHERE first_batch_id = ? AND id NOT IN "
+                "(SELECT DISTINCT user_id FROM events)", [batch_id]).fetchall()[0][0]
+            cur.execute("DELETE FROM users WHERE first_batch_id = ? AND id NOT IN "
+                        "(SELECT DISTINCT user_id FROM events)", [batch_id])
+            result = {"batch": batch_id, "kind": kind, "removed": removed,
+                      "users_removed": users}
+        cur.execute("UPDATE import_batches SET status = 'undone' WHERE id = ?", [batch_id])
+    return result
+
+
+def backup(store: Store, target: str | Path) -> Path:
+    """Write a consistent copy of the whole database to ``target`` (a new file)."""
+    target = Path(target).resolve()
+    if target.exists():
+        raise CuratorError(f"{target} already exists; choose a new file for the backup.")
+    if str(target) == str(Path(store.path).resolve()):
+        raise CuratorError("A backup must go to another file than the database itself.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cur = store.cursor()
+    try:
+        source = cur.execute("SELECT current_database()").fetchall()[0][0]
+        quoted = "'" + str(target).replace("'", "''") + "'"
+        cur.execute(f"ATTACH {quoted} AS curator_backup")
+        try:
+            cur.execute(f'COPY FROM DATABASE "{source}" TO curator_backup')
+        finally:
+            cur.execute("DETACH curator_backup")
+    finally:
+        cur.close()
+    return target
+
+
+def _key(store: Store) -> bytes:
+    key = get_setting(store, "privacy.key")
+    if key is None:
+        key = secrets.token_hex(32)
+        set_setting(store, "privacy.key", key)
+    return bytes.fromhex(key)
+
+
+def pseudonym(key: bytes, user_id: str) -> str:
+    return "p_" + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+
+def pseudonymize(store: Store, *, rotate: bool = False) -> int:
+    """Replace every visitor id by a keyed hash (the key stays in the database).
+
+    ``rotate`` makes a new key and re-hashes the current ids with it, so old pseudonyms
+    can no longer be linked to new ones. Returns the number of visitors.
+    """
+    if rotate:
+        set_setting(store, "privacy.key", secrets.token_hex(32))
+    key = _key(store)
+    with store.transaction() as cur:
+        ids = [r[0] for r in cur.execute("SELECT id FROM users").fetchall()]
+        if not rotate:
+            ids = [i for i in ids if not i.startswith("p_")]
+        mapping = {i: pseudonym(key, i) for i in ids}
+        if not mapping:
+            return 0
+        import pyarrow as pa
+
+        cur.register("_pseudo", pa.table({"old": list(mapping), "new": list(mapping.values())}))
+        cur.execute("UPDATE events SET user_id = p.new FROM _pseudo p WHERE events.user_id = p.old")
+        cur.execute("CREATE TEMP TABLE _users AS SELECT * FROM users WHERE id IN "
+                    "(SELECT old FROM _pseudo)")
+        cur.execute("DELETE FROM users WHERE id IN (SELECT old FROM _pseudo)")
+        cur.execute("INSERT INTO users SELECT p.new, u.first_batch_id, u.created_at FROM _users u "
+                    "JOIN _pseudo p ON p.old = u.id")
+        cur.execute("DROP TABLE _users")
+        cur.unregister("_pseudo")
+    return len(mapping)
+
+
+def delete_user(store: Store, user_id: str) -> int:
+    """Remove a visitor and every event of theirs; returns the events removed."""
+    with store.transaction() as cur:
+        if not cur.execute("SELECT count(*) FROM users WHERE id = ?", [user_id]).fetchall()[0][0]:
+            raise CuratorError(f"There is no visitor {user_id!r}.")
+        n = cur.execute("SELECT count(*) FROM events WHERE user_id = ?", [user_id]).fetchall()[0][0]
+        cur.execute("DELETE FROM events WHERE user_id = ?", [user_id])
+        cur.execute("DELETE FROM users WHERE id = ?", [user_id])
+    return n

@@ -1,0 +1,70 @@
+"""Every file in tests/data/bad: a clear message, and the database exactly as it was."""
+
+import pytest
+
+from curator.core.errors import CuratorError
+from curator.core.importing import sources
+
+from ..conftest import TEST_DATA, snapshot, write
+
+BAD = TEST_DATA / "bad"
+
+# file -> (kind, pattern of the message); None: imports safely (nothing to reject)
+EXPECTED = {
+    "unbalanced_quotes.csv": ("catalog", r"unbalanced_quotes\.csv.* could not be read"),
+    "ragged_rows.csv": ("catalog", r"ragged_rows\.csv.* could not be read"),
+    "empty.csv": ("catalog", r"empty\.csv is empty"),
+    "header_only.csv": ("catalog", r"header_only\.csv has no data rows"),
+    "mixed_encoding.csv": ("catalog", r"mixed_encoding\.csv, line 3: byte 0xe9 is not UTF-8.*mixes encodings"),
+    "binary.csv": ("catalog", r"binary\.csv is not a text, JSON or Parquet file"),
+    "truncated.csv.gz": ("catalog", r"truncated\.csv\.gz is a damaged or truncated gzip"),
+    "bomb.csv.gz": ("catalog", r"bomb\.csv\.gz expands to more than"),
+    "duplicate_ids.csv": ("catalog", r"duplicate_ids\.csv, row 4, field `accession_number`: 'B1' appears more than once"),
+    "missing_id_column.csv": ("catalog", r"missing_id_column\.csv has no id column"),
+    "years.csv": ("catalog", r"years\.csv, row 4, field `date`: 'sometime, maybe' is not a date"),
+    "not_json.json": ("catalog", r"not_json\.json could not be read as JSON"),
+    "events_nan_rating.csv": ("events", r"row 2, field `value`: 'NaN' is not a finite number"),
+    "events_inf_value.csv": ("events", r"row 2, field `value`: 'inf' is not a finite number"),
+    "events_rating_out_of_range.csv": ("events", r"row 2, field `value`: '-1' is outside the rating range"),
+    "events_before_1900.csv": ("events", r"row 2, field `timestamp`: '1899-12-31T23:59:59Z' is before 1900"),
+    "events_in_future.csv": ("events", r"row 2, field `timestamp`: '2199-01-01' is in the future"),
+    "events_unknown_artwork.csv": ("events", r"row 2, field `artwork_id`: 'NOPE' is not an artwork"),
+    "events_missing_user.csv": ("events", r"row 2, field `user_id`: has no user id"),
+    "events_bad_kind.csv": ("events", r"row 2, field `kind`: 'teleport' is not a known kind"),
+    "utf16_no_bom.csv": ("catalog", None),
+    "nested_5000_deep.jsonl": ("catalog", None),
+}
+
+
+def test_every_corpus_file_has_an_expectation():
+    on_disk = {p.name for p in BAD.iterdir() if p.name != "README.md"}
+    assert on_disk == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file(loaded, name, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_EXPANDED_BYTES", 16 << 20)
+    kind, pattern = EXPECTED[name]
+    run = loaded.import_catalog if kind == "catalog" else loaded.import_events
+    if pattern is None:
+        result = run(BAD / name)
+        assert result.inserted == 1 and result.rejected == 0
+        return
+    before = snapshot(loaded)
+    with pytest.raises(CuratorError, match=pattern):
+        run(BAD / name)
+    assert snapshot(loaded) == before
+
+
+def test_a_field_of_several_megabytes(loaded, tmp_path):
+    before = snapshot(loaded)
+    path = write(tmp_path / "big_field.csv",
+                 "accession_number,title,description\nB1,One," + "z" * (5 << 20) + "\n")
+    with pytest.raises(CuratorError, match=r"row 2, field `description`: .* is longer than"):
+        loaded.import_catalog(path)
+    assert snapshot(loaded) == before
+
+
+def test_utf16_without_bom_is_read_correctly(catalog):
+    catalog.import_catalog(BAD / "utf16_no_bom.csv")
+    assert catalog.artwork("B1")["title"] == "Tempête"

@@ -1,0 +1,79 @@
+"""Property-based tests: whatever text a catalog holds, it comes back as written."""
+
+import csv
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curator.core.catalog import Catalog
+
+titles = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                 max_size=40).map(str.strip).filter(bool)
+cp1252_titles = titles.filter(lambda t: _encodable(t, "cp1252"))
+
+
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _csv(rows, delimiter=","):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["accession_number", "title"])
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(titles, min_size=1, max_size=8),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+       delimiter=st.sampled_from([",", "\t", ";"]))
+def test_titles_round_trip(tmp_path_factory, values, encoding, delimiter):
+    folder = tmp_path_factory.mktemp("prop")
+    rows = [(f"P{i}", v) for i, v in enumerate(values)]
+    path = folder / "p.csv"
+    path.write_bytes(_csv(rows, delimiter).encode(encoding))
+    cat = Catalog(folder / "p.duckdb")
+    try:
+        cat.import_catalog(path)
+        got = {a["id"]: a["title"] for a in cat.artworks([r[0] for r in rows])}
+    finally:
+        cat.close()
+    assert got == dict(rows)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(cp1252_titles, min_size=1, max_size=5))
+def test_windows_exports_round_trip(tmp_path_factory, values):
+    folder = tmp_path_factory.mktemp("prop")
+    rows = [(f"W{i}", v) for i, v in enumerate(values)]
+    path = folder / "w.csv"
+    path.write_bytes(_csv(rows).encode("cp1252"))
+    cat = Catalog(folder / "w.duckdb")
+    try:
+        cat.import_catalog(path)
+        got = {a["id"]: a["title"] for a in cat.artworks([r[0] for r in rows])}
+    finally:
+        cat.close()
+    assert got == dict(rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.integers(1000, 2020), span=st.integers(0, 5))
+def test_year_ranges_parse(tmp_path_factory, start, span):
+    folder = tmp_path_factory.mktemp("years")
+    end = start + span
+    path = folder / "y.csv"
+    path.write_text(f"accession_number,date\nY1,c.{start}–{end}\nY2,{start}\n")
+    cat = Catalog(folder / "y.duckdb")
+    try:
+        cat.import_catalog(path)
+        got = {a["id"]: (a["year_start"], a["year_end"]) for a in cat.artworks(["Y1", "Y2"])}
+    finally:
+        cat.close()
+    assert got == {"Y1": (start, end), "Y2": (start, start)}
