@@ -98,9 +98,20 @@ def cmd_batches(args) -> int:
 
 
 def cmd_embed(args) -> int:
-    with _open(args) as catalog, progress_bar("Embedding") as bar:
-        result = catalog.embed(device=args.device, progress=bar)
-    print(result.summary())
+    with _open(args) as catalog:
+        if args.images_folder:
+            catalog.set_images_root(args.images_folder)
+        if args.image_model:
+            catalog.set_image_model_path(args.image_model)
+        with progress_bar("Embedding") as bar:
+            print(catalog.embed(device=args.device, progress=bar).summary(), flush=True)
+        if args.images or args.images_folder:
+            if catalog.images_root() is None:
+                raise CuratorError("Set the images folder first (--images-folder DIR).")
+            with progress_bar("Describing images") as bar:
+                result = catalog.embed_images(progress=bar)
+            print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
+                  "image file.")
     return 0
 
 
@@ -123,14 +134,16 @@ def _print_hits(hits, as_json: bool) -> None:
 
 def cmd_search(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = catalog.search(args.query, k=args.k, filters=_filters(args))
+        find = catalog.search_images if args.images else catalog.search
+        hits = find(args.query, k=args.k, filters=_filters(args))
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_similar(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = catalog.similar(args.artwork_id, k=args.k, filters=_filters(args))
+        find = catalog.visually_similar if args.visual else catalog.similar
+        hits = find(args.artwork_id, k=args.k, filters=_filters(args))
     _print_hits(hits, args.json)
     return 0
 
@@ -283,15 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", help="embed new and changed artworks with the local model")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--images", action="store_true", help="also describe artwork images")
+    p.add_argument("--images-folder", type=Path, help="the folder the image paths refer to")
+    p.add_argument("--image-model", type=Path, help="a local CLIP-style model folder")
     p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
     p.add_argument("query")
+    p.add_argument("--images", action="store_true",
+                   help="search pictures by words (needs a CLIP-style image model)")
     _add_filters(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("similar", help="artworks most like a given one")
     p.add_argument("artwork_id")
+    p.add_argument("--visual", action="store_true", help="by image instead of by meaning")
     _add_filters(p)
     p.set_defaults(func=cmd_similar)
 

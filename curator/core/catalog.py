@@ -70,6 +70,7 @@ class Catalog:
         self._encoders: dict[str, object] = {}
         self._text_index: VectorIndex | None = None
         self._recommenders: dict = {}
+        self._image_index: VectorIndex | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -94,6 +95,7 @@ class Catalog:
                                 dry_run=dry_run)
         if result.changed:
             self._text_index = None
+            self._image_index = None
             self._recommenders = {}
         return result
 
@@ -198,6 +200,77 @@ class Catalog:
         details = {a["id"]: a for a in self.artworks([i for i, _ in found])}
         return [Hit(i, s, details[i]["title"], details[i]["artists"] or [],
                     details[i]["date_text"]) for i, s in found if i in details]
+
+    # -- images ----------------------------------------------------------------------------
+    def images_root(self) -> Path | None:
+        root = get_setting(self.store, "images.root")
+        return Path(root) if root else None
+
+    def set_images_root(self, folder: str | Path | None) -> None:
+        """The folder whose files the catalog's image paths name (None: no images)."""
+        if folder is not None and not Path(folder).is_dir():
+            raise CuratorError(f"{folder} is not a folder.")
+        set_setting(self.store, "images.root", str(Path(folder).resolve()) if folder else None)
+        self._image_index = None
+
+    def set_image_model_path(self, path: str | Path | None) -> None:
+        """Use a local CLIP-style model for images (None: the colour/texture descriptor)."""
+        from .embedding.image_features import is_clip_folder
+
+        if path is not None and not is_clip_folder(Path(path)):
+            raise CuratorError(f"{path} is not a CLIP model folder.")
+        set_setting(self.store, "images.model_path", str(path) if path else None)
+        self._encoders.pop("image", None)
+        self._image_index = None
+
+    def image_encoder(self):
+        from .embedding.image_features import ClipEncoder, ColourTextureEncoder
+
+        if "image" not in self._encoders:
+            path = get_setting(self.store, "images.model_path")
+            self._encoders["image"] = ClipEncoder(path) if path else ColourTextureEncoder()
+        return self._encoders["image"]
+
+    def embed_images(self, *, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None) -> EmbedResult:
+        """Describe new and changed artwork images (thumbnails are made as they are shown)."""
+        from .embedding.image_pipeline import embed_images
+
+        result = embed_images(self.store, images_root=self.images_root(),
+                              encoder=self.image_encoder(), progress=progress, cancel=cancel)
+        self._image_index = None
+        return result
+
+    def image_index(self) -> VectorIndex:
+        if self._image_index is None:
+            encoder = self.image_encoder()
+            space = find_space(self.store, "image", encoder.model_id)
+            if space is None:
+                raise CuratorError("No artwork images have been described yet; set an images "
+                                   "folder and run `curator embed --images`.")
+            self._image_index = VectorIndex.load(self.store, space)
+        return self._image_index
+
+    def visually_similar(self, artwork_id: str, *, k: int = 20,
+                         filters: Filters | None = None) -> list[Hit]:
+        """Artworks whose images look most like this one's."""
+        index = self.image_index()
+        pos = index.position(artwork_id)
+        if pos is None:
+            raise CuratorError(f"Artwork {artwork_id} has no described image.")
+        return self._hits(index.top_k(index.matrix[pos], k, index.mask_for(self.store, filters),
+                                      exclude={artwork_id}))
+
+    def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
+                      ) -> list[Hit]:
+        """Pictures matching words (needs a CLIP-style image model)."""
+        encoder = self.image_encoder()
+        if not getattr(encoder, "can_match_text", False):
+            raise CuratorError("Searching pictures by words needs a CLIP-style image model; "
+                               "the colour/texture descriptor cannot read text.")
+        index = self.image_index()
+        vector = encoder.encode_texts([query])[0]
+        return self._hits(index.top_k(vector, k, index.mask_for(self.store, filters)))
 
     # -- recommending --------------------------------------------------------------------
     def _index_or_none(self) -> VectorIndex | None:

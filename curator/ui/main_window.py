@@ -180,7 +180,13 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(True)
         self.progress.setRange(0, 0)
         self.show_message("Embedding the catalog with the local language model…")
-        token = self.jobs.submit(lambda p, c: self.catalog.embed(progress=p, cancel=c),
+        def work(progress, cancel):
+            result = self.catalog.embed(progress=progress, cancel=cancel)
+            if self.catalog.images_root() is not None:
+                self.catalog.embed_images(progress=progress, cancel=cancel)
+            return result
+
+        token = self.jobs.submit(work,
                                  on_done=self._embedded, on_error=self._embed_failed,
                                  on_progress=self._embed_progress, key="embed")
         self.cancel_button.clicked.connect(token.cancel)

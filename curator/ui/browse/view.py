@@ -124,11 +124,16 @@ class BrowseView(QWidget):
         self.more.setToolTip("Find works closest in meaning to the selected one")
         self.more.setEnabled(False)
         self.more.clicked.connect(self.more_like_this)
+        self.looks = QPushButton("Visually similar")
+        self.looks.setToolTip("Find works whose images look like the selected one's")
+        self.looks.setEnabled(False)
+        self.looks.clicked.connect(self.visually_similar)
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.addWidget(self.picture)
         dl.addWidget(self.details, 1)
         dl.addWidget(self.more)
+        dl.addWidget(self.looks)
 
         facets.setMaximumWidth(300)
         detail.setMaximumWidth(360)
@@ -198,6 +203,14 @@ class BrowseView(QWidget):
             artwork_id, k=100, filters=self.filters(with_text=False)),
             on_done=self._show_hits, on_error=self.status.emit, key="browse")
 
+    def visually_similar(self) -> None:
+        if not self.selected_id:
+            return
+        artwork_id = self.selected_id
+        self.jobs.submit(lambda progress, cancel: self.catalog.visually_similar(
+            artwork_id, k=100, filters=self.filters(with_text=False)),
+            on_done=self._show_hits, on_error=self.status.emit, key="browse")
+
     # -- details ----------------------------------------------------------------------------
     def _selected(self, current, _previous=None) -> None:
         if not current.isValid():
@@ -205,6 +218,7 @@ class BrowseView(QWidget):
         rec = self.model.row(current.row())
         self.selected_id = rec["id"]
         self.more.setEnabled(True)
+        self.looks.setEnabled(bool(rec.get("image_path")))
         self.picture.setPixmap(self.model.picture(rec))
         artists = ", ".join(rec.get("artists") or []) or "Unknown artist"
         tags = ", ".join(rec.get("tags") or [])

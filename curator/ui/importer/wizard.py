@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from ...core.catalog import Catalog
 from ...core.importing.mapping import Mapping
-from ...core.settings import set_setting
 from ..jobs import JobRunner
 
 NOT_MAPPED = "(not in this file)"
@@ -58,6 +57,12 @@ class ImportWizard(QWizard):
 
     def mapping(self) -> Mapping:
         return self.mapping_page.mapping()
+
+    def embed_all(self, progress=None, cancel=None):
+        result = self.catalog.embed(progress=progress, cancel=cancel)
+        if self.catalog.images_root() is not None:
+            self.catalog.embed_images(progress=progress, cancel=cancel)
+        return result
 
     def run_import(self, *, dry_run: bool, progress=None, cancel=None):
         method = self.catalog.import_catalog if self.kind() == "catalog" \
@@ -127,7 +132,7 @@ class ChoosePage(QWizardPage):
             if not folder.is_dir():
                 wizard.mapping_page.error.setText(f"{folder} is not a folder.")
                 return False
-            set_setting(wizard.catalog.store, "images.root", str(folder.resolve()))
+            wizard.catalog.set_images_root(folder)
         return True
 
 
@@ -299,7 +304,7 @@ class RunPage(QWizardPage):
         if self.w.kind() == "catalog" and result.changed:
             self.label.setText(result.summary() + "\nEmbedding new and changed artworks…")
             self.token = self.w.jobs.submit(
-                lambda p, c: self.w.catalog.embed(progress=p, cancel=c),
+                lambda p, c: self.w.embed_all(progress=p, cancel=c),
                 on_done=lambda r: self._finish(result.summary() + "\n" + r.summary()),
                 on_error=lambda m: self._finish(result.summary() + "\n" + m),
                 on_progress=self._progress, key="import-embed")
