@@ -29,5 +29,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_import.py
 
+# The offline installer: build/dist/curator/ and an archive of it (see build/README.md).
+package: $(STAMP)
+	$(PY) build/package.py
+
 clean:
 	rm -rf $(VENV) build/work build/dist

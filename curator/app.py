@@ -17,7 +17,53 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a Curator database (default: the built-in demo)")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
                         help="close the window after SECONDS (for smoke tests)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="import, embed and recommend on a small catalog offscreen, "
+                             "print a summary and exit (0 when everything works)")
     return parser.parse_args(argv)
+
+
+def self_test() -> int:
+    """Exercise the whole product without a screen or a person: the installer's check."""
+    import tempfile
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from .core.catalog import Catalog
+    from .core.demo import DEMO_DIR
+    from .core.errors import CuratorError
+    from .ui.main_window import MainWindow
+
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="curator-self-test-") as tmp:
+            catalog = Catalog(Path(tmp) / "self-test.duckdb")
+            art = catalog.import_catalog(DEMO_DIR / "artworks.jsonl.gz")
+            events = catalog.import_events(DEMO_DIR / "events.csv.gz")
+            embedded = catalog.embed()
+            hits = catalog.search("storm at sea", k=3)
+            user = catalog.user_ids(limit=1)[0]
+            recs = catalog.recommend(user, k=5)
+            assert abs(sum(recs[0].breakdown().values()) - recs[0].score) < 1e-5
+            app = QApplication.instance() or QApplication([])
+            window = MainWindow(catalog, embed_on_start=False,
+                                settings=QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat))
+            window.show()
+            app.processEvents()
+            window.close()
+            catalog.close()
+    except (CuratorError, AssertionError, IndexError) as exc:
+        print(f"Curator self-test FAILED: {exc}", flush=True)
+        return 1
+    print(f"Curator self-test passed in {time.perf_counter() - started:.1f} s: "
+          f"{art.inserted:,} artworks and {events.inserted:,} events imported, "
+          f"{embedded.embedded:,} embedded on {embedded.device}; "
+          f"search 'storm at sea' -> {hits[0].title!r}; "
+          f"{len(recs)} recommendations for {user}, first {recs[0].item_id} "
+          f"(score {recs[0].score:.3f}).", flush=True)
+    return 0
 
 
 def _demo_path():
@@ -47,6 +93,8 @@ def install_error_hook() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        return self_test()
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
             and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

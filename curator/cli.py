@@ -132,20 +132,19 @@ def _print_hits(hits, as_json: bool) -> None:
               f"{', ' + h.date_text if h.date_text else ''}")
 
 
-def cmd_search(args) -> int:
+def _find(args, method: str, subject: str) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        find = catalog.search_images if args.images else catalog.search
-        hits = find(args.query, k=args.k, filters=_filters(args))
+        hits = getattr(catalog, method)(subject, k=args.k, filters=_filters(args))
     _print_hits(hits, args.json)
     return 0
+
+
+def cmd_search(args) -> int:
+    return _find(args, "search_images" if args.images else "search", args.query)
 
 
 def cmd_similar(args) -> int:
-    with _open(args, read_only=args.read_only) as catalog:
-        find = catalog.visually_similar if args.visual else catalog.similar
-        hits = find(args.artwork_id, k=args.k, filters=_filters(args))
-    _print_hits(hits, args.json)
-    return 0
+    return _find(args, "visually_similar" if args.visual else "similar", args.artwork_id)
 
 
 def cmd_recommend(args) -> int:

@@ -21,6 +21,17 @@ def _encodable(text: str, encoding: str) -> bool:
         return False
 
 
+def _round_trip(folder, data: bytes, ids: list[str]) -> dict:
+    path = folder / "p.csv"
+    path.write_bytes(data)
+    cat = Catalog(folder / "p.duckdb")
+    try:
+        cat.import_catalog(path)
+        return {a["id"]: a["title"] for a in cat.artworks(ids)}
+    finally:
+        cat.close()
+
+
 def _csv(rows, delimiter=","):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
@@ -34,32 +45,18 @@ def _csv(rows, delimiter=","):
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
        delimiter=st.sampled_from([",", "\t", ";"]))
 def test_titles_round_trip(tmp_path_factory, values, encoding, delimiter):
-    folder = tmp_path_factory.mktemp("prop")
     rows = [(f"P{i}", v) for i, v in enumerate(values)]
-    path = folder / "p.csv"
-    path.write_bytes(_csv(rows, delimiter).encode(encoding))
-    cat = Catalog(folder / "p.duckdb")
-    try:
-        cat.import_catalog(path)
-        got = {a["id"]: a["title"] for a in cat.artworks([r[0] for r in rows])}
-    finally:
-        cat.close()
+    got = _round_trip(tmp_path_factory.mktemp("prop"), _csv(rows, delimiter).encode(encoding),
+                      [r[0] for r in rows])
     assert got == dict(rows)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(cp1252_titles, min_size=1, max_size=5))
 def test_windows_exports_round_trip(tmp_path_factory, values):
-    folder = tmp_path_factory.mktemp("prop")
     rows = [(f"W{i}", v) for i, v in enumerate(values)]
-    path = folder / "w.csv"
-    path.write_bytes(_csv(rows).encode("cp1252"))
-    cat = Catalog(folder / "w.duckdb")
-    try:
-        cat.import_catalog(path)
-        got = {a["id"]: a["title"] for a in cat.artworks([r[0] for r in rows])}
-    finally:
-        cat.close()
+    got = _round_trip(tmp_path_factory.mktemp("prop"), _csv(rows).encode("cp1252"),
+                      [r[0] for r in rows])
     assert got == dict(rows)
 
 

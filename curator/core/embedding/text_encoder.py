@@ -119,10 +119,11 @@ class TextEncoder:
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(
                 self.info.path, local_files_only=True, trust_remote_code=False)
-            dtype = torch.float16 if self.device == "cuda" else torch.float32
-            self.model = AutoModel.from_pretrained(
-                self.info.path, local_files_only=True, trust_remote_code=False,
-                dtype=dtype).to(self.device).eval()
+            model = AutoModel.from_pretrained(self.info.path, local_files_only=True,
+                                              trust_remote_code=False)
+            if self.device == "cuda":
+                model = model.half()
+            self.model = model.to(self.device).eval()
         except Exception as exc:  # safetensors, tokenizers and torch raise their own kinds
             raise CuratorError(
                 f"The embedding model in {self.info.path} could not be loaded "
@@ -242,10 +243,10 @@ class TextEncoder:
     def _pool(self, hidden, mask):
         import torch
 
+        hidden = hidden.float()  # pool in float32 whatever the model ran in
         if self.info.pooling == "cls":
             pooled = hidden[:, 0]
         else:
             m = mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
-        pooled = pooled.float()
         return torch.nn.functional.normalize(pooled, p=2, dim=1)
