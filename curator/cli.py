@@ -193,6 +193,41 @@ def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
         writer.writerows(rows)
 
 
+def cmd_profiles(args) -> int:
+    from dataclasses import replace
+
+    from .core.recommend.profiles import Profile, delete_profile, parse_weights
+
+    with _open(args) as catalog:
+        if args.action == "list":
+            for p in catalog.profiles() or [catalog.profile()]:
+                print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
+                      f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
+                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
+            return 0
+        if not args.name:
+            raise CuratorError("Name the profile.")
+        if args.action == "delete":
+            delete_profile(catalog.store, args.name)
+            print(f"Deleted profile {args.name}.")
+            return 0
+        base = next((p for p in catalog.profiles() if p.name == args.name), Profile(args.name))
+        changes = {}
+        if args.weights:
+            changes["weights"] = {**base.weights, **parse_weights(args.weights)}
+        if args.kinds:
+            changes["kind_weights"] = parse_weights(args.kinds)
+        if args.mmr_lambda is not None:
+            changes["mmr_lambda"] = args.mmr_lambda
+        if args.artist_cap is not None:
+            changes["artist_cap"] = args.artist_cap or None
+        if args.half_life is not None:
+            changes["half_life_days"] = args.half_life or None
+        catalog.save_profile(replace(base, **changes), make_default=args.default)
+        print(f"Saved profile {args.name}.")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from .core.recommend.hybrid import Rules
     from .core.recommend.profiles import parse_weights
@@ -202,7 +237,8 @@ def cmd_evaluate(args) -> int:
         weights = {**profile.weights, **(parse_weights(args.weights) if args.weights else {})}
         ev = catalog.evaluation(split=args.split, ratio=args.ratio, seed=args.seed,
                                 last_n=args.last_n, k=args.k,
-                                half_life_days=profile.half_life_days)
+                                half_life_days=profile.half_life_days,
+                                kind_weights=profile.kind_weights)
     rows = {name: ev.measure({name: 1.0}).metrics for name in ev.signals}
     rows["hybrid"] = ev.measure(weights, Rules(mmr_lambda=profile.mmr_lambda,
                                                artist_cap=profile.artist_cap)).metrics
@@ -326,6 +362,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="CSV file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("profiles", help="list, save or delete weight profiles")
+    p.add_argument("action", choices=["list", "save", "delete"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--weights", help="signal weights, e.g. content=0.5,item=1,popularity=0.1")
+    p.add_argument("--kinds", help="event kind weights, e.g. view=1,favourite=3,purchase=5")
+    p.add_argument("--mmr-lambda", type=float)
+    p.add_argument("--artist-cap", type=int, help="0 for no cap")
+    p.add_argument("--half-life", type=float, help="days; 0 for no time decay")
+    p.add_argument("--default", action="store_true", help="make it the default profile")
+    p.set_defaults(func=cmd_profiles)
 
     p = sub.add_parser("evaluate", help="offline quality of each signal and the hybrid")
     p.add_argument("-k", type=int, default=10)

@@ -279,16 +279,19 @@ class Catalog:
         except CuratorError:
             return None
 
-    def recommender(self, half_life_days: float | None = 365.0):
-        """The fitted hybrid recommender (cached until the catalog or histories change)."""
+    def recommender(self, config=None):
+        """The fitted hybrid recommender for a :class:`WeightConfig` (kind weights, decay).
+
+        Cached until the catalog or the histories change.
+        """
         from .recommend.build import build
         from .recommend.interactions import WeightConfig
 
-        key = ("recommender", half_life_days)
+        config = config or WeightConfig()
+        key = repr(sorted(config.to_json().items()))
         cached = self._recommenders.get(key)
         if cached is None:
-            cached = build(self.store, self._index_or_none(),
-                           WeightConfig(half_life_days=half_life_days))
+            cached = build(self.store, self._index_or_none(), config)
             self._recommenders = {key: cached}
         return cached
 
@@ -305,7 +308,7 @@ class Catalog:
         from .recommend.profiles import get_profile
 
         chosen = get_profile(self.store, profile)
-        rec = self.recommender(chosen.half_life_days)
+        rec = self.recommender(chosen.weight_config())
         if user_id is not None and rec.interactions.user_index(user_id) is None:
             if not self._user_exists(user_id):
                 raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
@@ -391,13 +394,14 @@ class Catalog:
 
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10, half_life_days: float | None = 365.0,
+                   kind_weights: dict[str, float] | None = None,
                    max_users: int | None = 2000):
         """An :class:`~.evaluate.runner.Evaluation` over this catalog's histories."""
         from .evaluate.runner import Evaluation
         from .evaluate.splits import stratified_split, temporal_split
         from .recommend.build import aligned_vectors, default_signals
         from .recommend.explain import ItemInfo
-        from .recommend.interactions import Interactions, WeightConfig
+        from .recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
 
         inter = Interactions.from_store(self.store)
         if len(inter.users) == 0:
@@ -411,8 +415,10 @@ class Catalog:
         info = ItemInfo.from_store(self.store, inter.item_ids)
         return Evaluation(inter, train, signals=default_signals(), info=info,
                           vectors=aligned_vectors(self._index_or_none(), inter.item_ids),
-                          config=WeightConfig(half_life_days=half_life_days), k=k,
-                          max_users=max_users)
+                          config=WeightConfig(
+                              kind_weights={**DEFAULT_KIND_WEIGHTS, **(kind_weights or {})},
+                              half_life_days=half_life_days),
+                          k=k, max_users=max_users)
 
     # -- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -164,3 +164,35 @@ def test_read_only_window_disables_changes(qtbot, ui_db, tmp_path):
     assert win.browse.model.rowCount() == 10
     win.close()
     cat.close()
+
+
+def test_grid_over_100000_artworks_fetches_only_what_is_shown(qtbot, tmp_path):
+    from curator.core.catalog import Catalog
+    from curator.ui.browse.view import BrowseView
+    from curator.ui.jobs import JobRunner
+
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write("accession_number,title,artist,date\n")
+        for i in range(100_000):
+            fh.write(f"X{i:06d},Work {i},Artist {i % 500},{1800 + i % 200}\n")
+    cat = Catalog(tmp_path / "big.duckdb")
+    cat.import_catalog(path)
+    calls = []
+    real = cat.artworks
+    cat.artworks = lambda ids: calls.append(len(ids)) or real(ids)
+    jobs = JobRunner()
+    view = BrowseView(cat, jobs)
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show()
+    qtbot.wait(200)
+    assert view.model.rowCount() == 100_000
+    assert sum(calls) <= 1_000  # a few pages of 200, not 100,000 rows
+    view.grid.scrollToBottom()
+    qtbot.wait(200)
+    assert sum(calls) <= 2_000
+    last = view.model.row(view.model.rowCount() - 1)
+    assert last["id"] == view.model.ids[-1] and last["title"].startswith("Work ")
+    jobs.wait()
+    cat.close()

@@ -17,11 +17,19 @@ class Profile:
     mmr_lambda: float = 1.0
     artist_cap: int | None = None
     half_life_days: float | None = 365.0
+    # How much each kind of event counts (view, favourite, purchase, ...); None: defaults.
+    kind_weights: dict[str, float] | None = None
     is_default: bool = False
 
     def params(self) -> dict:
         return {"mmr_lambda": self.mmr_lambda, "artist_cap": self.artist_cap,
-                "half_life_days": self.half_life_days}
+                "half_life_days": self.half_life_days, "kind_weights": self.kind_weights}
+
+    def weight_config(self):
+        from .interactions import DEFAULT_KIND_WEIGHTS, WeightConfig
+
+        return WeightConfig(kind_weights={**DEFAULT_KIND_WEIGHTS, **(self.kind_weights or {})},
+                            half_life_days=self.half_life_days)
 
 
 BUILT_IN = Profile("balanced", is_default=True)

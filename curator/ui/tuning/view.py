@@ -231,7 +231,8 @@ class TuningView(QWidget):
             return
         self.catalog.save_profile(Profile(name, weights=self.weights(),
                                           mmr_lambda=self.mmr.value() / 100,
-                                          half_life_days=self.half_life_days()),
+                                          half_life_days=self.half_life_days(),
+                                          kind_weights=self.catalog.profile().kind_weights),
                                   make_default=self.make_default.isChecked())
         self.status.emit(f"Saved profile “{name}”.")
         self.profile_saved.emit(name)

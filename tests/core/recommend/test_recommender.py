@@ -182,3 +182,32 @@ def test_evaluation_reweighting(cat):
     b = ev.measure({"popularity": 1.0}).metrics
     assert set(a) >= {"precision", "recall", "ndcg", "map", "coverage", "novelty"}
     assert a != b
+
+
+def test_kind_weights_from_a_profile_change_the_taste(cat):
+    # mixed viewed S1 and S3 but bought P1: with purchases counting for nothing, the
+    # content taste leans to the sea; counting them heavily, to portraits.
+    sea_first = Profile("views only", weights={"content": 1.0},
+                        kind_weights={"purchase": 0.0, "view": 1.0})
+    buyer = Profile("purchases", weights={"content": 1.0},
+                    kind_weights={"purchase": 50.0, "view": 1.0})
+    cat.save_profile(sea_first)
+    cat.save_profile(buyer)
+    top_views = cat.recommend("mixed", k=1, profile="views only")[0].item_id
+    top_buys = cat.recommend("mixed", k=1, profile="purchases")[0].item_id
+    assert not top_views.startswith("P") and top_buys.startswith("P")
+
+
+def test_profiles_cli(cat, capsys):
+    from curator.cli import main
+
+    path = cat.path
+    cat.close()
+    try:
+        assert main(["--db", path, "profiles", "save", "curated", "--weights", "content=0.7",
+                     "--kinds", "purchase=8", "--half-life", "0", "--default"]) == 0
+        assert main(["--db", path, "profiles", "list"]) == 0
+        out = capsys.readouterr().out
+        assert "curated (default)" in out and "'purchase': 8.0" in out and "None days" in out
+    finally:
+        cat.__init__(path)
