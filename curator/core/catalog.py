@@ -456,9 +456,13 @@ class Catalog:
         mapping = _mapping(mapping) or Mapping()
         with self.store.session() as cur, open_source(cur, path, mapping.read) as source:
             if source.kind == "json":
-                head = [(r,) for (r,) in cur.execute(
-                    f"SELECT rec::VARCHAR FROM src ORDER BY _row LIMIT {int(rows)}").fetchall()]
-                columns = ["record"]
+                from .importing.common import json_path
+
+                columns = source.columns[:16]
+                paths = [json_path(c) for c in columns]
+                head = [tuple(r[0]) for r in cur.execute(
+                    f"SELECT json_extract_string(rec, ?) FROM src ORDER BY _row "
+                    f"LIMIT {int(rows)}", [paths]).fetchall()] if columns else []
             else:
                 columns = source.columns
                 head = cur.execute(f"SELECT * EXCLUDE (_row) FROM src ORDER BY _row "

@@ -41,6 +41,7 @@ class ImportWizard(QWizard):
         super().__init__(parent)
         self.catalog, self.jobs = catalog, jobs
         self.setWindowTitle("Import")
+        self.resize(960, 720)
         self.choose = ChoosePage(kind)
         self.mapping_page = MappingPage(self)
         self.report = ReportPage(self)

@@ -49,6 +49,7 @@ class TuningView(QWidget):
         self.sample_user: str | None = users[0] if users else None
         self.history: list[tuple[float, dict]] = []
         self.last: dict | None = None
+        self._frontiers: dict[tuple, list] = {}
         profile = catalog.profile()
 
         form = QFormLayout()
@@ -151,6 +152,7 @@ class TuningView(QWidget):
 
     def _built(self, evaluation) -> None:
         self.evaluation = evaluation
+        self._frontiers = {}
         self.status.emit(f"Evaluation ready: {len(evaluation.users):,} visitors, "
                          f"top {evaluation.k}")
         self.remeasure()
@@ -168,6 +170,13 @@ class TuningView(QWidget):
             saved = [(p.name, evaluation.measure(p.weights, Rules(mmr_lambda=p.mmr_lambda))
                       .metrics) for p in profiles]
             dists = {n: evaluation.signal_distribution(n, sample=5000) for n in evaluation.signals}
+            frontier = self._frontiers.get(tuple(sorted(weights.items())))
+            if frontier is None:
+                frontier = []
+                for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
+                    cancel.check()
+                    frontier.append((lam, evaluation.measure(weights, Rules(mmr_lambda=lam))
+                                     .metrics))
             sample = []
             if visitor:
                 recs = self.catalog.recommend(visitor, k=10, weights=weights,
@@ -175,13 +184,15 @@ class TuningView(QWidget):
                 titles = {a["id"]: a["title"] for a in self.catalog.artworks(
                     [r.item_id for r in recs])}
                 sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
-            return weights, current, saved, dists, sample
+            return weights, current, saved, dists, sample, frontier
 
         self.jobs.submit(work, on_done=self._measured, on_error=self.status.emit, key="tuning")
 
     def _measured(self, result) -> None:
-        weights, current, saved, dists, sample = result
-        self.last = {"weights": weights, "metrics": current, "saved": saved, "dists": dists}
+        weights, current, saved, dists, sample, frontier = result
+        self._frontiers[tuple(sorted(weights.items()))] = frontier
+        self.last = {"weights": weights, "metrics": current, "saved": saved, "dists": dists,
+                     "frontier": frontier}
         self.sample_label.setText(f"Top 10 for visitor {self.sample_user}:"
                                   if self.sample_user else "")
         self.sample.clear()
@@ -204,6 +215,13 @@ class TuningView(QWidget):
         trail = [m for _, m in self.history]
         ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o", color="#bbbbbb",
                 markersize=3, label="recent")
+        frontier = self.last.get("frontier") or []
+        if frontier:
+            ax.plot([m[key] for _, m in frontier], [m["ndcg"] for _, m in frontier], "-",
+                    color="#8172B3", alpha=0.7, label="these weights, λ 0 → 1")
+            for lam, m in frontier:
+                ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7, color="#8172B3",
+                            xytext=(3, -9), textcoords="offset points")
         for name, m in self.last["saved"]:
             ax.plot(m[key], m["ndcg"], "s", color="#4C72B0")
             ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4),
