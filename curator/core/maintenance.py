@@ -11,8 +11,6 @@ from .errors import CuratorError
 from .settings import get_setting, set_setting
 from .store import Store
 
-ARTWORK_COLUMNS = None  # filled lazily from the schema
-
 
 def _artwork_struct(cur) -> tuple[list[str], str]:
     cols = cur.execute("SELECT column_name, data_type FROM information_schema.columns "

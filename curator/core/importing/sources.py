@@ -184,6 +184,25 @@ def transcode_to_utf8(path: Path, encoding: str, gz: bool) -> Path:
     return Path(out.name)
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def has_utf8_letters(data: bytes) -> bool:
+    """Whether ``data`` holds a UTF-8 multi-byte sequence that decodes to a letter.
+
+    Windows-1252 text can contain byte pairs that are valid UTF-8 by accident ("Â¡" is the
+    UTF-8 for "¡"), but they rarely decode to letters; genuine UTF-8 text ("é") does.
+    """
+    for match in _UTF8_SEQUENCE.finditer(data):
+        try:
+            if match.group().decode("utf-8").isalpha():
+                return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
 def refuse_mixed_encoding(path: Path, gz: bool) -> None:
     """Raise when a file is UTF-8 in part and something else further on.
 
@@ -193,7 +212,7 @@ def refuse_mixed_encoding(path: Path, gz: bool) -> None:
     """
     opener = gzip.open if gz else open
     line = 1
-    seen_multibyte = False
+    seen_letters = False
     carry = b""
     with opener(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -206,16 +225,15 @@ def refuse_mixed_encoding(path: Path, gz: bool) -> None:
                     text = data[:exc.start].decode("utf-8")
                     carry = data[exc.start:]
                 else:
-                    good = data[:exc.start].decode("utf-8")
-                    seen_multibyte = seen_multibyte or any(ord(c) > 127 for c in good)
-                    if seen_multibyte:
-                        line += good.count("\n")
+                    seen_letters = seen_letters or has_utf8_letters(data[:exc.start])
+                    if seen_letters:
+                        line += data[:exc.start].count(b"\n")
                         raise CuratorError(
                             f"{path.name}, line {line:,}: byte 0x{data[exc.start]:02x} is not "
                             "UTF-8, but earlier lines are; the file mixes encodings. Save it "
                             "again in one encoding (UTF-8) and retry.") from None
                     return
-            seen_multibyte = seen_multibyte or any(ord(c) > 127 for c in text)
+            seen_letters = seen_letters or has_utf8_letters(text.encode("utf-8"))
             line += text.count("\n")
 
 
@@ -324,18 +342,18 @@ def _stage(cur: duckdb.DuckDBPyConnection, source: Source, readable: Path, fmt: 
         source.first_line = 1
     else:
         delimiter = options.delimiter or detect_delimiter(source.path, head_text)
+        quote = options.quote if options.quote is not None else '"'
         header = (options.header if options.header is not None
                   else _sniff_header(cur, name, delimiter))
-        args = {"all_varchar": True, "strict_mode": True, "header": header, "delim": delimiter,
-                "max_line_size": MAX_LINE}
-        args["quote"] = options.quote if options.quote is not None else '"'
+        # Reading with the layout stated (not sniffed) makes DuckDB name the line of a
+        # ragged row or an unclosed quote.
+        names = _column_names(head_text, delimiter, quote, header, options.names)
+        args = {"auto_detect": False, "header": header, "delim": delimiter, "quote": quote,
+                "escape": quote, "strict_mode": True, "max_line_size": MAX_LINE,
+                "columns": {n: "VARCHAR" for n in names}}
         named = "".join(f", {k} = ?" for k in args)
-        params = [name, *args.values()]
-        if options.names:
-            named += ", names = ?"
-            params.append(list(options.names))
         cur.execute("CREATE TEMP TABLE src AS SELECT row_number() OVER () AS _row, * "
-                    f"FROM read_csv(?{named})", params)
+                    f"FROM read_csv(?{named})", [name, *args.values()])
         source.columns = [c for c in _table_columns(cur) if c != "_row"]
         source.first_line = 2 if header else 1
     source.rows = cur.execute("SELECT count(*) FROM src").fetchall()[0][0]
@@ -369,6 +387,31 @@ def _sniff_header(cur: duckdb.DuckDBPyConnection, name: str, delimiter: str) -> 
         re.fullmatch(r"[a-z_][\w.-]{0,63}", c) for c in cells)
 
 
+def _column_names(head_text: str, delimiter: str, quote: str, header: bool,
+                  given: list[str] | None) -> list[str]:
+    """Unique column names: given ones, the header's (blank ones numbered), or column0..N."""
+    import csv
+    import io
+
+    first = next(csv.reader(io.StringIO(head_text), delimiter=delimiter,
+                            quotechar=quote or '"'), [])
+    if given:
+        raw = list(given)
+    elif header:
+        raw = [c.strip() or f"column{i}" for i, c in enumerate(first)]
+    else:
+        raw = [f"column{i}" for i in range(len(first))]
+    seen: dict[str, int] = {}
+    names = []
+    for n in raw:
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}_{seen[n]}"
+        seen.setdefault(n, 0)
+        names.append(n)
+    return names or ["column0"]
+
+
 def _json_keys(cur: duckdb.DuckDBPyConnection) -> list[str]:
     rows = cur.execute(
         "SELECT DISTINCT unnest(json_keys(rec)) FROM (SELECT rec FROM src LIMIT 2000) "
@@ -390,16 +433,16 @@ def _read_error(path: Path, fmt: str, text: str) -> CuratorError:
         detail = detail.removeprefix(prefix)
     if "possible to automatically detect the CSV parsing dialect" in text:
         detail = "its rows do not share one layout (an unclosed quote or rows of different lengths)"
-    elif "Expected Number of Columns" in text:
-        detail = "a row has a different number of fields than the header"
+    elif counts := re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text):
+        detail = f"the row does not have the {counts.group(1)} fields of the first row"
     elif "unterminated quote" in text.lower():
         detail = "a quoted field is never closed"
-    where = ""
-    for ln in lines:
-        if ln.startswith("CSV Error on Line:"):
-            where = f", line {ln.split(':', 1)[1].strip()}"
+    found = re.search(r"CSV Error on Line: (\d+)", text)
     kind = {"delimited": "delimited text", "json": "JSON", "jsonl": "JSON Lines",
             "parquet": "Parquet"}[fmt]
+    if found:
+        return CuratorError(f"{path.name}, line {int(found.group(1)):,}: {detail} (read as "
+                            f"{kind}); the import was not applied.")
     return CuratorError(
-        f"{path.name}{where} could not be read as {kind}: {detail}; the import was not applied."
+        f"{path.name} could not be read as {kind}: {detail}; the import was not applied."
     )
