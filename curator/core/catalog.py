@@ -75,6 +75,16 @@ class Catalog:
     def close(self) -> None:
         self.store.close()
 
+    def _forget(self, *, text: bool = False, images: bool = False, models: bool = False
+                ) -> None:
+        """Drop in-memory caches that a change made stale (vectors, fitted recommenders)."""
+        if text:
+            self._text_index = None
+        if images:
+            self._image_index = None
+        if models:
+            self._recommenders = {}
+
     def __enter__(self) -> Catalog:
         return self
 
@@ -94,9 +104,7 @@ class Catalog:
                                 skip_invalid=skip_invalid, progress=progress, cancel=cancel,
                                 dry_run=dry_run)
         if result.changed:
-            self._text_index = None
-            self._image_index = None
-            self._recommenders = {}
+            self._forget(text=True, images=True, models=True)
         return result
 
     def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
@@ -108,7 +116,7 @@ class Catalog:
                                skip_invalid=skip_invalid, progress=progress, cancel=cancel,
                                dry_run=dry_run)
         if result.changed:
-            self._recommenders = {}
+            self._forget(models=True)
         return result
 
     # -- embedding ----------------------------------------------------------------------
@@ -127,7 +135,7 @@ class Catalog:
             read_model_info(Path(path))  # refuse a folder that is not a model
         set_setting(self.store, "embedding.model_path", str(path) if path else None)
         self._encoders.clear()
-        self._text_index = None
+        self._forget(text=True)
 
     def text_template(self) -> str:
         return get_setting(self.store, "embedding.template", DEFAULT_TEMPLATE)
@@ -136,7 +144,7 @@ class Catalog:
         """Change the text artworks are embedded as; marks every text vector stale."""
         check_template(template)
         set_setting(self.store, "embedding.template", template)
-        self._text_index = None
+        self._forget(text=True)
 
     def text_encoder(self, device: str = "auto"):
         """The loaded text encoder (loaded on first use; slow the first time)."""
@@ -158,8 +166,7 @@ class Catalog:
                             load_encoder=lambda: self.text_encoder(device),
                             progress=progress, cancel=cancel)
         if result.embedded:
-            self._text_index = None
-            self._recommenders = {}
+            self._forget(text=True, models=True)
         return result
 
     def text_index(self) -> VectorIndex:
@@ -211,7 +218,7 @@ class Catalog:
         if folder is not None and not Path(folder).is_dir():
             raise CuratorError(f"{folder} is not a folder.")
         set_setting(self.store, "images.root", str(Path(folder).resolve()) if folder else None)
-        self._image_index = None
+        self._forget(images=True)
 
     def set_image_model_path(self, path: str | Path | None) -> None:
         """Use a local CLIP-style model for images (None: the colour/texture descriptor)."""
@@ -221,7 +228,7 @@ class Catalog:
             raise CuratorError(f"{path} is not a CLIP model folder.")
         set_setting(self.store, "images.model_path", str(path) if path else None)
         self._encoders.pop("image", None)
-        self._image_index = None
+        self._forget(images=True)
 
     def image_encoder(self):
         from .embedding.image_features import ClipEncoder, ColourTextureEncoder
@@ -238,7 +245,7 @@ class Catalog:
 
         result = embed_images(self.store, images_root=self.images_root(),
                               encoder=self.image_encoder(), progress=progress, cancel=cancel)
-        self._image_index = None
+        self._forget(images=True)
         return result
 
     def image_index(self) -> VectorIndex:
@@ -537,8 +544,7 @@ class Catalog:
         from .maintenance import undo_batch
 
         result = undo_batch(self.store, batch_id)
-        self._text_index = None
-        self._recommenders = {}
+        self._forget(text=True, images=True, models=True)
         return result
 
     def backup(self, target: str | Path) -> Path:
@@ -551,7 +557,7 @@ class Catalog:
         from .maintenance import pseudonymize
 
         n = pseudonymize(self.store, rotate=rotate)
-        self._recommenders = {}
+        self._forget(models=True)
         return n
 
     def delete_user(self, user_id: str) -> int:
@@ -559,7 +565,7 @@ class Catalog:
         from .maintenance import delete_user
 
         n = delete_user(self.store, user_id)
-        self._recommenders = {}
+        self._forget(models=True)
         return n
 
     def schema_version(self) -> int:
