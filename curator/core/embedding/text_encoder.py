@@ -121,8 +121,8 @@ class TextEncoder:
                 self.info.path, local_files_only=True, trust_remote_code=False)
             model = AutoModel.from_pretrained(self.info.path, local_files_only=True,
                                               trust_remote_code=False)
-            if self.device == "cuda":
-                model = model.half()
+            # Whatever precision the weights were saved in: fp16 on a GPU, fp32 on a CPU.
+            model = model.half() if self.device == "cuda" else model.float()
             self.model = model.to(self.device).eval()
         except Exception as exc:  # safetensors, tokenizers and torch raise their own kinds
             raise CuratorError(

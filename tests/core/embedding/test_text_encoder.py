@@ -74,3 +74,17 @@ def test_cuda_request_without_gpu_is_refused():
         pytest.skip("this machine has a GPU")
     with pytest.raises(CuratorError, match="no.*GPU|none is available"):
         TextEncoder(device="cuda")
+
+
+def test_half_precision_weights_run_in_float32_on_the_cpu(tiny_model, tmp_path):
+    import shutil
+
+    import torch
+    from transformers import AutoModel
+
+    folder = tmp_path / "fp16"
+    shutil.copytree(tiny_model, folder)
+    AutoModel.from_pretrained(tiny_model).half().save_pretrained(folder)
+    encoder = TextEncoder(folder, device="cpu")
+    assert next(encoder.model.parameters()).dtype == torch.float32
+    assert encoder.encode(["a sea"]).dtype == np.float32
