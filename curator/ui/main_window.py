@@ -106,8 +106,15 @@ class MainWindow(QMainWindow):
                    "Import artworks from a file"),
             action("Import &histories…", lambda: self.import_file("events"), "Ctrl+Shift+I",
                    "Import visitor histories from a file")]
+        self.import_actions.append(action("Set &images folder…", self.choose_images_folder,
+                                          None, "The folder the catalog's image files are in"))
+        self.import_actions.append(action("&Undo last import…", self.undo_last_import,
+                                          QKeySequence.Undo, "Restore what the last import "
+                                          "changed"))
         for act in self.import_actions:
             file_menu.addAction(act)
+        file_menu.addAction(action("&Back up database…", self.backup_database, None,
+                                   "Write a consistent copy of this database"))
         file_menu.addSeparator()
         file_menu.addAction(action("&Quit", self.close, QKeySequence.Quit, "Close Curator"))
         view_menu = self.menuBar().addMenu("&View")
@@ -166,6 +173,48 @@ class MainWindow(QMainWindow):
         wizard.setModal(True)
         wizard.show()
         return wizard
+
+    def choose_images_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Images folder")
+        if folder:
+            try:
+                self.catalog.set_images_root(folder)
+            except CuratorError as exc:
+                self.show_error(str(exc))
+                return
+            self.browse.refresh()
+            self.embed_in_background()
+
+    def undo_last_import(self) -> None:
+        applied = [b for b in self.catalog.batches() if b.status == "applied"]
+        if not applied:
+            self.show_message("There is no import to undo.")
+            return
+        batch = applied[0]
+        answer = QMessageBox.question(
+            self, "Undo import", f"Undo import #{batch.id} of {Path(batch.source).name} "
+            f"({batch.inserted:,} new, {batch.updated:,} updated)?")
+        if answer != QMessageBox.Yes:
+            return
+        try:
+            result = self.catalog.undo_batch(batch.id)
+        except CuratorError as exc:
+            self.show_error(str(exc))
+            return
+        self.show_message(f"Import #{result['batch']} was undone.")
+        self.after_import()
+
+    def backup_database(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Back up database", "backup.duckdb",
+                                              "Curator database (*.duckdb)")
+        if not name:
+            return
+        try:
+            path = self.catalog.backup(name)
+        except CuratorError as exc:
+            self.show_error(str(exc))
+            return
+        self.show_message(f"Backed up to {path}.")
 
     def after_import(self) -> None:
         self.refresh_counts()

@@ -57,3 +57,15 @@ def _no_threads_left_behind():
     left = [t for t in threading.enumerate()
             if t.ident not in before and t.is_alive() and not t.daemon]
     assert not left, f"threads left running: {left}"
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_dialogs(monkeypatch):
+    """A modal message box would block an offscreen test forever: fail instead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, _n=name, **k: shown.append((_n, a)))
+    yield shown
+    assert not shown, f"a message box was shown: {shown}"

@@ -196,3 +196,26 @@ def test_grid_over_100000_artworks_fetches_only_what_is_shown(qtbot, tmp_path):
     assert last["id"] == view.model.ids[-1] and last["title"].startswith("Work ")
     jobs.wait()
     cat.close()
+
+
+def test_undo_last_import_and_backup_from_the_menu(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from curator.core.catalog import Catalog
+
+    before = snapshot(window.catalog)
+    window.catalog.import_catalog(write(tmp_path / "x.csv", "accession_number,title\nZ9,New\n"))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    window.undo_last_import()
+    assert errors == []
+    after = snapshot(window.catalog)
+    assert after["artworks"] == before["artworks"]
+    target = tmp_path / "backup.duckdb"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.backup_database()
+    assert errors == []
+    copy = Catalog(target, read_only=True)
+    assert copy.counts()["artworks"] == window.catalog.counts()["artworks"]
+    copy.close()
