@@ -86,3 +86,16 @@ def tiny_model(tmp_path_factory):
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def build_small_world(folder: Path):
+    """The recommender tests' catalog and histories, imported and embedded in ``folder``."""
+    from curator.core.catalog import Catalog
+
+    from .core.recommend.test_recommender import CATALOG, EVENTS
+
+    cat = Catalog(folder / "world.duckdb")
+    cat.import_catalog(write(folder / "cat.csv", CATALOG))
+    cat.import_events(write(folder / "ev.csv", EVENTS))
+    cat.embed(device="cpu")
+    return cat

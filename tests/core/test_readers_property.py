@@ -49,17 +49,6 @@ def _round_trip(folder, data: bytes, ids: list[str]) -> dict:
         cat.close()
 
 
-def _ambiguous(text: str) -> bool:
-    """Windows-1252 bytes that read as UTF-8 letters ("Ã©" is the UTF-8 for "é")."""
-    from curator.core.importing.sources import has_utf8_letters
-
-    data = text.encode("cp1252")
-    try:
-        return data.decode("utf-8") != text
-    except UnicodeDecodeError:
-        return has_utf8_letters(data)
-
-
 def _csv(rows, delimiter=","):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")

@@ -1,26 +1,21 @@
 import threading
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from ..conftest import write  # noqa: E402
-from ..core.recommend.test_recommender import CATALOG, EVENTS  # noqa: E402
+from ..conftest import build_small_world  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def ui_db(tmp_path_factory):
     """A small embedded catalog with histories, built once and copied per test."""
-    from curator.core.catalog import Catalog
-
-    folder = tmp_path_factory.mktemp("ui")
-    cat = Catalog(folder / "ui.duckdb")
-    cat.import_catalog(write(folder / "cat.csv", CATALOG))
-    cat.import_events(write(folder / "ev.csv", EVENTS))
-    cat.embed(device="cpu")
+    cat = build_small_world(tmp_path_factory.mktemp("ui"))
     cat.store.con.execute("CHECKPOINT")
+    path = cat.path
     cat.close()
-    return folder / "ui.duckdb"
+    return Path(path)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from .spaces import (
     drop_other_spaces,
     get_or_create_space,
     prune_vectors,
-    stale_count,
     write_vectors,
 )
 from .templates import render
@@ -51,11 +50,6 @@ def embed_text(store: Store, *, model_id: str, dim: int, template: str,
     cur = store.cursor()
     try:
         total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
-        todo = stale_count(cur, space)
-        if not todo:
-            with store.transaction() as wcur:
-                prune_vectors(wcur, space)
-            return EmbedResult(space, 0, total, None)
         stale = cur.sql(
             "SELECT a.id, a.content_hash, a.title, a.artists, a.date_text, a.medium, "
             "a.classification, a.description, a.tags FROM artworks a "
@@ -64,6 +58,11 @@ def embed_text(store: Store, *, model_id: str, dim: int, template: str,
         ).to_arrow_table().to_pylist()
     finally:
         cur.close()
+    todo = len(stale)
+    if not todo:
+        with store.transaction() as wcur:
+            prune_vectors(wcur, space)
+        return EmbedResult(space, 0, total, None)
     report(progress, 0, todo, "Loading the embedding model")
     encoder = load_encoder()
     check(cancel)

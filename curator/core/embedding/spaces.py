@@ -75,13 +75,6 @@ def drop_other_spaces(store: Store, keep: Space) -> None:
             cur.execute("DELETE FROM embedding_spaces WHERE id = ?", [space_id])
 
 
-def stale_count(cur: duckdb.DuckDBPyConnection, space: Space, where: str = "TRUE") -> int:
-    return cur.execute(
-        f"SELECT count(*) FROM artworks a LEFT JOIN {space.table} e ON e.artwork_id = a.id "
-        f"WHERE (e.artwork_id IS NULL OR e.content_hash <> a.content_hash) AND {where}"
-    ).fetchall()[0][0]
-
-
 def write_vectors(cur: duckdb.DuckDBPyConnection, space: Space, ids: list[str],
                   hashes: list[str], vectors: np.ndarray) -> None:
     """Replace the vectors of ``ids`` in bulk (call inside a transaction)."""

@@ -8,7 +8,7 @@ from curator.core.recommend.hybrid import mmr_select
 from curator.core.recommend.interactions import Interactions, WeightConfig
 from curator.core.recommend.profiles import Profile
 
-from ...conftest import write
+from ...conftest import build_small_world
 
 CATALOG = """accession_number,title,artist,date,tags
 S1,Storm at Sea,Turner,1840,sea|storm|ship
@@ -42,13 +42,7 @@ fan,S4,favourite,,2024-04-03T00:00:00
 
 @pytest.fixture(scope="module")
 def cat(tmp_path_factory):
-    from curator.core.catalog import Catalog
-
-    folder = tmp_path_factory.mktemp("rec")
-    c = Catalog(folder / "rec.duckdb")
-    c.import_catalog(write(folder / "cat.csv", CATALOG))
-    c.import_events(write(folder / "ev.csv", EVENTS))
-    c.embed(device="cpu")
+    c = build_small_world(tmp_path_factory.mktemp("rec"))
     yield c
     c.close()
 
