@@ -25,7 +25,7 @@ def main() -> None:
     from safetensors.torch import load_file, save_file
 
     from curator.core.catalog import Catalog
-    from curator.core.embedding.templates import render
+    from curator.core.embedding.templates import catalog_texts
     from curator.core.embedding.text_encoder import default_model_path
 
     out = ROOT / ".device"
@@ -40,10 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(Path(tmp) / "t.duckdb")
         catalog.import_catalog(tate)
-        rows = catalog.store.con.sql(
-            "SELECT id, title, artists, date_text, medium, classification, description, tags "
-            "FROM artworks ORDER BY id").to_arrow_table().to_pylist()
-        texts = render(catalog.text_template(), rows)
+        _, texts = catalog_texts(catalog.store.con, catalog.text_template())
         catalog.close()
     (out / "tate-texts.txt").write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

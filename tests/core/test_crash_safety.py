@@ -1,6 +1,7 @@
 """SIGKILL in the middle of an import or of embedding: the database must reopen intact,
 show no half batch, and let the interrupted work finish on the next run."""
 
+import itertools
 import os
 import signal
 import subprocess
@@ -27,19 +28,25 @@ def big_csv(tmp_path_factory):
     return path
 
 
-def run_until(script: str, marker: str, extra_wait: float = 0.0) -> int:
-    """Start ``script``; SIGKILL it once it prints ``marker`` (plus a pause). Returns rc."""
+def run_until(script: str, marker: str, extra_wait: float = 0.0) -> tuple[int, list[str]]:
+    """Start ``script``; SIGKILL it once it prints ``marker`` (plus a pause).
+
+    Returns the exit status and every line the script printed.
+    """
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
                             stdout=subprocess.PIPE, text=True)
+    lines = []
     for line in proc.stdout:
+        lines.append(line)
         if marker in line:
             if extra_wait:
                 import time
                 time.sleep(extra_wait)
             proc.send_signal(signal.SIGKILL)
             break
+    lines.extend(proc.stdout.read().splitlines(keepends=True))
     proc.wait(timeout=120)
-    return proc.returncode
+    return proc.returncode, lines
 
 
 IMPORT = """
@@ -55,7 +62,7 @@ IMPORT = """
                                          ("Comparing", 0.0), ("Writing", 0.05)])
 def test_killed_import_leaves_no_half_batch(tmp_path, big_csv, marker, wait):
     db = tmp_path / "crash.duckdb"
-    rc = run_until(IMPORT.format(db=str(db), csv=str(big_csv)), marker, wait)
+    rc, _ = run_until(IMPORT.format(db=str(db), csv=str(big_csv)), marker, wait)
     assert rc == -signal.SIGKILL
     cat = Catalog(db)
     assert cat.schema_version() == migrations()[-1][0]
@@ -69,11 +76,24 @@ def test_killed_import_leaves_no_half_batch(tmp_path, big_csv, marker, wait):
 
 
 EMBED = """
+    import time
     from curator.core.catalog import Catalog
     from curator.core.embedding import pipeline
     pipeline.CHUNK = 500
+    write = pipeline.write_vectors
+
+    def announced(cur, space, ids, *rest):
+        print("chunk", len(ids), flush=True)  # before its transaction commits
+        write(cur, space, ids, *rest)
+
+    def progress(done, total, message):
+        if done >= 1500:  # go on slowly, so the kill lands while chunks are being written
+            print("past 1500", flush=True)
+            time.sleep(60 if done >= 3500 else 0.01)  # never finish before the kill
+
+    pipeline.write_vectors = announced
     cat = Catalog({db!r})
-    cat.embed(device="cpu", progress=lambda d, t, m: print("done", d, flush=True))
+    cat.embed(device="cpu", progress=progress)
     print("FINISHED", flush=True)
 """
 
@@ -82,16 +102,19 @@ def test_killed_embedding_resumes(tmp_path, tiny_model):
     db = tmp_path / "embed.duckdb"
     cat = Catalog(db)
     path = tmp_path / "c.csv"
-    path.write_text("accession_number,title\n" + "".join(f"E{i},Title {i}\n" for i in range(4000)))
+    titles = "".join(f"E{i},{f'Title {i} ' * 20}\n" for i in range(4000))  # ~60 tokens each
+    path.write_text("accession_number,title\n" + titles)
     cat.import_catalog(path)
     cat.set_embedding_model_path(tiny_model)
     cat.close()
-    rc = run_until(EMBED.format(db=str(db)), "done 1500")
+    rc, lines = run_until(EMBED.format(db=str(db)), "past 1500")
     assert rc == -signal.SIGKILL
+    sizes = [int(line.split()[1]) for line in lines if line.startswith("chunk")]
+    whole = set(itertools.accumulate(sizes, initial=0))
     cat = Catalog(db)
     space = cat.store.con.execute("SELECT id FROM embedding_spaces").fetchall()[0][0]
     kept = cat.store.con.execute(f"SELECT count(*) FROM emb_{space}").fetchall()[0][0]
-    assert kept % 500 == 0 and 0 < kept < 4000  # whole chunks only
+    assert 0 < kept < 4000 and kept in whole  # whole chunks only
     result = cat.embed(device="cpu")
     assert result.embedded == 4000 - kept
     assert cat.embed(device="cpu").embedded == 0

@@ -1,13 +1,17 @@
 """Embedding the catalog: find stale artworks, encode them, write the vectors back.
 
-Work is written in chunks, each in its own transaction, so an interrupted run keeps what
-it finished and the next run resumes with what is left.
+The database renders the texts from the template in the query that finds the stale
+artworks. Vectors are written in chunks, each in its own transaction, so an interrupted
+run keeps what it finished and the next run resumes with what is left.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
@@ -18,7 +22,7 @@ from .spaces import (
     prune_vectors,
     write_vectors,
 )
-from .templates import render
+from .templates import sql_expression
 
 CHUNK = 4096
 
@@ -37,28 +41,36 @@ class EmbedResult:
                 f"on {self.device}.")
 
 
+def stale_texts(cur, space: Space) -> tuple[list[str], list[str], list[str]]:
+    """``(ids, content hashes, texts)`` of the artworks whose vectors are missing or stale,
+    longest text first (so the encoder's batches hold texts of similar length)."""
+    expression, params = sql_expression(space.template, alias="a")
+    table = cur.sql(
+        f"SELECT a.id, a.content_hash, {expression} AS text FROM artworks a "
+        f"LEFT JOIN {space.table} e ON e.artwork_id = a.id "
+        "WHERE e.artwork_id IS NULL OR e.content_hash <> a.content_hash "
+        "ORDER BY length(text) DESC, a.id", params=params).to_arrow_table()
+    return tuple(table.column(c).to_pylist() for c in ("id", "content_hash", "text"))
+
+
 def embed_text(store: Store, *, model_id: str, dim: int, template: str,
                load_encoder: Callable[[], object], progress: ProgressFn | None = None,
                cancel: CancelToken | None = None) -> EmbedResult:
     """Embed every artwork whose text vector is missing or stale.
 
     ``load_encoder`` is called only when there is work, so a catalog that is up to date
-    never loads the model.
+    never loads the model. Vectors are written by a helper thread, ``CHUNK`` at a time,
+    while the encoder goes on.
     """
     space = get_or_create_space(store, "text", model_id, template, dim)
     drop_other_spaces(store, space)
     cur = store.cursor()
     try:
         total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
-        stale = cur.sql(
-            "SELECT a.id, a.content_hash, a.title, a.artists, a.date_text, a.medium, "
-            "a.classification, a.description, a.tags FROM artworks a "
-            f"LEFT JOIN {space.table} e ON e.artwork_id = a.id "
-            "WHERE e.artwork_id IS NULL OR e.content_hash <> a.content_hash ORDER BY a.id"
-        ).to_arrow_table().to_pylist()
+        ids, hashes, texts = stale_texts(cur, space)
     finally:
         cur.close()
-    todo = len(stale)
+    todo = len(ids)
     if not todo:
         with store.transaction() as wcur:
             prune_vectors(wcur, space)
@@ -66,21 +78,33 @@ def embed_text(store: Store, *, model_id: str, dim: int, template: str,
     report(progress, 0, todo, "Loading the embedding model")
     encoder = load_encoder()
     check(cancel)
-    done = 0
-    for start in range(0, len(stale), CHUNK):
-        rows = stale[start:start + CHUNK]
-        texts = render(template, rows)
 
-        def chunk_progress(d: int, t: int, m: str, base: int = done) -> None:
-            report(progress, base + d, todo, m)
-
-        vectors = encoder.encode(texts, progress=chunk_progress, cancel=cancel)
+    def write(rows: np.ndarray, vectors: np.ndarray) -> None:
         with store.transaction() as wcur:
-            write_vectors(wcur, space, [r["id"] for r in rows],
-                          [r["content_hash"] for r in rows], vectors)
-        done += len(rows)
-        report(progress, done, todo, "Embedding artworks")
-        check(cancel)
+            write_vectors(wcur, space, [ids[r] for r in rows], [hashes[r] for r in rows],
+                          vectors)
+
+    done = 0
+    rows_buf: list[np.ndarray] = []
+    vec_buf: list[np.ndarray] = []
+    writes: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-write") as writer:
+        try:
+            for rows, vectors in encoder.stream(texts):
+                rows_buf.append(rows)
+                vec_buf.append(vectors)
+                done += len(rows)
+                if sum(map(len, rows_buf)) >= CHUNK or done == todo:
+                    while len(writes) > 1:  # at most one write waiting behind the running one
+                        writes.pop(0).result()
+                    writes.append(writer.submit(write, np.concatenate(rows_buf),
+                                                np.concatenate(vec_buf)))
+                    rows_buf, vec_buf = [], []
+                report(progress, done, todo, "Embedding artworks")
+                check(cancel)
+        finally:
+            for w in writes:  # finished chunks stay saved, even when stopping early
+                w.result()
     with store.transaction() as wcur:
         prune_vectors(wcur, space)
     return EmbedResult(space, done, total, getattr(encoder, "device", None))

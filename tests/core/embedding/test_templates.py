@@ -1,0 +1,66 @@
+"""The template compiled to SQL renders exactly what its definition says."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curator.core.embedding.templates import DEFAULT_TEMPLATE, FIELDS, LIST_FIELDS, render
+from curator.core.errors import CuratorError
+
+
+def reference(template: str, row: dict) -> str:
+    """The template's definition, written plainly: the oracle for the SQL."""
+    def value(name):
+        v = row.get(name)
+        if isinstance(v, list):
+            v = ", ".join(x for x in v if x)
+        return v or ""
+
+    out = []
+    for i, part in enumerate(re.split(r"\[([^\[\]]*)\]", template)):
+        names = re.findall(r"\{([a-z_]+)\}", part)
+        if i % 2 and not all(value(n) for n in names):
+            continue
+        out.append(re.sub(r"\{([a-z_]+)\}", lambda m: value(m.group(1)), part))
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def test_parts_with_an_empty_field_are_left_out():
+    rows = [{"title": "Storm", "artists": ["J. Turner", "T. Girtin"], "date_text": None,
+             "tags": ["sea", "storm"]},
+            {"title": "Untitled", "artists": [], "medium": ""},
+            {}]
+    assert render(DEFAULT_TEMPLATE, rows) == [
+        "Storm. By J. Turner, T. Girtin. Subjects: sea, storm.", "Untitled.", ""]
+
+
+def test_literal_text_is_never_sql():
+    template = "{title}' || (SELECT 1) || ' [it's {medium}] \\n ?"
+    assert render(template, [{"title": "A", "medium": "oil"}]) == [
+        "A' || (SELECT 1) || ' it's oil \\n ?"]
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(CuratorError, match="unknown field"):
+        render("{title} {colour}", [{}])
+
+
+text = st.text(st.characters(codec="utf-8", exclude_characters="[]{}"), max_size=12)
+value = st.one_of(st.none(), st.just(""), text)
+row = st.fixed_dictionaries({
+    name: st.one_of(st.none(), st.lists(value, max_size=3)) if name in LIST_FIELDS else value
+    for name in FIELDS
+})
+literal = st.text(st.characters(codec="utf-8", exclude_characters="[]{}"), max_size=6)
+segment = st.one_of(literal, st.sampled_from([f"{{{f}}}" for f in FIELDS]))
+part = st.lists(segment, max_size=4).map("".join)
+template = st.lists(st.one_of(part, part.map(lambda p: f"[{p}]")), min_size=1, max_size=5
+                    ).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(template, st.lists(row, min_size=1, max_size=5))
+def test_sql_rendering_agrees_with_the_definition(template, rows):
+    assert render(template, rows) == [reference(template, r) for r in rows]
