@@ -110,7 +110,22 @@ def test_gpu_out_of_memory_shrinks_the_batch(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(encoder.model, "forward", forward)
-    encoder.token_budget = 64
+    encoder.token_budget, encoder.ahead = 64, 2  # batches queued ahead, as on a GPU
     got = encoder.encode(["one", "two", "three", "four"])
     assert sizes[0] > 1 and sizes[-1] == 1
     assert np.allclose(got, expected, atol=1e-5)
+
+
+def test_gpu_out_of_memory_for_a_single_text_is_a_readable_error(monkeypatch):
+    import torch
+
+    from curator.core.embedding.text_encoder import TextEncoder
+
+    encoder = TextEncoder(device="cpu")
+
+    def forward(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(encoder.model, "forward", forward)
+    with pytest.raises(CuratorError, match="out of memory even for one text"):
+        encoder.encode(["one", "two", "three"])

@@ -111,7 +111,6 @@ class TextEncoder:
     """
 
     CHUNK = 4096  # texts tokenised at a time
-    IN_FLIGHT = 2  # GPU batches queued beyond the one being handed back
 
     def __init__(self, path: str | Path | None = None, device: str = "auto"):
         import torch
@@ -148,6 +147,9 @@ class TextEncoder:
         # Tokens per batch: big batches keep a GPU busy; on a CPU small ones stay in cache
         # (measured: 2,048 tokens ran 20% faster than 8,192 on 2 cores).
         self.token_budget = 64_000 if self.device == "cuda" else 2_048
+        # Batches launched beyond the one being read back: on a GPU the next ones queue up
+        # behind it; on the CPU each batch is finished when it is launched anyway.
+        self.ahead = 2 if self.device == "cuda" else 0
 
     @property
     def dim(self) -> int:
@@ -175,7 +177,7 @@ class TextEncoder:
 
         A helper thread tokenises ``CHUNK`` texts at a time, sorts each chunk by token
         length and pads it into batches of at most ``token_budget`` tokens, while the
-        device works on earlier batches. On a GPU, batches are launched one ahead of the
+        device works on earlier batches. On a GPU, batches are launched ``ahead`` of the
         one being handed back, so the GPU is never waiting for the caller. Texts given
         roughly longest first (as the catalog pipeline does) waste the least padding.
         An out-of-memory error splits the batch in two and lowers the budget.
@@ -183,7 +185,6 @@ class TextEncoder:
         import torch
 
         budget = [self.token_budget]  # shared with the helper; lowered after an OOM
-        ahead = self.IN_FLIGHT if self.device == "cuda" else 0
         ready: queue.Queue = queue.Queue(maxsize=4)
         stop = threading.Event()
 
@@ -207,32 +208,31 @@ class TextEncoder:
         retry: list = []
         in_flight: list = []
         try:
-            with torch.inference_mode():
-                while True:
-                    item = retry.pop() if retry else ready.get()
-                    if item is None:
-                        break
-                    if isinstance(item, BaseException):
-                        raise item
-                    rows, t_ids, t_mask = item
-                    try:
-                        in_flight.append((rows, *self._launch(t_ids, t_mask)))
-                    except torch.cuda.OutOfMemoryError:
-                        if torch.cuda.is_available():
-                            torch.cuda.empty_cache()
-                        if len(rows) <= 1:
-                            raise CuratorError(
-                                "The GPU ran out of memory even for one text; embed on the "
-                                "CPU instead (--device cpu).") from None
-                        budget[0] = max(1, min(budget[0], t_ids.numel()) // 2)
-                        half = len(rows) // 2
-                        retry.append(self._trim(rows[half:], t_ids[half:], t_mask[half:]))
-                        retry.append(self._trim(rows[:half], t_ids[:half], t_mask[:half]))
-                        continue
-                    if len(in_flight) > ahead:
-                        yield self._finish(*in_flight.pop(0))
-                while in_flight:
+            while True:
+                item = retry.pop() if retry else ready.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                rows, t_ids, t_mask = item
+                try:
+                    in_flight.append((rows, *self._launch(t_ids, t_mask)))
+                except torch.cuda.OutOfMemoryError:
+                    if torch.cuda.is_available():
+                        torch.cuda.empty_cache()
+                    if len(rows) <= 1:
+                        raise CuratorError(
+                            "The GPU ran out of memory even for one text; embed on the "
+                            "CPU instead (--device cpu).") from None
+                    budget[0] = max(1, min(budget[0], t_ids.numel()) // 2)
+                    half = len(rows) // 2
+                    retry.append(self._trim(rows[half:], t_ids[half:], t_mask[half:]))
+                    retry.append(self._trim(rows[:half], t_ids[:half], t_mask[:half]))
+                    continue
+                if len(in_flight) > self.ahead:
                     yield self._finish(*in_flight.pop(0))
+            while in_flight:
+                yield self._finish(*in_flight.pop(0))
         finally:
             stop.set()
             while worker.is_alive():
@@ -290,8 +290,9 @@ class TextEncoder:
 
         t_ids = t_ids.to(self.device, non_blocking=True)
         t_mask = t_mask.to(self.device, non_blocking=True)
-        hidden = self.model(input_ids=t_ids, attention_mask=t_mask).last_hidden_state
-        vectors = self._pool(hidden, t_mask)
+        with torch.inference_mode():
+            hidden = self.model(input_ids=t_ids, attention_mask=t_mask).last_hidden_state
+            vectors = self._pool(hidden, t_mask)
         if self.device != "cuda":
             return vectors, None
         host = torch.empty(vectors.shape, dtype=torch.float32, pin_memory=True)

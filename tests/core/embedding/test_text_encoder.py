@@ -32,6 +32,18 @@ def test_order_is_preserved_whatever_the_batching(encoder):
     assert np.allclose(a, b, atol=1e-5)
 
 
+def test_run_ahead_chunks_and_tiny_batches_keep_every_vector_in_place(encoder):
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 7)]
+    expected = encoder.encode(texts)
+    queued = TextEncoder(device="cpu")
+    queued.ahead, queued.CHUNK, queued.token_budget = 3, 5, 60  # many chunks and batches
+    seen = []
+    for rows, vectors in queued.stream(texts):
+        seen.extend(rows.tolist())
+        assert np.allclose(vectors, expected[rows], atol=1e-5)
+    assert sorted(seen) == list(range(len(texts)))
+
+
 def test_progress_and_cancel(encoder):
     from curator.core.errors import Cancelled
     from curator.core.progress import CancelToken
