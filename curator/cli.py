@@ -98,7 +98,25 @@ def cmd_batches(args) -> int:
 
 
 def cmd_embed(args) -> int:
-    with _open(args) as catalog:
+    changes = args.model or args.default_model or args.template is not None \
+        or args.default_template
+    with _open(args, read_only=args.show and not changes) as catalog:
+        if args.model or args.default_model:
+            catalog.set_embedding_model_path(None if args.default_model else args.model)
+        if args.template is not None or args.default_template:
+            catalog.set_text_template(None if args.default_template else args.template)
+        if args.show:
+            status = catalog.embedding_status()
+            sample = catalog.find_ids(order="id", limit=1)
+            text = catalog.embedding_text(sample[0]) if sample else None
+            if args.json:
+                print(json.dumps({**status.to_json(), "example": text}, indent=2,
+                                 ensure_ascii=False))
+            else:
+                print(status.summary())
+                if text is not None:
+                    print(f"Example ({sample[0]}): {text}")
+            return 0
         if args.images_folder:
             catalog.set_images_root(args.images_folder)
         if args.image_model:
@@ -334,6 +352,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--images", action="store_true", help="also describe artwork images")
     p.add_argument("--images-folder", type=Path, help="the folder the image paths refer to")
     p.add_argument("--image-model", type=Path, help="a local CLIP-style model folder")
+    model = p.add_mutually_exclusive_group()
+    model.add_argument("--model", type=Path,
+                       help="use this local Hugging Face encoder folder from now on")
+    model.add_argument("--default-model", action="store_true",
+                       help="go back to the packaged all-MiniLM-L6-v2")
+    template = p.add_mutually_exclusive_group()
+    template.add_argument("--template", help="embed artworks as this text from now on, e.g. "
+                          "'{title}. [By {artists}.] [Subjects: {tags}.]' ([...] is left out "
+                          "when a field in it is empty)")
+    template.add_argument("--default-template", action="store_true",
+                          help="go back to the default template")
+    p.add_argument("--show", action="store_true",
+                   help="print the model, the template, an example text and how many "
+                        "artworks wait; embed nothing")
+    p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")

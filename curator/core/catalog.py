@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .embedding.pipeline import EmbedResult, embed_text
+from .embedding.pipeline import EmbedResult, count_stale, embed_text
 from .embedding.search import Filters, VectorIndex
 from .embedding.spaces import find_space
-from .embedding.templates import DEFAULT_TEMPLATE, check_template
+from .embedding.templates import DEFAULT_TEMPLATE, artwork_text, check_template
 from .errors import CuratorError
 from .importing.catalog_import import import_catalog
 from .importing.common import ImportResult
@@ -34,6 +34,31 @@ class Hit:
     def to_json(self) -> dict:
         return {"id": self.id, "score": round(self.score, 6), "title": self.title,
                 "artists": self.artists, "date_text": self.date_text}
+
+
+@dataclass(frozen=True)
+class EmbeddingStatus:
+    """The text model and template in use, and how much of the catalog is embedded."""
+
+    model_path: str
+    model_id: str
+    dim: int
+    default_model: bool
+    template: str
+    default_template: bool
+    artworks: int
+    stale: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+    def summary(self) -> str:
+        model = "the packaged all-MiniLM-L6-v2" if self.default_model else self.model_path
+        state = ("all embedded" if not self.stale
+                 else f"{self.stale:,} of {self.artworks:,} artworks to embed")
+        return (f"Model: {model} ({self.dim} dimensions)\n"
+                f"Template{' (default)' if self.default_template else ''}: {self.template}\n"
+                f"Catalog: {state}")
 
 
 @dataclass(frozen=True)
@@ -138,13 +163,47 @@ class Catalog:
         self._forget(text=True)
 
     def text_template(self) -> str:
-        return get_setting(self.store, "embedding.template", DEFAULT_TEMPLATE)
+        return get_setting(self.store, "embedding.template") or DEFAULT_TEMPLATE
 
-    def set_text_template(self, template: str) -> None:
-        """Change the text artworks are embedded as; marks every text vector stale."""
-        check_template(template)
+    def set_text_template(self, template: str | None) -> None:
+        """Change the text artworks are embedded as (``None``: the default); marks every
+        text vector stale when it differs."""
+        if template is not None:
+            check_template(template)
         set_setting(self.store, "embedding.template", template)
         self._forget(text=True)
+
+    def embedding_text(self, artwork_id: str, template: str | None = None) -> str:
+        """The text an artwork is embedded as, under ``template`` or the current one."""
+        template = template if template is not None else self.text_template()
+        check_template(template)
+        cur = self.store.cursor()
+        try:
+            text = artwork_text(cur, template, artwork_id)
+        finally:
+            cur.close()
+        if text is None:
+            raise CuratorError(f"There is no artwork {artwork_id!r} in this catalog.")
+        return text
+
+    def embedding_status(self) -> EmbeddingStatus:
+        """Which model and template are in use, and how many artworks wait to be embedded."""
+        from .embedding.text_encoder import default_model_path, read_model_info
+
+        path = self.embedding_model_path()
+        info = read_model_info(path)
+        template = self.text_template()
+        space = find_space(self.store, "text", info.model_id, template)
+        cur = self.store.cursor()
+        try:
+            total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
+            stale = count_stale(cur, space)
+        finally:
+            cur.close()
+        return EmbeddingStatus(
+            model_path=str(path), model_id=info.model_id, dim=info.dim,
+            default_model=Path(path) == default_model_path(), template=template,
+            default_template=template == DEFAULT_TEMPLATE, artworks=total, stale=stale)
 
     def text_encoder(self, device: str = "auto"):
         """The loaded text encoder (loaded on first use; slow the first time)."""

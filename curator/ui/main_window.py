@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ..core.catalog import Catalog
 from ..core.errors import CuratorError
 from .browse.view import BrowseView
+from .embedding_dialog import EmbeddingDialog
 from .importer.wizard import ImportWizard
 from .jobs import JobRunner
 from .tuning.view import TuningView
@@ -117,6 +118,12 @@ class MainWindow(QMainWindow):
                                    "Write a consistent copy of this database"))
         file_menu.addSeparator()
         file_menu.addAction(action("&Quit", self.close, QKeySequence.Quit, "Close Curator"))
+        tools_menu = self.menuBar().addMenu("&Tools")
+        self.embedding_action = action("&Embedding model and text…", self.edit_embedding, None,
+                                       "Choose the local model and the text artworks are "
+                                       "embedded as")
+        self.import_actions.append(self.embedding_action)
+        tools_menu.addAction(self.embedding_action)
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(["Browse", "Visitors", "Tuning"]):
             view_menu.addAction(action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
@@ -184,6 +191,17 @@ class MainWindow(QMainWindow):
                 return
             self.browse.refresh()
             self.embed_in_background()
+
+    def edit_embedding(self) -> EmbeddingDialog:
+        dialog = EmbeddingDialog(self.catalog, self.browse.selected_id, self)
+        dialog.saved.connect(self._embedding_changed)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def _embedding_changed(self) -> None:
+        self.browse.refresh()
+        self.embed_in_background()
 
     def undo_last_import(self) -> None:
         applied = [b for b in self.catalog.batches() if b.status == "applied"]

@@ -219,3 +219,24 @@ def test_undo_last_import_and_backup_from_the_menu(qtbot, window, tmp_path, monk
     copy = Catalog(target, read_only=True)
     assert copy.counts()["artworks"] == window.catalog.counts()["artworks"]
     copy.close()
+
+
+def test_embedding_settings_show_an_example_and_reembed(qtbot, window):
+    browse = window.browse
+    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    picked = browse.model.row(0)
+    dialog = window.edit_embedding()
+    qtbot.addWidget(dialog)
+    assert dialog.artwork.text() == picked["id"]
+    dialog.template.setPlainText("{title} [made by {nobody}]")
+    assert "unknown field" in dialog.example.text() and not dialog.save_button.isEnabled()
+    dialog.template.setPlainText("{title}!")
+    assert dialog.example.text() == picked["title"] + "!" and dialog.save_button.isEnabled()
+    dialog.artwork.setText("NOPE")
+    assert "no artwork 'NOPE'" in dialog.example.text() and dialog.save_button.isEnabled()
+    assert window.catalog.embedding_status().stale == 0
+    dialog.save_button.click()
+    assert window.catalog.text_template() == "{title}!"
+    wait_jobs(qtbot, window)
+    assert window.catalog.embedding_status().stale == 0  # embedded again in the background
+    assert not dialog.isVisible()

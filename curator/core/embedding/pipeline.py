@@ -41,16 +41,26 @@ class EmbedResult:
                 f"on {self.device}.")
 
 
+def _stale(space: Space) -> str:
+    """FROM and WHERE of the artworks (``a``) whose vectors in ``space`` are missing or stale."""
+    return (f"FROM artworks a LEFT JOIN {space.table} e ON e.artwork_id = a.id "
+            "WHERE e.artwork_id IS NULL OR e.content_hash <> a.content_hash")
+
+
 def stale_texts(cur, space: Space) -> tuple[list[str], list[str], list[str]]:
     """``(ids, content hashes, texts)`` of the artworks whose vectors are missing or stale,
     longest text first (so the encoder's batches hold texts of similar length)."""
     expression, params = sql_expression(space.template, alias="a")
-    table = cur.sql(
-        f"SELECT a.id, a.content_hash, {expression} AS text FROM artworks a "
-        f"LEFT JOIN {space.table} e ON e.artwork_id = a.id "
-        "WHERE e.artwork_id IS NULL OR e.content_hash <> a.content_hash "
-        "ORDER BY length(text) DESC, a.id", params=params).to_arrow_table()
+    table = cur.sql(f"SELECT a.id, a.content_hash, {expression} AS text {_stale(space)} "
+                    "ORDER BY length(text) DESC, a.id", params=params).to_arrow_table()
     return tuple(table.column(c).to_pylist() for c in ("id", "content_hash", "text"))
+
+
+def count_stale(cur, space: Space | None) -> int:
+    """How many artworks need embedding in ``space`` (all of them when there is none yet)."""
+    if space is None:
+        return cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
+    return cur.execute(f"SELECT count(*) {_stale(space)}").fetchall()[0][0]
 
 
 def embed_text(store: Store, *, model_id: str, dim: int, template: str,

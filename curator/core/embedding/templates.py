@@ -32,10 +32,14 @@ _SPACES = (r"[\s\v\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2
 
 
 def check_template(template: str) -> None:
-    unknown = sorted(set(_FIELD.findall(template)) - set(FIELDS))
+    named = set(_FIELD.findall(template))
+    unknown = sorted(named - set(FIELDS))
     if unknown:
         raise CuratorError(f"The text template names unknown field(s) {', '.join(unknown)}; "
                            f"known fields are {', '.join(FIELDS)}.")
+    if not named:
+        raise CuratorError("The text template names no field, so every artwork would read "
+                           f"the same; use some of {', '.join('{' + f + '}' for f in FIELDS)}.")
 
 
 def _field_sql(name: str, alias: str) -> str:
@@ -98,3 +102,11 @@ def catalog_texts(cur: duckdb.DuckDBPyConnection, template: str) -> tuple[list[s
     rows = cur.sql(f"SELECT a.id, {expression} FROM artworks a ORDER BY a.id",
                    params=params).fetchall()
     return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def artwork_text(cur: duckdb.DuckDBPyConnection, template: str, artwork_id: str) -> str | None:
+    """The text one artwork is embedded as under ``template`` (None: no such artwork)."""
+    expression, params = sql_expression(template, alias="a")
+    rows = cur.execute(f"SELECT {expression} FROM artworks a WHERE a.id = ?",
+                       [*params, artwork_id]).fetchall()
+    return rows[0][0] if rows else None

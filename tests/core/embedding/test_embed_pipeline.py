@@ -78,3 +78,42 @@ def test_cli_search_json(embedded, capsys):
     hits = json.loads(capsys.readouterr().out)
     assert [set(h) >= {"id", "score"} for h in hits] == [True, True]
     assert hits[0]["id"] == "A1"
+
+
+def test_status_counts_what_waits_and_follows_template_and_model(loaded, tiny_model):
+    status = loaded.embedding_status()
+    assert (status.artworks, status.stale) == (4, 4)
+    assert status.default_model and status.default_template
+    loaded.embed(device="cpu")
+    assert loaded.embedding_status().stale == 0
+    loaded.set_text_template("{title} [by {artists}]")
+    assert loaded.embedding_status().stale == 4 and not loaded.embedding_status().default_template
+    loaded.set_text_template(None)  # back to the default: the stored vectors count again
+    assert loaded.embedding_status().stale == 0
+    loaded.set_embedding_model_path(tiny_model)
+    status = loaded.embedding_status()
+    assert (status.stale, status.dim, status.default_model) == (4, 32, False)
+
+
+def test_example_text_follows_an_unsaved_template(loaded):
+    template = "{title} [with {tags}] [in {medium}]"
+    assert loaded.embedding_text("A1", template) == \
+        "Storm at Sea with sea, ship, storm in Oil paint on canvas"
+    assert loaded.embedding_text("A4", template) == "Untitled in Graphite on paper"
+    with pytest.raises(CuratorError, match="no artwork 'NOPE'"):
+        loaded.embedding_text("NOPE")
+    with pytest.raises(CuratorError, match="names no field"):
+        loaded.set_text_template("just words")
+
+
+def test_cli_changes_and_shows_the_template(loaded, capsys):
+    from curator.cli import main
+
+    path = loaded.path
+    loaded.close()
+    assert main(["--db", path, "embed", "--template", "{title}!", "--show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["template"] == "{title}!" and shown["stale"] == 4
+    assert shown["example"].endswith("!")
+    assert main(["--db", path, "embed", "--default-template", "--show"]) == 0
+    assert "Template (default)" in capsys.readouterr().out
