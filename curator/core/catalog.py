@@ -246,7 +246,7 @@ class Catalog:
         """Artworks whose text is closest in meaning to ``query``, best first."""
         index = self.text_index()
         vector = self.text_encoder().encode([query])[0]
-        found = index.top_k(vector, k, index.mask_for(self.store, filters))
+        found = index.top_k(vector, k, index.allowed(self.store, filters))
         return self._hits(found)
 
     def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
@@ -258,7 +258,7 @@ class Catalog:
             known = self.artwork(artwork_id) is not None
             raise CuratorError(f"Artwork {artwork_id} has no embedding yet; run `curator embed`."
                                if known else f"There is no artwork {artwork_id!r}.")
-        found = index.top_k(index.matrix[pos], k, index.mask_for(self.store, filters),
+        found = index.top_k(index.matrix[pos], k, index.allowed(self.store, filters),
                             exclude={artwork_id})
         return self._hits(found)
 
@@ -324,7 +324,7 @@ class Catalog:
         pos = index.position(artwork_id)
         if pos is None:
             raise CuratorError(f"Artwork {artwork_id} has no described image.")
-        return self._hits(index.top_k(index.matrix[pos], k, index.mask_for(self.store, filters),
+        return self._hits(index.top_k(index.matrix[pos], k, index.allowed(self.store, filters),
                                       exclude={artwork_id}))
 
     def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
@@ -336,7 +336,7 @@ class Catalog:
                                "the colour/texture descriptor cannot read text.")
         index = self.image_index()
         vector = encoder.encode_texts([query])[0]
-        return self._hits(index.top_k(vector, k, index.mask_for(self.store, filters)))
+        return self._hits(index.top_k(vector, k, index.allowed(self.store, filters)))
 
     # -- recommending --------------------------------------------------------------------
     def _index_or_none(self) -> VectorIndex | None:

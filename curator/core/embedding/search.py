@@ -6,12 +6,17 @@ partial sort. On a CUDA GPU the product runs in torch; NumPy otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..store import Store
 from .spaces import Space, read_vectors
+
+TIE = 1e-6  # scores closer than this are equal for ranking
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,26 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@dataclass
 class VectorIndex:
-    """All vectors of one space in memory. Build with :meth:`load`; read-only after."""
+    """All vectors of one space in memory. Build with :meth:`load`; read-only after.
 
-    space: Space
-    ids: np.ndarray
-    matrix: np.ndarray
-    _pos: dict[str, int] = field(default_factory=dict, repr=False)
-    _device_matrix: object = field(default=None, repr=False)
+    Rows keep the order they were read in; a sorted copy of the ids answers "which row is
+    this artwork" by binary search, and ties in a ranking are broken by artwork id, so
+    results never depend on that order.
+    """
+
+    def __init__(self, space: Space, ids: np.ndarray, matrix: np.ndarray):
+        self.space = space
+        self.ids = np.asarray(ids, dtype=object)
+        self.matrix = matrix
+        order = pc.sort_indices(pa.array(self.ids, type=pa.string())).to_numpy()
+        self._order = order.astype(np.int64, copy=False)
+        self._sorted_ids = self.ids[self._order]
+        self._rank = np.empty(len(order), dtype=np.int64)
+        self._rank[self._order] = np.arange(len(order))
+        self._id_table = pa.table({"id": pa.array(self._sorted_ids, type=pa.string()),
+                                   "pos": pa.array(self._order)})
+        self._device_matrix = None
 
     @classmethod
     def load(cls, store: Store, space: Space) -> VectorIndex:
@@ -88,41 +104,49 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def position(self, artwork_id: str) -> int | None:
-        if not self._pos:
-            self._pos = {a: i for i, a in enumerate(self.ids)}
-        return self._pos.get(artwork_id)
+    def positions(self, artwork_ids) -> np.ndarray:
+        """The row of each id, ``-1`` for ids without a vector."""
+        wanted = np.asarray(list(artwork_ids), dtype=object)
+        if len(wanted) == 0 or len(self.ids) == 0:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.searchsorted(self._sorted_ids, wanted).clip(0, len(self.ids) - 1)
+        found = self._sorted_ids[at] == wanted
+        return np.where(found, self._order[at], -1)
 
-    def mask_for(self, store: Store, filters: Filters | None) -> np.ndarray | None:
-        """Boolean mask of rows allowed by ``filters`` (``None``: all rows)."""
+    def position(self, artwork_id: str) -> int | None:
+        pos = int(self.positions([artwork_id])[0])
+        return None if pos < 0 else pos
+
+    def allowed(self, store: Store, filters: Filters | None) -> np.ndarray | None:
+        """Rows allowed by ``filters``, in ascending order (``None``: all rows)."""
         if filters is None or not filters.active():
             return None
         where, params = filters.where()
         cur = store.cursor()
+        cur.register("_index_rows", self._id_table)
         try:
-            allowed = cur.execute(f"SELECT id FROM artworks WHERE {where}", params).fetchall()
+            rows = cur.execute(f"SELECT i.pos FROM _index_rows i JOIN artworks a ON a.id = i.id "
+                               f"WHERE {where}", params).fetchnumpy()["pos"]
         finally:
+            cur.unregister("_index_rows")
             cur.close()
-        mask = np.zeros(len(self.ids), dtype=bool)
-        for (artwork_id,) in allowed:
-            pos = self.position(artwork_id)
-            if pos is not None:
-                mask[pos] = True
-        return mask
+        return np.sort(np.asarray(rows, dtype=np.int64))
 
-    def scores(self, query: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every row with ``query`` (one vector)."""
+    def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine similarity with ``query`` (one vector) of every row, or of ``rows``."""
         query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if rows is not None and len(rows) * 8 <= len(self.ids):
+            return self.matrix[rows] @ query  # few rows: gather them rather than score all
+        full = None
         if len(self.ids) >= 200_000:
-            gpu = self._gpu_scores(query)
-            if gpu is not None:
-                return gpu
-        return self.matrix @ query
+            full = self._gpu_scores(query)
+        if full is None:
+            full = self.matrix @ query
+        return full if rows is None else full[rows]
 
     def _gpu_scores(self, query: np.ndarray) -> np.ndarray | None:
-        try:
-            import torch
-        except ImportError:
+        torch = sys.modules.get("torch")
+        if torch is None:  # no model loaded in this process: not worth a second's import
             return None
         if not torch.cuda.is_available():
             return None
@@ -131,20 +155,30 @@ class VectorIndex:
         q = torch.from_numpy(query).to("cuda", torch.float16)
         return (self._device_matrix @ q).float().cpu().numpy()
 
-    def top_k(self, query: np.ndarray, k: int, mask: np.ndarray | None = None,
+    def top_k(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
               exclude: set[str] | None = None) -> list[tuple[str, float]]:
-        """The ``k`` best ``(id, score)`` pairs, best first."""
-        scores = self.scores(query)
-        if mask is not None:
-            scores = np.where(mask, scores, -np.inf)
+        """The ``k`` best ``(id, score)`` pairs, best first; equal scores in id order.
+
+        ``allowed`` restricts the candidates to those rows (see :meth:`allowed`).
+        """
+        rows = None if allowed is None else np.asarray(allowed, dtype=np.int64)
+        scores = self.scores(query, rows)
         if exclude:
-            for artwork_id in exclude:
-                pos = self.position(artwork_id)
-                if pos is not None:
-                    scores[pos] = -np.inf
+            excluded = self.positions(exclude)
+            excluded = excluded[excluded >= 0]
+            if rows is None:
+                scores[excluded] = -np.inf
+            else:
+                scores[np.isin(rows, excluded)] = -np.inf
         k = min(k, int(np.isfinite(scores).sum()))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(str(self.ids[i]), float(scores[i])) for i in top]
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        # The k best and any within TIE of the k-th: a matrix product can give identical
+        # vectors scores a rounding error apart, and such ties are broken by id.
+        picked = np.flatnonzero(scores >= kth - TIE)
+        picked = picked[np.argsort(-scores[picked], kind="stable")]
+        tie_group = np.concatenate([[0], np.cumsum(np.diff(-scores[picked]) > TIE)])
+        at = picked if rows is None else rows[picked]
+        best = np.lexsort((self._rank[at], tie_group))[:k]
+        return [(str(self.ids[at[i]]), float(scores[picked[i]])) for i in best]

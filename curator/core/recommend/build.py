@@ -23,10 +23,8 @@ def aligned_vectors(index: VectorIndex | None, item_ids: np.ndarray) -> np.ndarr
     if index is None or len(index) == 0:
         return None
     out = np.zeros((len(item_ids), index.matrix.shape[1]), dtype=np.float32)
-    for row, item in enumerate(item_ids):
-        pos = index.position(item)
-        if pos is not None:
-            out[row] = index.matrix[pos]
+    pos = index.positions(item_ids)
+    out[pos >= 0] = index.matrix[pos[pos >= 0]]
     return out
 
 
