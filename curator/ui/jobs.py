@@ -56,6 +56,7 @@ class JobRunner(QObject):
         self._numbers = itertools.count(1)
         self._handlers: dict[int, tuple[Callable | None, Callable | None, Callable | None]] = {}
         self._latest: dict[str, tuple[int, CancelToken]] = {}
+        self._running: dict[int, CancelToken] = {}
         self._signals = _Signals()
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
@@ -76,6 +77,7 @@ class JobRunner(QObject):
                 self._handlers.pop(previous[0], None)
             self._latest[key] = (number, cancel)
         self._handlers[number] = (on_done, on_error, on_progress)
+        self._running[number] = cancel
         self.pool.start(_Job(number, fn, cancel, self._signals))
         return cancel
 
@@ -87,15 +89,18 @@ class JobRunner(QObject):
         return self.pool.waitForDone(msecs)
 
     def cancel_all(self) -> None:
-        for _, token in self._latest.values():
+        """Ask every job still running to stop (each stops at its next check)."""
+        for token in list(self._running.values()):
             token.cancel()
 
     def _on_done(self, number: int, result: object) -> None:
+        self._running.pop(number, None)
         handlers = self._handlers.pop(number, None)
         if handlers and handlers[0]:
             handlers[0](result)
 
     def _on_failed(self, number: int, message: str) -> None:
+        self._running.pop(number, None)
         handlers = self._handlers.pop(number, None)
         if handlers and handlers[1]:
             handlers[1](message)

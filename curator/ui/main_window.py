@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.hide()  # gone at once; a model still loading is waited for out of sight
         self.jobs.cancel_all()
         self.jobs.wait()
         super().closeEvent(event)

@@ -240,3 +240,23 @@ def test_embedding_settings_show_an_example_and_reembed(qtbot, window):
     wait_jobs(qtbot, window)
     assert window.catalog.embedding_status().stale == 0  # embedded again in the background
     assert not dialog.isVisible()
+
+
+def test_closing_hides_the_window_and_cancels_every_running_job(qtbot, window):
+    import threading
+
+    started, seen = threading.Event(), []
+
+    def work(progress, cancel):  # a job submitted without a key, as embedding is
+        started.set()
+        for _ in range(600):  # gives up after a minute: the test then fails below
+            if cancel.cancelled:
+                seen.append("cancelled")
+                return
+            threading.Event().wait(0.1)
+
+    window.jobs.submit(work)
+    assert started.wait(10)
+    window.close()
+    assert seen == ["cancelled"]
+    assert not window.isVisible()
