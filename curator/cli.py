@@ -58,7 +58,16 @@ def cmd_import_catalog(args) -> int:
 def cmd_import_events(args) -> int:
     with _open(args) as catalog, progress_bar("Importing history") as bar:
         result = catalog.import_events(args.file, mapping=args.mapping,
-                                       skip_invalid=args.skip_invalid, progress=bar)
+                                       skip_invalid=args.skip_invalid, progress=bar,
+                                       new_users=args.new_users)
+    print(result.summary())
+    return 0
+
+
+def cmd_import_users(args) -> int:
+    with _open(args) as catalog, progress_bar("Importing users") as bar:
+        result = catalog.import_users(args.file, mapping=args.mapping,
+                                      skip_invalid=args.skip_invalid, progress=bar)
     print(result.summary())
     return 0
 
@@ -291,6 +300,9 @@ def cmd_undo(args) -> int:
     if result["kind"] == "catalog":
         print(f"Undid import #{result['batch']}: {result['restored']:,} artworks restored, "
               f"{result['removed']:,} removed.")
+    elif result["kind"] == "users":
+        print(f"Undid import #{result['batch']}: {result['users_removed']:,} visitors removed, "
+              f"{result['unlisted']:,} no longer listed.")
     else:
         print(f"Undid import #{result['batch']}: {result['removed']:,} events and "
               f"{result['users_removed']:,} visitors removed.")
@@ -330,7 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     for name, func, what in (("import-catalog", cmd_import_catalog, "artworks"),
-                             ("import-events", cmd_import_events, "visitor/collector events")):
+                             ("import-events", cmd_import_events, "visitor/collector events"),
+                             ("import-users", cmd_import_users,
+                              "the list of visitors/collectors (ids only)")):
         p = sub.add_parser(name, help=f"import {what} from CSV/TSV/JSON/JSONL/Parquet (.gz ok)")
         p.add_argument("file", type=Path)
         p.add_argument("--mapping", type=Path, help="a TOML or JSON column mapping file")
@@ -341,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="skip embedding new and changed artworks after the import")
             p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                            help="where to embed (default: a CUDA GPU if there is one)")
+        if name == "import-events":
+            p.add_argument("--new-users", action="store_true",
+                           help="accept people not on the users list (they are added)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("info", help="counts per table and the last imports")

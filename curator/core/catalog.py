@@ -16,6 +16,7 @@ from .importing.catalog_import import import_catalog
 from .importing.common import ImportResult
 from .importing.events_import import import_events
 from .importing.mapping import Mapping, load_mapping
+from .importing.users_import import import_users
 from .progress import CancelToken, ProgressFn
 from .settings import get_setting, set_setting
 from .store import Store
@@ -134,15 +135,28 @@ class Catalog:
 
     def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                       skip_invalid: bool = False, progress: ProgressFn | None = None,
-                      cancel: CancelToken | None = None, dry_run: bool = False
-                      ) -> ImportResult:
-        """Import visitor/collector events from a file as one batch (``dry_run``: check only)."""
+                      cancel: CancelToken | None = None, dry_run: bool = False,
+                      new_users: bool = False) -> ImportResult:
+        """Import visitor/collector events from a file as one batch (``dry_run``: check only).
+
+        With a users list in the database, events of people not known are rejected unless
+        ``new_users``.
+        """
         result = import_events(self.store, path, mapping=_mapping(mapping),
                                skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                               dry_run=dry_run)
+                               dry_run=dry_run, new_users=new_users)
         if result.changed:
             self._forget(models=True)
         return result
+
+    def import_users(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
+                     skip_invalid: bool = False, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None, dry_run: bool = False
+                     ) -> ImportResult:
+        """Import a list of visitors and collectors (ids only) as one batch."""
+        return import_users(self.store, path, mapping=_mapping(mapping),
+                            skip_invalid=skip_invalid, progress=progress, cancel=cancel,
+                            dry_run=dry_run)
 
     # -- embedding ----------------------------------------------------------------------
     def embedding_model_path(self) -> Path:
@@ -516,7 +530,7 @@ class Catalog:
     def preview(self, path: str | Path, *, kind: str = "catalog",
                 mapping: Mapping | str | Path | None = None, rows: int = 20) -> dict:
         """The first rows of a file as read, its columns, and the detected mapping."""
-        from .importing.mapping import CATALOG_FIELDS, EVENT_FIELDS, resolve
+        from .importing.mapping import CATALOG_FIELDS, EVENT_FIELDS, USER_FIELDS, resolve
         from .importing.sources import open_source
 
         mapping = _mapping(mapping) or Mapping()
@@ -533,7 +547,7 @@ class Catalog:
                 columns = source.columns
                 head = cur.execute(f"SELECT * EXCLUDE (_row) FROM src ORDER BY _row "
                                    f"LIMIT {int(rows)}").fetchall()
-            fields = CATALOG_FIELDS if kind == "catalog" else EVENT_FIELDS
+            fields = {"catalog": CATALOG_FIELDS, "users": USER_FIELDS}.get(kind, EVENT_FIELDS)
             detected = resolve(fields, source.columns, mapping, source.path.name)
             return {"file": source.path.name, "rows": source.rows, "columns": columns,
                     "source_columns": source.columns, "head": head, "mapping": detected,

@@ -68,19 +68,33 @@ def undo_batch(store: Store, batch_id: int) -> dict:
                 "WHERE batch_id = ? AND previous IS NOT NULL)", [batch_id])
             cur.execute("DELETE FROM artwork_versions WHERE batch_id = ?", [batch_id])
             result = {"batch": batch_id, "kind": kind, "restored": restored, "removed": removed}
+        elif kind == "users":
+            # People the list brought in go again unless a history has named them since;
+            # people it only marked as listed go back to unlisted.
+            users = _delete_unused_users(cur, "first_batch_id = ? AND listed_batch_id = ?",
+                                         [batch_id, batch_id])
+            unlisted = cur.execute("UPDATE users SET listed_batch_id = NULL "
+                                   "WHERE listed_batch_id = ?", [batch_id]).fetchall()[0][0]
+            result = {"batch": batch_id, "kind": kind, "users_removed": users,
+                      "unlisted": unlisted}
         else:
             removed = cur.execute("SELECT count(*) FROM events WHERE batch_id = ?",
                                   [batch_id]).fetchall()[0][0]
             cur.execute("DELETE FROM events WHERE batch_id = ?", [batch_id])
-            users = cur.execute(
-                "SELECT count(*) FROM users WHERE first_batch_id = ? AND id NOT IN "
-                "(SELECT DISTINCT user_id FROM events)", [batch_id]).fetchall()[0][0]
-            cur.execute("DELETE FROM users WHERE first_batch_id = ? AND id NOT IN "
-                        "(SELECT DISTINCT user_id FROM events)", [batch_id])
+            users = _delete_unused_users(cur, "first_batch_id = ? AND listed_batch_id IS NULL",
+                                         [batch_id])
             result = {"batch": batch_id, "kind": kind, "removed": removed,
                       "users_removed": users}
         cur.execute("UPDATE import_batches SET status = 'undone' WHERE id = ?", [batch_id])
     return result
+
+
+def _delete_unused_users(cur, where: str, params: list) -> int:
+    """Delete the users matching ``where`` that no event names; returns how many."""
+    condition = f"{where} AND id NOT IN (SELECT DISTINCT user_id FROM events)"
+    n = cur.execute(f"SELECT count(*) FROM users WHERE {condition}", params).fetchall()[0][0]
+    cur.execute(f"DELETE FROM users WHERE {condition}", params)
+    return n
 
 
 def backup(store: Store, target: str | Path) -> Path:
@@ -117,15 +131,45 @@ def pseudonym(key: bytes, user_id: str) -> str:
     return "p_" + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
 
 
+PSEUDONYMIZED = "privacy.pseudonymize_imports"
+PSEUDONYM_SQL = "regexp_full_match(user_id, 'p_[0-9a-f]{24}')"
+
+
+def import_key(store: Store) -> bytes | None:
+    """The key later imports hash visitor ids with, once the database was pseudonymized."""
+    return _key(store) if get_setting(store, PSEUDONYMIZED) else None
+
+
+def pseudonymize_column(cur, table: str, key: bytes) -> None:
+    """Replace the ``user_id`` values of (temporary) ``table`` by their pseudonyms, so the
+    histories imported after a pseudonymization join up with the earlier ones."""
+    ids = [r[0] for r in cur.execute(
+        f"SELECT DISTINCT user_id FROM {table} WHERE user_id IS NOT NULL AND NOT "
+        f"{PSEUDONYM_SQL}").fetchall()]
+    if not ids:
+        return
+    import pyarrow as pa
+
+    cur.register("_incoming", pa.table({"old": ids, "new": [pseudonym(key, i) for i in ids]}))
+    try:
+        cur.execute(f"UPDATE {table} SET user_id = p.new FROM _incoming p "
+                    f"WHERE {table}.user_id = p.old")
+    finally:
+        cur.unregister("_incoming")
+
+
 def pseudonymize(store: Store, *, rotate: bool = False) -> int:
     """Replace every visitor id by a keyed hash (the key stays in the database).
 
     ``rotate`` makes a new key and re-hashes the current ids with it, so old pseudonyms
-    can no longer be linked to new ones. Returns the number of visitors.
+    can no longer be linked to new ones. From then on every import hashes the ids it reads
+    with the current key, so a person's later history joins their earlier one. Returns the
+    number of visitors.
     """
     if rotate:
         set_setting(store, "privacy.key", secrets.token_hex(32))
     key = _key(store)
+    set_setting(store, PSEUDONYMIZED, True)
     with store.transaction() as cur:
         ids = [r[0] for r in cur.execute("SELECT id FROM users").fetchall()]
         if not rotate:
@@ -140,16 +184,24 @@ def pseudonymize(store: Store, *, rotate: bool = False) -> int:
         cur.execute("CREATE TEMP TABLE _users AS SELECT * FROM users WHERE id IN "
                     "(SELECT old FROM _pseudo)")
         cur.execute("DELETE FROM users WHERE id IN (SELECT old FROM _pseudo)")
-        cur.execute("INSERT INTO users SELECT p.new, u.first_batch_id, u.created_at FROM _users u "
-                    "JOIN _pseudo p ON p.old = u.id")
+        cur.execute("INSERT INTO users (id, first_batch_id, created_at, listed_batch_id) "
+                    "SELECT p.new, u.first_batch_id, u.created_at, u.listed_batch_id "
+                    "FROM _users u JOIN _pseudo p ON p.old = u.id")
         cur.execute("DROP TABLE _users")
         cur.unregister("_pseudo")
     return len(mapping)
 
 
 def delete_user(store: Store, user_id: str) -> int:
-    """Remove a visitor and every event of theirs; returns the events removed."""
+    """Remove a visitor and every event of theirs; returns the events removed.
+
+    After a pseudonymization the id may be given as it was before (it is hashed here).
+    """
+    key = import_key(store)
     with store.transaction() as cur:
+        known = cur.execute("SELECT count(*) FROM users WHERE id = ?", [user_id]).fetchall()[0][0]
+        if not known and key is not None:
+            user_id = pseudonym(key, user_id)
         if not cur.execute("SELECT count(*) FROM users WHERE id = ?", [user_id]).fetchall()[0][0]:
             raise CuratorError(f"There is no visitor {user_id!r}.")
         n = cur.execute("SELECT count(*) FROM events WHERE user_id = ?", [user_id]).fetchall()[0][0]

@@ -106,7 +106,10 @@ class MainWindow(QMainWindow):
             action("Import &catalog…", lambda: self.import_file("catalog"), "Ctrl+I",
                    "Import artworks from a file"),
             action("Import &histories…", lambda: self.import_file("events"), "Ctrl+Shift+I",
-                   "Import visitor histories from a file")]
+                   "Import visitor histories from a file"),
+            action("Import visitor &list…", lambda: self.import_file("users"), None,
+                   "Import the list of visitors and collectors (ids only); histories naming "
+                   "anyone else are then refused")]
         self.import_actions.append(action("Set &images folder…", self.choose_images_folder,
                                           None, "The folder the catalog's image files are in"))
         self.import_actions.append(action("&Undo last import…", self.undo_last_import,

@@ -260,3 +260,40 @@ def test_closing_hides_the_window_and_cancels_every_running_job(qtbot, window):
     window.close()
     assert seen == ["cancelled"]
     assert not window.isVisible()
+
+
+def run_wizard(qtbot, window, kind, path, *, new_users=False):
+    """Through the wizard to the dry-run report; returns the wizard there."""
+    wizard = window.import_file(kind)
+    wizard.choose.file.setText(str(path))
+    wizard.choose.new_users.setChecked(new_users)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
+    return wizard
+
+
+def test_visitor_list_from_the_wizard_then_strangers_are_reported(qtbot, window, tmp_path):
+    users_before = window.catalog.counts()["users"]
+    wizard = run_wizard(qtbot, window, "users", write(tmp_path / "m.csv", "member_id\nNEW1\n"))
+    assert not wizard.choose.new_users.isEnabled()
+    assert "1 new" in wizard.report.summary.text()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.run_page.finished_ok, timeout=60_000)
+    wizard.close()
+    wait_jobs(qtbot, window)
+    assert window.catalog.counts()["users"] == users_before + 1
+
+    artwork = window.catalog.find_ids(limit=1)[0]
+    history = write(tmp_path / "h.csv", f"user_id,artwork_id,kind,timestamp\n"
+                    f"NEW1,{artwork},view,1700000000\nSTRANGER,{artwork},view,1700000001\n")
+    wizard = run_wizard(qtbot, window, "events", history)
+    assert wizard.choose.new_users.isEnabled()
+    assert "1 rejected" in wizard.report.summary.text()
+    assert "not a known visitor" in wizard.report.table.item(0, 3).text()
+    wizard.close()
+    wizard = run_wizard(qtbot, window, "events", history, new_users=True)
+    assert "2 new" in wizard.report.summary.text()
+    assert "0 rejected" in wizard.report.summary.text()
+    wizard.close()
+    wait_jobs(qtbot, window)

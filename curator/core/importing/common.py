@@ -41,7 +41,7 @@ class ImportResult:
                  f"{self.unchanged:,} unchanged"]
         if self.rejected:
             parts.append(f"{self.rejected:,} rejected")
-        what = "artworks" if self.kind == "catalog" else "events"
+        what = {"catalog": "artworks", "users": "people"}.get(self.kind, "events")
         head = f"{self.file}: {self.rows:,} rows read; {what}: " + ", ".join(parts)
         if self.rejects_path:
             head += f". Rejected rows were written to {self.rejects_path}"

@@ -4,6 +4,9 @@ Timestamps may be epoch seconds (or milliseconds, for values past the year 5138 
 or ISO 8601; times without an offset are read as UTC. An event already in the database
 (same user, artwork, kind, time and value) is not added twice, so re-importing a file
 changes nothing.
+
+Once a list of users is in (see :mod:`.users_import`), an event naming someone the database
+does not know is rejected, unless ``new_users`` allows it for this import.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CuratorError
+from ..maintenance import import_key, pseudonymize_column
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
 from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
@@ -29,10 +33,12 @@ EARLIEST = "1900-01-01"
 
 def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                   skip_invalid: bool = False, progress: ProgressFn | None = None,
-                  cancel: CancelToken | None = None, dry_run: bool = False) -> ImportResult:
+                  cancel: CancelToken | None = None, dry_run: bool = False,
+                  new_users: bool = False) -> ImportResult:
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
     started = now_utc()
+    key = import_key(store)
     steps = 3
     report(progress, 0, steps, "Reading")
     try:
@@ -54,7 +60,11 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                 if "kind" not in chosen and "kind" not in constants:
                     constants["kind"] = "rating" if "value" in chosen else "view"
                 _normalise(cur, source, chosen, constants)
-                _find_rejects(cur, chosen, mapping)
+                if key is not None:
+                    pseudonymize_column(cur, "norm", key)
+                listed = cur.execute("SELECT count(*) FROM users WHERE listed_batch_id IS NOT "
+                                     "NULL").fetchall()[0][0]
+                _find_rejects(cur, chosen, mapping, known_users_only=listed > 0 and not new_users)
                 shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
                 check(cancel)
                 report(progress, 2, steps, "Writing")
@@ -109,7 +119,8 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
         "     AT TIME ZONE 'UTC' AS TIMESTAMP) "
         "   ELSE CAST(TRY_CAST(ts_src AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) END AS ts "
         "FROM (SELECT _row, "
-        f" {e['user_id']} AS user_id, {e['artwork_id']} AS artwork_id, "
+        f" {e['user_id']} AS user_id, {e['user_id']} AS user_src, "
+        f" {e['artwork_id']} AS artwork_id, "
         f" lower(coalesce({e.get('kind', 'NULL')}, '')) AS kind_src, "
         f" CASE lower(coalesce({e.get('kind', 'NULL')}, '')) {aliases} "
         f"   ELSE lower(coalesce({e.get('kind', 'NULL')}, '')) END AS kind, "
@@ -118,7 +129,8 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
     )
 
 
-def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping) -> None:
+def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping, *,
+                  known_users_only: bool = False) -> None:
     def col(field: str) -> str:
         return chosen.get(field, field).replace("'", "''")
 
@@ -152,4 +164,10 @@ def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping) -> None:
         f"SELECT _row, '{col('timestamp')}', ts_src, 'is in the future' FROM norm "
         "WHERE ts > CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP) + INTERVAL 1 DAY",
     ]
+    if known_users_only:
+        checks.append(
+            f"SELECT _row, '{col('user_id')}', user_src, 'is not a known visitor: the database has "
+            "a users list and this id is neither on it nor in earlier histories (import the "
+            "list again with them, or allow new visitors for this import)' FROM norm "
+            "WHERE user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM users)")
     cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))

@@ -62,6 +62,12 @@ EVENT_FIELDS: dict[str, list[str]] = {
                   "event_time"],
 }
 
+# A list of visitors and collectors: one person per row (other columns are not kept).
+USER_FIELDS: dict[str, list[str]] = {
+    "user_id": [*EVENT_FIELDS["user_id"], "id", "member_id", "member", "member_number",
+                "visitor_number", "person"],
+}
+
 KNOWN_NAMES = {alias for aliases in (*CATALOG_FIELDS.values(), *EVENT_FIELDS.values())
                for alias in aliases}
 

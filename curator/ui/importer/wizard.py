@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -66,10 +67,14 @@ class ImportWizard(QWizard):
         return result
 
     def run_import(self, *, dry_run: bool, progress=None, cancel=None):
+        options = dict(mapping=self.mapping(), dry_run=dry_run, progress=progress,
+                       cancel=cancel, skip_invalid=self.report.skip.isChecked())
+        if self.kind() == "events":
+            return self.catalog.import_events(self.path(), new_users=self.choose.new_users
+                                              .isChecked(), **options)
         method = self.catalog.import_catalog if self.kind() == "catalog" \
-            else self.catalog.import_events
-        return method(self.path(), mapping=self.mapping(), dry_run=dry_run, progress=progress,
-                      cancel=cancel, skip_invalid=self.report.skip.isChecked())
+            else self.catalog.import_users
+        return method(self.path(), **options)
 
 
 class ChoosePage(QWizardPage):
@@ -79,12 +84,22 @@ class ChoosePage(QWizardPage):
         self.setSubTitle("CSV, TSV, JSON, JSON Lines or Parquet, optionally .gz")
         self.catalog_button = QRadioButton("Artwork catalog")
         self.events_button = QRadioButton("Visitor histories")
+        self.users_button = QRadioButton("Visitor list")
         self.catalog_button.setToolTip("Artworks: ids, titles, artists, dates, subjects…")
         self.events_button.setToolTip("Events: visitor, artwork, kind, value, time")
+        self.users_button.setToolTip("People: one visitor or collector id per row (only the ids "
+                                     "are kept). Once a list is in, histories naming anyone "
+                                     "else are refused.")
+        self.new_users = QCheckBox("Accept visitors who are not on the visitor list")
+        self.new_users.setToolTip("Without this, a history naming someone the database does "
+                                  "not know is refused when a visitor list was imported")
         group = QButtonGroup(self)
-        group.addButton(self.catalog_button)
-        group.addButton(self.events_button)
-        (self.catalog_button if kind == "catalog" else self.events_button).setChecked(True)
+        self.buttons = {"catalog": self.catalog_button, "events": self.events_button,
+                        "users": self.users_button}
+        for button in self.buttons.values():
+            group.addButton(button)
+            button.toggled.connect(self._kind_changed)
+        self.buttons.get(kind, self.catalog_button).setChecked(True)
         self.file = QLineEdit()
         self.file.setToolTip("The file to import")
         browse = QPushButton("Browse…")
@@ -104,12 +119,18 @@ class ChoosePage(QWizardPage):
         form = QFormLayout(self)
         form.addRow(self.catalog_button)
         form.addRow(self.events_button)
+        form.addRow(self.users_button)
+        form.addRow(self.new_users)
         form.addRow("File", row)
         form.addRow("Images folder", irow)
         self.file.textChanged.connect(self.completeChanged)
+        self._kind_changed()
 
     def kind(self) -> str:
-        return "catalog" if self.catalog_button.isChecked() else "events"
+        return next(k for k, b in self.buttons.items() if b.isChecked())
+
+    def _kind_changed(self) -> None:
+        self.new_users.setEnabled(self.events_button.isChecked())
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import file", "",
