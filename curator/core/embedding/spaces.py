@@ -125,7 +125,7 @@ def read_vectors(cur: duckdb.DuckDBPyConnection, space: Space) -> tuple[np.ndarr
             chunks.append(batch.column(0))
             filled += n
     finally:
-        cur.execute("COMMIT")
+        cur.execute("ROLLBACK")  # it only read
     ids = pa.chunked_array(chunks, type=pa.string()) if chunks else pa.chunked_array(
         [], type=pa.string())
     if len(stale):
