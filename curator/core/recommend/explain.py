@@ -42,8 +42,12 @@ class ItemInfo:
 
 
 def describe(info: ItemInfo, item: int) -> str:
+    """A title in quotes, with its year: single quotes, or double ones around a title that
+    quotes something itself (Study for ‘Adam and Eve’ -> “Study for ‘Adam and Eve’”)."""
     year = info.years[item]
-    return f"‘{info.titles[item]}’" + (f" ({year})" if year else "")
+    title = info.titles[item]
+    quoted = f"“{title}”" if "‘" in title or "'" in title else f"‘{title}’"
+    return quoted + (f" ({year})" if year else "")
 
 
 def _event(kind: str, value: float) -> str:

@@ -226,6 +226,8 @@ class UsersView(QWidget):
             for c, text in enumerate([e["ts"].strftime("%Y-%m-%d %H:%M"), e["kind"], value,
                                       e["title"] or e["artwork_id"]]):
                 self.history.setItem(r, c, QTableWidgetItem(text))
+        for c in range(3):  # time, kind and value on one line each; the title takes the rest
+            self.history.resizeColumnToContents(c)
         self.recommend()
 
     def recommend(self) -> None:

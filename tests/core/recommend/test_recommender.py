@@ -205,3 +205,14 @@ def test_profiles_cli(cat, capsys):
         assert "curated (default)" in out and "'purchase': 8.0" in out and "None days" in out
     finally:
         cat.__init__(path)
+
+
+def test_titles_that_quote_something_get_double_quotes():
+    from curator.core.recommend.explain import ItemInfo, describe
+
+    info = ItemInfo(titles=["Study for ‘Adam and Eve’", "Storm at Sea", "Lady's Maid"],
+                    years=[1936, None, 1800], tags=[[], [], []],
+                    artist_index=np.zeros(3, dtype=int), available=np.ones(3, dtype=bool))
+    assert describe(info, 0) == "“Study for ‘Adam and Eve’” (1936)"
+    assert describe(info, 1) == "‘Storm at Sea’"
+    assert describe(info, 2) == "“Lady's Maid” (1800)"
