@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 from .errors import CuratorError
-from .settings import get_setting, set_setting
+from .settings import get_setting, put_setting, set_setting
 from .store import Store
 
 
@@ -169,8 +169,8 @@ def pseudonymize(store: Store, *, rotate: bool = False) -> int:
     if rotate:
         set_setting(store, "privacy.key", secrets.token_hex(32))
     key = _key(store)
-    set_setting(store, PSEUDONYMIZED, True)
     with store.transaction() as cur:
+        put_setting(cur, PSEUDONYMIZED, True)  # with the ids it hashes, or not at all
         ids = [r[0] for r in cur.execute("SELECT id FROM users").fetchall()]
         if not rotate:
             ids = [i for i in ids if not i.startswith("p_")]
@@ -198,12 +198,16 @@ def delete_user(store: Store, user_id: str) -> int:
     After a pseudonymization the id may be given as it was before (it is hashed here).
     """
     key = import_key(store)
+    given = user_id
     with store.transaction() as cur:
-        known = cur.execute("SELECT count(*) FROM users WHERE id = ?", [user_id]).fetchall()[0][0]
-        if not known and key is not None:
+        def known(uid: str) -> bool:
+            return bool(cur.execute("SELECT count(*) FROM users WHERE id = ?",
+                                    [uid]).fetchall()[0][0])
+
+        if key is not None and not known(user_id):
             user_id = pseudonym(key, user_id)
-        if not cur.execute("SELECT count(*) FROM users WHERE id = ?", [user_id]).fetchall()[0][0]:
-            raise CuratorError(f"There is no visitor {user_id!r}.")
+        if not known(user_id):
+            raise CuratorError(f"There is no visitor {given!r}.")
         n = cur.execute("SELECT count(*) FROM events WHERE user_id = ?", [user_id]).fetchall()[0][0]
         cur.execute("DELETE FROM events WHERE user_id = ?", [user_id])
         cur.execute("DELETE FROM users WHERE id = ?", [user_id])

@@ -19,4 +19,9 @@ def get_setting(store: Store, key: str, default: Any = None) -> Any:
 
 def set_setting(store: Store, key: str, value: Any) -> None:
     with store.transaction() as cur:
-        cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+        put_setting(cur, key, value)
+
+
+def put_setting(cur, key: str, value: Any) -> None:
+    """Set ``key`` inside the caller's transaction."""
+    cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value)])

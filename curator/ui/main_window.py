@@ -192,17 +192,17 @@ class MainWindow(QMainWindow):
             except CuratorError as exc:
                 self.show_error(str(exc))
                 return
-            self.browse.refresh()
-            self.embed_in_background()
+            self._reembed()
 
     def edit_embedding(self) -> EmbeddingDialog:
         dialog = EmbeddingDialog(self.catalog, self.browse.selected_id, self)
-        dialog.saved.connect(self._embedding_changed)
+        dialog.saved.connect(self._reembed)
         dialog.setModal(True)
         dialog.show()
         return dialog
 
-    def _embedding_changed(self) -> None:
+    def _reembed(self) -> None:
+        """After a change to what artworks are embedded as: show it, embed what is stale."""
         self.browse.refresh()
         self.embed_in_background()
 

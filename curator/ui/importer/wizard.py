@@ -70,10 +70,9 @@ class ImportWizard(QWizard):
         options = dict(mapping=self.mapping(), dry_run=dry_run, progress=progress,
                        cancel=cancel, skip_invalid=self.report.skip.isChecked())
         if self.kind() == "events":
-            return self.catalog.import_events(self.path(), new_users=self.choose.new_users
-                                              .isChecked(), **options)
-        method = self.catalog.import_catalog if self.kind() == "catalog" \
-            else self.catalog.import_users
+            options["new_users"] = self.choose.new_users.isChecked()
+        method = {"catalog": self.catalog.import_catalog, "events": self.catalog.import_events,
+                  "users": self.catalog.import_users}[self.kind()]
         return method(self.path(), **options)
 
 
