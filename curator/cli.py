@@ -47,7 +47,8 @@ def cmd_import_catalog(args) -> int:
     with _open(args) as catalog:
         with progress_bar("Importing catalog") as bar:
             result = catalog.import_catalog(args.file, mapping=args.mapping,
-                                            skip_invalid=args.skip_invalid, progress=bar)
+                                            skip_invalid=args.skip_invalid, progress=bar,
+                                            rejects=args.rejects)
         print(result.summary(), flush=True)
         if not args.no_embed:
             with progress_bar("Embedding") as bar:
@@ -59,7 +60,7 @@ def cmd_import_events(args) -> int:
     with _open(args) as catalog, progress_bar("Importing history") as bar:
         result = catalog.import_events(args.file, mapping=args.mapping,
                                        skip_invalid=args.skip_invalid, progress=bar,
-                                       new_users=args.new_users)
+                                       new_users=args.new_users, rejects=args.rejects)
     print(result.summary())
     return 0
 
@@ -67,7 +68,8 @@ def cmd_import_events(args) -> int:
 def cmd_import_users(args) -> int:
     with _open(args) as catalog, progress_bar("Importing users") as bar:
         result = catalog.import_users(args.file, mapping=args.mapping,
-                                      skip_invalid=args.skip_invalid, progress=bar)
+                                      skip_invalid=args.skip_invalid, progress=bar,
+                                      rejects=args.rejects)
     print(result.summary())
     return 0
 
@@ -349,7 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", type=Path)
         p.add_argument("--mapping", type=Path, help="a TOML or JSON column mapping file")
         p.add_argument("--skip-invalid", action="store_true",
-                       help="import the valid rows; write the rejected ones to FILE.rejects.csv")
+                       help="import the valid rows and list the rejected ones in a CSV file "
+                       "(FILE.rejects.csv beside the database unless --rejects names one)")
+        p.add_argument("--rejects", type=Path, metavar="CSV",
+                       help="where to list rejected rows (and, beside it, dates kept as text)")
         if name == "import-catalog":
             p.add_argument("--no-embed", action="store_true",
                            help="skip embedding new and changed artworks after the import")

@@ -120,15 +120,16 @@ class Catalog:
     # -- import --------------------------------------------------------------------------
     def import_catalog(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                        skip_invalid: bool = False, progress: ProgressFn | None = None,
-                       cancel: CancelToken | None = None, dry_run: bool = False
-                       ) -> ImportResult:
+                       cancel: CancelToken | None = None, dry_run: bool = False,
+                       rejects: str | Path | None = None) -> ImportResult:
         """Import artworks from a file as one batch; see :mod:`.importing.catalog_import`.
 
         ``dry_run`` validates and counts without changing anything, returning the rejects.
+        ``rejects``: where skipped rows are listed (default: beside the database).
         """
         result = import_catalog(self.store, path, mapping=_mapping(mapping),
                                 skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                                dry_run=dry_run)
+                                dry_run=dry_run, rejects=rejects)
         if result.changed:
             self._forget(text=True, images=True, models=True)
         return result
@@ -136,7 +137,8 @@ class Catalog:
     def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                       skip_invalid: bool = False, progress: ProgressFn | None = None,
                       cancel: CancelToken | None = None, dry_run: bool = False,
-                      new_users: bool = False) -> ImportResult:
+                      new_users: bool = False, rejects: str | Path | None = None
+                      ) -> ImportResult:
         """Import visitor/collector events from a file as one batch (``dry_run``: check only).
 
         With a users list in the database, events of people not known are rejected unless
@@ -144,19 +146,19 @@ class Catalog:
         """
         result = import_events(self.store, path, mapping=_mapping(mapping),
                                skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                               dry_run=dry_run, new_users=new_users)
+                               dry_run=dry_run, new_users=new_users, rejects=rejects)
         if result.changed:
             self._forget(models=True)
         return result
 
     def import_users(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                      skip_invalid: bool = False, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None, dry_run: bool = False
-                     ) -> ImportResult:
+                     cancel: CancelToken | None = None, dry_run: bool = False,
+                     rejects: str | Path | None = None) -> ImportResult:
         """Import a list of visitors and collectors (ids only) as one batch."""
         return import_users(self.store, path, mapping=_mapping(mapping),
                             skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                            dry_run=dry_run)
+                            dry_run=dry_run, rejects=rejects)
 
     # -- embedding ----------------------------------------------------------------------
     def embedding_model_path(self) -> Path:

@@ -10,26 +10,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CuratorError
+from ..errors import CuratorError, Reject
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import MAX_TEXT, DryRun, ImportResult, fail_or_report, now_utc, record_batch
+from .common import (
+    MAX_TEXT,
+    DryRun,
+    ImportResult,
+    fail_or_report,
+    now_utc,
+    record_batch,
+    report_target,
+    write_report,
+)
 from .fields import field_sql
 from .mapping import CATALOG_FIELDS, Mapping, resolve
 from .sources import open_source
 from .sql import install_macros
 
+TEXT_ONLY = "kept as text only"
+SWAPPED = "the year range ends before it starts"
 TEXT_FIELDS = ["title", "date_text", "medium", "classification", "description", "image_path"]
 STORED_FIELDS = ["title", "artists", "date_text", "year_start", "year_end", "medium",
                  "classification", "description", "tags", "image_path"]
 NESTED = {"artists", "tags"}
+NOTES_SHOWN = 20
 
 
 def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                    skip_invalid: bool = False, progress: ProgressFn | None = None,
-                   cancel: CancelToken | None = None, dry_run: bool = False) -> ImportResult:
+                   cancel: CancelToken | None = None, dry_run: bool = False,
+                   rejects: str | Path | None = None) -> ImportResult:
     """Import a catalog file into ``store`` as one batch (all or nothing).
 
+    Rejected rows (with ``skip_invalid``) are written to ``rejects``, by default beside the
+    database; dates kept as text only are listed in ``<file>.dates.csv`` in the same folder.
     Call from the thread that writes to the store.
     """
     mapping = mapping or Mapping()
@@ -50,7 +65,12 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                     )
                 _normalise(cur, source, chosen, mapping)
                 _find_rejects(cur, source, chosen)
-                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                rejects_target = report_target(store.path, source, ".rejects.csv", rejects)
+                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run,
+                                                               rejects_target)
+                date_field = chosen.get("date_text", chosen.get("year", "date_text"))
+                notes, text_only, swapped = _date_notes(cur, source, date_field,
+                                                        limit=1000 if dry_run else None)
                 check(cancel)
                 report(progress, 2, steps, "Comparing with the catalog")
                 _merge(cur, chosen, mapping)
@@ -64,7 +84,8 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                     raise DryRun(ImportResult(
                         kind="catalog", file=source.path.name, batch_id=None, rows=source.rows,
                         accepted=source.rows - rejected, rejected=rejected, inserted=inserted,
-                        updated=updated, unchanged=unchanged, rejects=tuple(shown)))
+                        updated=updated, unchanged=unchanged, rejects=tuple(shown),
+                        notes=tuple(notes), text_only_dates=text_only, swapped_dates=swapped))
                 report(progress, 3, steps, "Writing")
                 batch_id = None
                 if inserted + updated:
@@ -73,6 +94,10 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                         started=started, accepted=source.rows - rejected, rejected=rejected,
                         inserted=inserted, updated=updated, unchanged=unchanged)
                     _apply(cur, batch_id)
+                notes_path = None
+                if notes:
+                    notes_path = str(write_report(
+                        rejects_target.with_name(f"{source.path.name}.dates.csv"), notes))
                 check(cancel)
     except DryRun as done:
         return done.result
@@ -80,7 +105,9 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
     return ImportResult(kind="catalog", file=source.path.name, batch_id=batch_id,
                         rows=source.rows, accepted=source.rows - rejected, rejected=rejected,
                         inserted=inserted, updated=updated, unchanged=unchanged,
-                        rejects=tuple(shown), rejects_path=rejects_path)
+                        rejects=tuple(shown), rejects_path=rejects_path,
+                        notes=tuple(notes[:NOTES_SHOWN]), text_only_dates=text_only,
+                        swapped_dates=swapped, notes_path=notes_path)
 
 
 def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping) -> None:
@@ -104,17 +131,39 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping) -> None:
         select.append("json_type(rec) = 'OBJECT' AS is_object")
     else:
         select.append("TRUE AS is_object")
-    cur.execute(f"CREATE TEMP TABLE norm AS SELECT *, cur_year_start(date_src) AS year_start, "
-                f"cur_year_end(date_src) AS year_end FROM (SELECT {', '.join(select)} "
-                f"FROM {fs.relation})")
+    this_year = now_utc().year
+    cur.execute(
+        "CREATE TEMP TABLE norm AS SELECT * EXCLUDE (_y, _future), "
+        "CASE WHEN NOT _future THEN _y.s END AS year_start, "
+        "CASE WHEN NOT _future THEN _y.e END AS year_end, "
+        "CASE WHEN date_src IS NULL OR cur_unknown_date(date_src) THEN NULL "
+        f"  WHEN _y IS NULL THEN '{TEXT_ONLY}: no years could be read from it' "
+        f"  WHEN _future THEN '{TEXT_ONLY}: its years lie in the future' "
+        f"  WHEN _y.swapped THEN '{SWAPPED}; read as ' || _y.s || '-' || _y.e "
+        "END AS date_note "
+        f"FROM (SELECT *, coalesce(_y.e, _y.s) > {this_year} AS _future FROM "
+        f"(SELECT *, cur_years(date_src) AS _y FROM (SELECT {', '.join(select)} "
+        f"FROM {fs.relation})))")
+
+
+def _date_notes(cur, source, field: str, limit: int | None) -> tuple[list[Reject], int, int]:
+    """Dates of accepted rows kept as text only or read swapped, and how many of each."""
+    where = "date_note IS NOT NULL AND _row NOT IN (SELECT _row FROM rejects)"
+    text_only, swapped = cur.execute(
+        f"SELECT count(*) FILTER (date_note LIKE '{TEXT_ONLY}%'), "
+        f"count(*) FILTER (date_note LIKE '{SWAPPED}%') FROM norm WHERE {where}").fetchall()[0]
+    sql = f"SELECT _row, date_src, date_note FROM norm WHERE {where} ORDER BY _row"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    notes = [Reject(source.path.name, source.line_of(r), field, value, why)
+             for r, value, why in cur.execute(sql).fetchall()]
+    return notes, text_only, swapped
 
 
 def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
     def col(field: str) -> str:
         return chosen.get(field, field).replace("'", "''")
 
-    date_col = col("date_text") if "date_text" in chosen else col("year")
-    this_year = now_utc().year
     checks = [
         "SELECT _row, '(record)' AS field, NULL AS value, "
         "'is not a JSON object' AS reason FROM norm WHERE NOT is_object",
@@ -123,11 +172,6 @@ def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
         f" || (first_row + {source.first_line - 1}) || ')' FROM "
         "(SELECT _row, id, min(_row) OVER (PARTITION BY id) AS first_row FROM norm "
         " WHERE id IS NOT NULL) WHERE _row > first_row",
-        f"SELECT _row, '{date_col}', date_src, 'is not a date or year range (expected e.g. "
-        "1805, c.1830-41, 1890s or 19th century)' FROM norm WHERE date_src IS NOT NULL "
-        "AND year_start IS NULL AND NOT cur_unknown_date(date_src)",
-        f"SELECT _row, '{date_col}', date_src, 'gives a year range that ends before it starts "
-        f"or lies in the future' FROM norm WHERE year_start > year_end OR year_end > {this_year}",
         f"SELECT _row, '{col('image_path')}', image_path, 'must be a file name inside the "
         "images folder, not an absolute path or one that climbs out with ..' FROM norm "
         r"WHERE regexp_matches(image_path, '^([/\\]|[A-Za-z]:)|(^|[/\\])\.\.([/\\]|$)')",

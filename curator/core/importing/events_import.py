@@ -17,7 +17,14 @@ from ..errors import CuratorError
 from ..maintenance import import_key, pseudonymize_column
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
+from .common import (
+    DryRun,
+    ImportResult,
+    fail_or_report,
+    now_utc,
+    record_batch,
+    report_target,
+)
 from .fields import field_sql
 from .mapping import EVENT_FIELDS, Mapping, resolve
 from .sources import open_source
@@ -34,6 +41,7 @@ EARLIEST = "1900-01-01"
 def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                   skip_invalid: bool = False, progress: ProgressFn | None = None,
                   cancel: CancelToken | None = None, dry_run: bool = False,
+                  rejects: str | Path | None = None,
                   new_users: bool = False) -> ImportResult:
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
@@ -65,7 +73,9 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                 listed = cur.execute("SELECT count(*) FROM users WHERE listed_batch_id IS NOT "
                                      "NULL").fetchall()[0][0]
                 _find_rejects(cur, chosen, mapping, known_users_only=listed > 0 and not new_users)
-                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                shown, rejected, rejects_path = fail_or_report(
+                    cur, source, skip_invalid, dry_run,
+                    report_target(store.path, source, ".rejects.csv", rejects))
                 check(cancel)
                 report(progress, 2, steps, "Writing")
                 cur.execute(

@@ -14,7 +14,14 @@ from ..errors import CuratorError
 from ..maintenance import import_key, pseudonymize_column
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
+from .common import (
+    DryRun,
+    ImportResult,
+    fail_or_report,
+    now_utc,
+    record_batch,
+    report_target,
+)
 from .fields import field_sql
 from .mapping import USER_FIELDS, Mapping, resolve
 from .sources import open_source
@@ -23,7 +30,8 @@ from .sql import install_macros
 
 def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                  skip_invalid: bool = False, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, dry_run: bool = False) -> ImportResult:
+                 cancel: CancelToken | None = None, dry_run: bool = False,
+                 rejects: str | Path | None = None) -> ImportResult:
     """Import a list of users into ``store`` as one batch (all or nothing).
 
     ``inserted`` counts people new to the database, ``updated`` people already known from
@@ -54,7 +62,9 @@ def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = No
                 cur.execute(f"CREATE TEMP TABLE rejects AS SELECT _row, '{field}' AS field, "
                             "NULL AS value, 'has no user id' AS reason FROM norm "
                             "WHERE user_id IS NULL")
-                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                shown, rejected, rejects_path = fail_or_report(
+                    cur, source, skip_invalid, dry_run,
+                    report_target(store.path, source, ".rejects.csv", rejects))
                 check(cancel)
                 report(progress, 2, 3, "Writing")
                 cur.execute("CREATE TEMP TABLE listed AS SELECT DISTINCT n.user_id AS id, "

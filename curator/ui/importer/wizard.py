@@ -3,7 +3,6 @@ rejected, then import (and embed) with progress and cancel."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.catalog import Catalog
+from ...core.importing.common import write_report
 from ...core.importing.mapping import Mapping
 from ..jobs import JobRunner
 
@@ -221,9 +221,9 @@ class ReportPage(QWizardPage):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Row", "Field", "Value", "Reason"])
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Rows that would be rejected, and why")
+        self.table.setToolTip("Rows that would be rejected, and dates kept as text only")
         self.export = QPushButton("Export rejects…")
-        self.export.setToolTip("Save the rejected rows and reasons as CSV")
+        self.export.setToolTip("Save the rejected rows and the date notes as CSV")
         self.export.clicked.connect(self._export)
         self.skip = QRadioButton("Import the valid rows and skip the rejected ones")
         self.skip.setToolTip("Otherwise nothing is imported while any row is rejected")
@@ -249,13 +249,16 @@ class ReportPage(QWizardPage):
         self.summary.setText(
             f"{result.rows:,} rows: {result.inserted:,} new, {result.updated:,} updated, "
             f"{result.unchanged:,} unchanged, {result.rejected:,} rejected."
+            + (f" {result.text_only_dates:,} dates will be kept as text only (no years)."
+               if result.text_only_dates else "")
             + (" Nothing will be imported unless you choose to skip them."
                if result.rejected else ""))
-        self.table.setRowCount(len(result.rejects))
-        for r, rej in enumerate(result.rejects):
+        listed = [*result.rejects, *result.notes]
+        self.table.setRowCount(len(listed))
+        for r, rej in enumerate(listed):
             for c, v in enumerate([str(rej.row), rej.field, rej.value or "", rej.reason]):
                 self.table.setItem(r, c, QTableWidgetItem(v))
-        self.export.setEnabled(bool(result.rejects))
+        self.export.setEnabled(bool(listed))
         self.skip.setEnabled(bool(result.rejected))
         self.completeChanged.emit()
 
@@ -277,15 +280,12 @@ class ReportPage(QWizardPage):
     def _export(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export rejects", "rejects.csv", "CSV (*.csv)")
         if name and self.result:
-            export_rejects(Path(name), self.result.rejects)
+            export_rejects(Path(name), [*self.result.rejects, *self.result.notes])
 
 
 def export_rejects(path: Path, rejects) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "row", "field", "value", "reason"])
-        for r in rejects:
-            writer.writerow([r.file, r.row, r.field, r.value, r.reason])
+    """Save rejects (or date notes) as the import itself writes them."""
+    write_report(path, list(rejects))
 
 
 class RunPage(QWizardPage):
