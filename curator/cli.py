@@ -147,8 +147,15 @@ def cmd_embed(args) -> int:
 def _filters(args):
     from .core.embedding.search import Filters
 
+    extra = []
+    for pair in args.field or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CuratorError(f"--field {pair!r}: write it as NAME=VALUE, e.g. "
+                               "department=Prints.")
+        extra.append((name.strip(), value.strip()))
     return Filters(artist=args.artist, medium=args.medium, tag=args.tag,
-                   year_from=args.year_from, year_to=args.year_to)
+                   year_from=args.year_from, year_to=args.year_to, extra=tuple(extra))
 
 
 def _print_hits(hits, as_json: bool) -> None:
@@ -294,6 +301,9 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", help="only works with this subject tag")
     p.add_argument("--year-from", type=int, help="only works made in or after this year")
     p.add_argument("--year-to", type=int, help="only works made in or before this year")
+    p.add_argument("--field", action="append", metavar="NAME=VALUE",
+                   help="only works whose extra field has this value, e.g. movement=Pop Art "
+                   "(repeatable)")
 
 
 def cmd_undo(args) -> int:

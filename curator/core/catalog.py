@@ -11,6 +11,7 @@ from .embedding.pipeline import EmbedResult, count_stale, embed_text
 from .embedding.search import Filters, VectorIndex
 from .embedding.spaces import find_space
 from .embedding.templates import DEFAULT_TEMPLATE, artwork_text, check_template
+from .embedding.templates import FIELDS as TEMPLATE_FIELDS
 from .errors import CuratorError
 from .importing.catalog_import import import_catalog
 from .importing.common import ImportResult
@@ -20,6 +21,9 @@ from .importing.users_import import import_users
 from .progress import CancelToken, ProgressFn
 from .settings import get_setting, set_setting
 from .store import Store
+
+# An extra field is offered as a facet when it has at most this many distinct values.
+FACET_MAX_VALUES = 500
 
 
 @dataclass(frozen=True)
@@ -185,9 +189,17 @@ class Catalog:
         """Change the text artworks are embedded as (``None``: the default); marks every
         text vector stale when it differs."""
         if template is not None:
-            check_template(template)
+            self.check_text_template(template)
         set_setting(self.store, "embedding.template", template)
         self._forget(text=True)
+
+    def template_fields(self) -> list[str]:
+        """The fields a text template may name: the built-in ones, then the extra fields."""
+        return [*TEMPLATE_FIELDS, *sorted(f["name"] for f in self.extra_fields())]
+
+    def check_text_template(self, template: str) -> None:
+        """Raise :class:`CuratorError` when ``template`` names no field or an unknown one."""
+        check_template(template, extras=[f["name"] for f in self.extra_fields()])
 
     def embedding_text(self, artwork_id: str, template: str | None = None) -> str:
         """The text an artwork is embedded as, under ``template`` or the current one."""
@@ -530,8 +542,15 @@ class Catalog:
 
     def preview(self, path: str | Path, *, kind: str = "catalog",
                 mapping: Mapping | str | Path | None = None, rows: int = 20) -> dict:
-        """The first rows of a file as read, its columns, and the detected mapping."""
-        from .importing.mapping import CATALOG_FIELDS, EVENT_FIELDS, USER_FIELDS, resolve
+        """The first rows of a file as read, its columns, and the detected mapping:
+        ``mapping`` (field -> column) and, for catalogs, ``extra`` (extra field -> column)."""
+        from .importing.mapping import (
+            CATALOG_FIELDS,
+            EVENT_FIELDS,
+            USER_FIELDS,
+            resolve,
+            resolve_extra,
+        )
         from .importing.sources import open_source
 
         mapping = _mapping(mapping) or Mapping()
@@ -550,9 +569,11 @@ class Catalog:
                                    f"LIMIT {int(rows)}").fetchall()
             fields = {"catalog": CATALOG_FIELDS, "users": USER_FIELDS}.get(kind, EVENT_FIELDS)
             detected = resolve(fields, source.columns, mapping, source.path.name)
+            extra = (resolve_extra(source.columns, detected, mapping, source.path.name)
+                     if kind == "catalog" else {})
             return {"file": source.path.name, "rows": source.rows, "columns": columns,
                     "source_columns": source.columns, "head": head, "mapping": detected,
-                    "encoding": source.encoding, "fields": list(fields)}
+                    "extra": extra, "encoding": source.encoding, "fields": list(fields)}
 
     def find_ids(self, filters: Filters | None = None, *, order: str = "title",
                  limit: int | None = None) -> list[str]:
@@ -570,20 +591,40 @@ class Catalog:
             cur.close()
 
     def facet_values(self, field: str, *, limit: int = 200) -> list[tuple[str, int]]:
-        """The most common values of ``artists``, ``tags``, ``medium`` or ``classification``."""
+        """The most common values of ``artists``, ``tags``, ``medium``, ``classification``
+        or an extra field (each of its "; "-separated values counts)."""
+        params: list = [limit]
         if field in ("artists", "tags"):
             sql = (f"SELECT v, count(*) c FROM (SELECT unnest({field}) AS v FROM artworks) "
                    "GROUP BY v ORDER BY c DESC, v LIMIT ?")
         elif field in ("medium", "classification"):
             sql = (f"SELECT {field}, count(*) c FROM artworks WHERE {field} IS NOT NULL "
                    "GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?")
+        elif field in {f["name"] for f in self.extra_fields()}:
+            sql = ("SELECT v, count(*) c FROM (SELECT unnest(string_split(extra[?], '; ')) AS v "
+                   "FROM artworks) WHERE v <> '' GROUP BY v ORDER BY c DESC, v LIMIT ?")
+            params = [field, limit]
         else:
             raise CuratorError(f"There is no facet {field!r}.")
         cur = self.store.cursor()
         try:
-            return cur.execute(sql, [limit]).fetchall()
+            return cur.execute(sql, params).fetchall()
         finally:
             cur.close()
+
+    def extra_fields(self) -> list[dict]:
+        """The catalog's extra fields, most used first: ``name``, ``artworks`` (how many have
+        it), ``values`` (distinct ones) and ``facet`` (categorical: a few values, repeated)."""
+        cur = self.store.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT e.key, count(*), count(DISTINCT e.value) FROM (SELECT "
+                "unnest(map_entries(extra)) AS e FROM artworks) GROUP BY 1 "
+                "ORDER BY 2 DESC, 1").fetchall()
+        finally:
+            cur.close()
+        return [{"name": k, "artworks": n, "values": d,
+                 "facet": 2 <= d <= FACET_MAX_VALUES and d * 2 <= n} for k, n, d in rows]
 
     def year_bounds(self) -> tuple[int | None, int | None]:
         cur = self.store.cursor()
@@ -594,7 +635,10 @@ class Catalog:
             cur.close()
 
     def artworks(self, ids: list[str]) -> list[dict]:
-        """Curated fields of the given artworks (any order; unknown ids are left out)."""
+        """Curated fields of the given artworks (any order; unknown ids are left out).
+
+        ``extra`` is a list of ``(name, value)`` pairs sorted by name, or ``None``.
+        """
         if not ids:
             return []
         cur = self.store.cursor()
@@ -602,7 +646,8 @@ class Catalog:
             cur.register("_wanted", pa.table({"id": list(ids)}))
             rows = cur.sql(
                 "SELECT a.id, title, artists, date_text, year_start, year_end, medium, "
-                "classification, description, tags, image_path, available FROM artworks a "
+                "classification, description, tags, image_path, available, extra "
+                "FROM artworks a "
                 "JOIN _wanted w ON w.id = a.id").to_arrow_table().to_pylist()
         finally:
             cur.close()

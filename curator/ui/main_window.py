@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
 
     def after_import(self) -> None:
         self.refresh_counts()
+        self.browse.reload_facets()
         self.browse.refresh()
         self.users.reload_users()
         self.tuning.evaluation = None

@@ -30,9 +30,12 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     text: str | None = None
+    # (extra field, value) pairs, e.g. (("department", "Prints"),); a value matches one of
+    # the "; "-separated values the field holds, ignoring case.
+    extra: tuple[tuple[str, str], ...] = ()
 
     def active(self) -> bool:
-        return any(v is not None and v != "" for v in self.__dict__.values())
+        return any(v is not None and v != "" and v != () for v in self.__dict__.values())
 
     def where(self) -> tuple[str, list]:
         """A SQL condition over ``artworks`` and its parameters (always ``?`` bound)."""
@@ -56,14 +59,19 @@ class Filters:
         if self.year_to is not None:
             parts.append("year_start <= ?")
             params.append(int(self.year_to))
+        for name, value in self.extra:
+            parts.append("list_contains([lower(x) for x in string_split(extra[?], '; ')], "
+                         "lower(?))")
+            params.extend([name, value])
         if self.text:
             words = [w for w in self.text.split() if w]
             for w in words:
                 parts.append("(title ILIKE ? ESCAPE '\\' OR array_to_string(artists, ' ') ILIKE ? "
                              "ESCAPE '\\' OR medium ILIKE ? ESCAPE '\\' OR "
                              "array_to_string(tags, ' ') ILIKE ? ESCAPE '\\' OR "
-                             "description ILIKE ? ESCAPE '\\')")
-                params.extend([f"%{_escape_like(w)}%"] * 5)
+                             "description ILIKE ? ESCAPE '\\' OR "
+                             "array_to_string(map_values(extra), ' ') ILIKE ? ESCAPE '\\')")
+                params.extend([f"%{_escape_like(w)}%"] * 6)
         return (" AND ".join(parts) or "TRUE"), params
 
 

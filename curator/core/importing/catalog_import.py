@@ -24,16 +24,16 @@ from .common import (
     write_report,
 )
 from .fields import field_sql
-from .mapping import CATALOG_FIELDS, Mapping, resolve
+from .mapping import CATALOG_FIELDS, Mapping, resolve, resolve_extra
 from .sources import open_source
-from .sql import install_macros
+from .sql import install_macros, literal
 
 TEXT_ONLY = "kept as text only"
 SWAPPED = "the year range ends before it starts"
 TEXT_FIELDS = ["title", "date_text", "medium", "classification", "description", "image_path"]
 STORED_FIELDS = ["title", "artists", "date_text", "year_start", "year_end", "medium",
-                 "classification", "description", "tags", "image_path"]
-NESTED = {"artists", "tags"}
+                 "classification", "description", "tags", "image_path", "extra"]
+NESTED = {"artists", "tags", "movement"}
 NOTES_SHOWN = 20
 
 
@@ -63,7 +63,8 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                         f"{source.path.name} has no id column (looked for accession_number, acno, "
                         "object_number, id, ...); name it in a mapping file."
                     )
-                _normalise(cur, source, chosen, mapping)
+                extra = resolve_extra(source.columns, chosen, mapping, source.path.name)
+                _normalise(cur, source, chosen, mapping, extra)
                 _find_rejects(cur, source, chosen)
                 rejects_target = report_target(store.path, source, ".rejects.csv", rejects)
                 shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run,
@@ -73,7 +74,7 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                                                         limit=1000 if dry_run else None)
                 check(cancel)
                 report(progress, 2, steps, "Comparing with the catalog")
-                _merge(cur, chosen, mapping)
+                _merge(cur, chosen, mapping, extra_keys(chosen, extra))
                 inserted, updated, unchanged = cur.execute(
                     "SELECT count(*) FILTER (NOT existed), "
                     "count(*) FILTER (existed AND content_hash IS DISTINCT FROM old_hash), "
@@ -110,22 +111,37 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                         swapped_dates=swapped, notes_path=notes_path)
 
 
-def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping) -> None:
-    fs = field_sql(source, chosen, mapping.constants, NESTED)
+def extra_keys(chosen: dict[str, str], extra: dict[str, str]) -> list[str]:
+    """The extra fields an import with these columns carries."""
+    return sorted({*extra, *(["movement"] if "movement" in chosen else [])})
+
+
+def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
+               extra: dict[str, str]) -> None:
+    fs = field_sql(source, chosen, mapping.constants, NESTED, extra)
     e = fs.exprs
     date_src = "NULL"
     if "date_text" in e and "year" in e:
         date_src = f"coalesce({e['date_text']}, {e['year']})"
     elif "date_text" in e or "year" in e:
         date_src = e.get("date_text", e.get("year"))
+    tag_lists = [f"coalesce(cur_tags({e[f]}), [])" for f in ("tags", "movement") if f in e]
+    tags = (f"list_sort(list_distinct(list_concat({', '.join(tag_lists)}, [])))" if tag_lists
+            else "NULL")
+    extras = dict(fs.extra)
+    if "movement" in e:
+        extras["movement"] = f"nullif(array_to_string(cur_tags({e['movement']}), '; '), '')"
+    entries = ", ".join(f"{{'key': {literal(k)}, 'value': {v}}}" for k, v in extras.items())
     select = [
         "_row",
         f"{e['id']} AS id",
         *(f"{e[f]} AS {f}" if f in e else f"NULL::VARCHAR AS {f}" for f in TEXT_FIELDS),
         f"cur_names({e['artists']}) AS artists" if "artists" in e else "NULL AS artists",
-        f"cur_tags({e['tags']}) AS tags" if "tags" in e else "NULL AS tags",
+        f"{tags} AS tags",
         f"{date_src} AS date_src",
         f"{fs.record} AS record",
+        (f"cur_extra_map(list_filter([{entries}], lambda x: x.value IS NOT NULL)) AS extra"
+         if extras else "NULL::MAP(VARCHAR, VARCHAR) AS extra"),
     ]
     if source.kind == "json":
         select.append("json_type(rec) = 'OBJECT' AS is_object")
@@ -184,12 +200,18 @@ def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
     cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))
 
 
-def _merge(cur, chosen: dict[str, str], mapping: Mapping) -> None:
+def _merge(cur, chosen: dict[str, str], mapping: Mapping, keys: list[str]) -> None:
     given = set(chosen) | set(mapping.constants)
     has_date = bool({"date_text", "year"} & given)
+    has_tags = bool({"tags", "movement"} & given)
+    carried = "[" + ", ".join(literal(k) for k in keys) + "]::VARCHAR[]"
 
     def pick(field: str) -> str:
-        mapped = field in given or (field in ("year_start", "year_end") and has_date)
+        if field == "extra":
+            return f"CASE WHEN a.id IS NULL THEN n.extra ELSE cur_merge_extra(a.extra, n.extra, " \
+                   f"{carried}) END"
+        mapped = (field in given or (field in ("year_start", "year_end") and has_date)
+                  or (field == "tags" and has_tags))
         return f"n.{field}" if mapped else f"a.{field}"
 
     values = ", ".join(f"{pick(f)} AS {f}" for f in STORED_FIELDS)

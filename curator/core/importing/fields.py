@@ -16,20 +16,28 @@ class FieldSQL:
     relation: str
     exprs: dict[str, str]
     record: str
+    extra: dict[str, str]   # extra field name -> its text expression (NULL when blank)
 
 
 def field_sql(source: Source, chosen: dict[str, str], constants: dict[str, str],
-              nested: set[str]) -> FieldSQL:
+              nested: set[str], extra: dict[str, str] | None = None) -> FieldSQL:
     """Build the expressions for the fields in ``chosen`` (source columns) and ``constants``.
 
     Fields in ``nested`` come out as JSON (lists, trees); the others as trimmed text, NULL
-    when blank.
+    when blank. ``extra`` (name -> source column) come out as text: a JSON list or tree as
+    its names joined with "; ".
     """
     exprs: dict[str, str] = {}
+    extra = extra or {}
+    extras: dict[str, str] = {}
     if source.kind == "json":
         scalar = [f for f in chosen if f not in nested]
         deep = [f for f in chosen if f in nested]
         cols = ["_row", "rec"]
+        if extra:
+            paths = ", ".join(literal(json_path(c)) for c in extra.values())
+            cols.append(f"json_extract(rec, [{paths}]) AS _x")
+            extras = {name: f"cur_extra_text(_x[{i}])" for i, name in enumerate(extra, start=1)}
         if scalar:
             paths = ", ".join(literal(json_path(chosen[f])) for f in scalar)
             cols.append(f"json_extract_string(rec, [{paths}]) AS _s")
@@ -46,8 +54,9 @@ def field_sql(source: Source, chosen: dict[str, str], constants: dict[str, str],
         relation = "src"
         for f, column in chosen.items():
             exprs[f] = f"to_json({ident(column)})" if f in nested else f"cur_blank({ident(column)})"
+        extras = {name: f"cur_blank({ident(column)})" for name, column in extra.items()}
         pairs = ", ".join(f"{literal(c)}: {ident(c)}" for c in source.columns)
         record = f"to_json({{{pairs}}})"
     for f, value in constants.items():
         exprs[f] = f"to_json({literal(value)})" if f in nested else literal(value)
-    return FieldSQL(relation=relation, exprs=exprs, record=record)
+    return FieldSQL(relation=relation, exprs=exprs, record=record, extra=extras)

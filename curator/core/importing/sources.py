@@ -414,8 +414,7 @@ def _column_names(head_text: str, delimiter: str, quote: str, header: bool,
 
 def _json_keys(cur: duckdb.DuckDBPyConnection) -> list[str]:
     rows = cur.execute(
-        "SELECT DISTINCT unnest(json_keys(rec)) FROM (SELECT rec FROM src LIMIT 2000) "
-        "WHERE json_type(rec) = 'OBJECT'"
+        "SELECT DISTINCT unnest(json_keys(rec)) FROM src WHERE json_type(rec) = 'OBJECT'"
     ).fetchall()
     return sorted(r[0] for r in rows)
 

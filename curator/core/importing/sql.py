@@ -45,6 +45,24 @@ CREATE OR REPLACE TEMP MACRO cur_tags(j) AS list_sort(list_distinct(coalesce(CAS
     WHEN 'OBJECT' THEN [trim(n) for n in cur_leaves(j) if trim(coalesce(n, '')) <> '']
     END, [])));
 
+-- An extra field's text from a JSON value: scalars as text, lists and trees as their names
+-- joined with '; ' (or, holding no names, as JSON), empty ones as NULL.
+CREATE OR REPLACE TEMP MACRO cur_extra_text(j) AS CASE
+    WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL
+    WHEN json_type(j) IN ('ARRAY', 'OBJECT') THEN coalesce(
+        nullif(array_to_string(cur_tags(j), '; '), ''),
+        CASE WHEN CAST(j AS VARCHAR) NOT IN ('[]', '{}') THEN CAST(j AS VARCHAR) END)
+    ELSE cur_blank(j->>'$') END;
+
+-- Extra fields as a map sorted by name (so equal content hashes equal), NULL when empty.
+CREATE OR REPLACE TEMP MACRO cur_extra_map(entries) AS CASE
+    WHEN len(entries) > 0 THEN map_from_entries(list_sort(entries)) END;
+-- An artwork's extras after an import: the fields this file carries (keys) come from it,
+-- the others keep their values.
+CREATE OR REPLACE TEMP MACRO cur_merge_extra(old, new, keys) AS cur_extra_map(list_concat(
+    [e for e in coalesce(map_entries(old), []) if NOT list_contains(keys, e.key)],
+    coalesce(map_entries(new), [])));
+
 -- Year range from a date text, the one parser for dates: '1805', 'c.1830-41', '1890s',
 -- '19th century', 'ca. 1900-1910', 'before 1850', '1st century B.C.', 'Edo period
 -- (1615-1868)', '(published c1993-94)', an ISO date '1999-05-12' (its year). Years before

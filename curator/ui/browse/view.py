@@ -28,6 +28,12 @@ from ..widgets.tiles import TILE
 from .model import TILE_COLUMN, QtArtworkModel
 
 ANY_YEAR = -10_000
+MAX_EXTRA_FACETS = 6
+
+
+def field_label(name: str) -> str:
+    """An extra field's name as a label: credit_line -> Credit line."""
+    return name.replace("_", " ").capitalize()
 
 
 class BrowseView(QWidget):
@@ -60,18 +66,10 @@ class BrowseView(QWidget):
         self.artist = QComboBox(editable=True)
         self.medium = QComboBox(editable=True)
         self.tag = QComboBox(editable=True)
-        for box, field, tip in ((self.artist, "artists", "Only works by this artist"),
-                                (self.medium, "medium", "Only works whose medium contains this"),
-                                (self.tag, "tags", "Only works with this subject")):
-            box.addItem("")
-            box.addItems([v for v, _ in catalog.facet_values(field, limit=500)])
-            box.completer().setCompletionMode(QCompleter.PopupCompletion)
-            box.completer().setFilterMode(Qt.MatchContains)
-            box.setToolTip(tip)
-            box.setCurrentIndex(0)
-            box.activated.connect(self.refresh)
-            box.lineEdit().returnPressed.connect(self.refresh)
-        lo, hi = catalog.year_bounds()
+        for box, tip in ((self.artist, "Only works by this artist"),
+                         (self.medium, "Only works whose medium contains this"),
+                         (self.tag, "Only works with this subject")):
+            self._facet_box(box, tip)
         self.year_from = QSpinBox(minimum=ANY_YEAR, maximum=3000, specialValueText="any")
         self.year_to = QSpinBox(minimum=ANY_YEAR, maximum=3000, specialValueText="any")
         for spin, tip in ((self.year_from, "Made in or after this year"),
@@ -83,13 +81,17 @@ class BrowseView(QWidget):
         self.clear.setToolTip("Show the whole collection again")
         self.clear.clicked.connect(self.clear_filters)
         facets = QWidget()
-        form = QFormLayout(facets)
+        self.facet_form = form = QFormLayout(facets)
         form.addRow("Artist", self.artist)
         form.addRow("Medium", self.medium)
         form.addRow("Subject", self.tag)
-        form.addRow(f"From year ({lo or '?'})", self.year_from)
-        form.addRow(f"To year ({hi or '?'})", self.year_to)
+        self.year_from_label, self.year_to_label = QLabel(), QLabel()
+        form.addRow(self.year_from_label, self.year_from)
+        form.addRow(self.year_to_label, self.year_to)
         form.addRow(self.clear)
+        # Categorical extra fields (department, movement, ...) get a facet each.
+        self.extra_facets: dict[str, QComboBox] = {}
+        self.reload_facets()
 
         self.grid = QListView()
         self.grid.setViewMode(QListView.IconMode)
@@ -157,6 +159,32 @@ class BrowseView(QWidget):
         self.refresh()
 
     # -- filters --------------------------------------------------------------------------
+    def _facet_box(self, box: QComboBox, tip: str) -> None:
+        box.completer().setCompletionMode(QCompleter.PopupCompletion)
+        box.completer().setFilterMode(Qt.MatchContains)
+        box.setToolTip(tip)
+        box.activated.connect(self.refresh)
+        box.lineEdit().returnPressed.connect(self.refresh)
+
+    def reload_facets(self) -> None:
+        """Fill the facet lists from the catalog (after an import), keeping what is typed."""
+        for box, field in ((self.artist, "artists"), (self.medium, "medium"),
+                           (self.tag, "tags")):
+            _fill(box, [v for v, _ in self.catalog.facet_values(field, limit=500)])
+        for box in self.extra_facets.values():
+            self.facet_form.removeRow(box)
+        self.extra_facets = {}
+        wanted = [f["name"] for f in self.catalog.extra_fields() if f["facet"]]
+        for name in wanted[:MAX_EXTRA_FACETS]:
+            box = QComboBox(editable=True)
+            self._facet_box(box, f"Only works whose {field_label(name).lower()} is this")
+            _fill(box, [v for v, _ in self.catalog.facet_values(name, limit=500)])
+            self.extra_facets[name] = box
+            self.facet_form.insertRow(self.facet_form.rowCount() - 3, field_label(name), box)
+        lo, hi = self.catalog.year_bounds()
+        self.year_from_label.setText(f"From year ({'?' if lo is None else lo})")
+        self.year_to_label.setText(f"To year ({'?' if hi is None else hi})")
+
     def filters(self, with_text: bool = True) -> Filters:
         def year(spin: QSpinBox) -> int | None:
             return None if spin.value() == ANY_YEAR else spin.value()
@@ -165,10 +193,13 @@ class BrowseView(QWidget):
                        medium=self.medium.currentText().strip() or None,
                        tag=self.tag.currentText().strip() or None,
                        year_from=year(self.year_from), year_to=year(self.year_to),
+                       extra=tuple((name, box.currentText().strip())
+                                   for name, box in self.extra_facets.items()
+                                   if box.currentText().strip()),
                        text=(self.search.text().strip() or None) if with_text else None)
 
     def clear_filters(self) -> None:
-        for box in (self.artist, self.medium, self.tag):
+        for box in (self.artist, self.medium, self.tag, *self.extra_facets.values()):
             box.setCurrentIndex(0)
             box.setEditText("")
         self.year_from.setValue(ANY_YEAR)
@@ -227,7 +258,22 @@ class BrowseView(QWidget):
                 _esc(rec.get("medium") or ""), _esc(rec.get("classification") or ""),
                 f"<i>{_esc(rec.get('description') or '')}</i>",
                 f"Subjects: {_esc(tags)}" if tags else "", f"<small>{_esc(rec['id'])}</small>"]
+        extra = rec.get("extra") or []
+        if extra:
+            rows.append("<table>" + "".join(
+                f"<tr><td><small><b>{_esc(field_label(k))}</b></small></td>"
+                f"<td><small>{_esc(v)}</small></td></tr>" for k, v in extra) + "</table>")
         self.details.setText("<br>".join(r for r in rows if r))
+
+
+def _fill(box: QComboBox, values: list[str]) -> None:
+    typed = box.currentText()
+    box.blockSignals(True)
+    box.clear()
+    box.addItem("")
+    box.addItems(values)
+    box.setEditText(typed)
+    box.blockSignals(False)
 
 
 def _esc(text: str) -> str:

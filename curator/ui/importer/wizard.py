@@ -167,13 +167,27 @@ class MappingPage(QWizardPage):
         self.preview.setToolTip("The first rows as Curator reads them")
         self.form = QFormLayout()
         self.boxes: dict[str, QComboBox] = {}
+        self.extra_label = QLabel("Other columns, kept as extra fields (rename one, or add a "
+                                  "field fed by any column):")
+        self.extras = QTableWidget(0, 2)
+        self.extras.setHorizontalHeaderLabels(["Extra field", "Source column"])
+        self.extras.horizontalHeader().setStretchLastSection(True)
+        self.extras.setToolTip("Fields beyond the built-in ones: shown in the details, "
+                               "searchable, usable in the embedding text, facets when few values")
+        self.add_extra = QPushButton("Add extra field")
+        self.add_extra.setToolTip("Keep a source column under a field name of your choice")
+        self.add_extra.clicked.connect(lambda: self._add_extra_row("", ""))
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet("color: #b00020")
         self.info = QLabel()
+        self._columns: list[str] = []
         layout = QVBoxLayout(self)
         layout.addWidget(self.info)
         layout.addWidget(self.preview, 2)
         layout.addLayout(self.form)
+        layout.addWidget(self.extra_label)
+        layout.addWidget(self.extras, 1)
+        layout.addWidget(self.add_extra, alignment=Qt.AlignLeft)
         layout.addWidget(self.error)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt API
@@ -203,10 +217,36 @@ class MappingPage(QWizardPage):
             box.setToolTip(f"The source column for {field}")
             self.boxes[field] = box
             self.form.addRow(field, box)
+        self._columns = list(p["source_columns"])
+        self.extras.setRowCount(0)
+        for name, column in p["extra"].items():
+            self._add_extra_row(name, column)
+        catalog = self.w.kind() == "catalog"
+        for widget in (self.extra_label, self.extras, self.add_extra):
+            widget.setVisible(catalog)
+
+    def _add_extra_row(self, name: str, column: str) -> None:
+        row = self.extras.rowCount()
+        self.extras.insertRow(row)
+        self.extras.setItem(row, 0, QTableWidgetItem(name))
+        box = QComboBox()
+        box.addItems(self._columns)
+        if column:
+            box.setCurrentText(column)
+        self.extras.setCellWidget(row, 1, box)
 
     def mapping(self) -> Mapping:
-        return Mapping(columns={f: b.currentText() for f, b in self.boxes.items()
-                                if b.currentText() != NOT_MAPPED})
+        columns = {f: b.currentText() for f, b in self.boxes.items()
+                   if b.currentText() != NOT_MAPPED}
+        extra = {}
+        if self.w.kind() == "catalog":
+            for row in range(self.extras.rowCount()):
+                item = self.extras.item(row, 0)
+                name = item.text().strip() if item else ""
+                column = self.extras.cellWidget(row, 1).currentText()
+                if name and column and column not in columns.values():
+                    extra[name] = column
+        return Mapping(columns=columns, extra=extra)
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         return not self.error.text()
