@@ -48,7 +48,8 @@ def cmd_import_catalog(args) -> int:
         with progress_bar("Importing catalog") as bar:
             result = catalog.import_catalog(args.file, mapping=args.mapping,
                                             skip_invalid=args.skip_invalid, progress=bar,
-                                            rejects=args.rejects)
+                                            rejects=args.rejects, sheet=args.sheet,
+                                            language=args.language)
         print(result.summary(), flush=True)
         if not args.no_embed:
             with progress_bar("Embedding") as bar:
@@ -357,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
                              ("import-events", cmd_import_events, "visitor/collector events"),
                              ("import-users", cmd_import_users,
                               "the list of visitors/collectors (ids only)")):
-        p = sub.add_parser(name, help=f"import {what} from CSV/TSV/JSON/JSONL/Parquet (.gz ok)")
+        p = sub.add_parser(name, help=f"import {what} from CSV/TSV/JSON/JSONL/Parquet (.gz ok), "
+                           "Excel/OpenDocument workbooks or LIDO XML")
         p.add_argument("file", type=Path)
         p.add_argument("--mapping", type=Path, help="a TOML or JSON column mapping file")
         p.add_argument("--skip-invalid", action="store_true",
@@ -366,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--rejects", type=Path, metavar="CSV",
                        help="where to list rejected rows (and, beside it, dates kept as text)")
         if name == "import-catalog":
+            p.add_argument("--sheet", help="the workbook sheet to read, by name or number "
+                           "(default: the first visible one)")
+            p.add_argument("--language", help="LIDO: the language whose titles and notes the "
+                           "catalog shows (e.g. en, nl); the others are kept as title_<lang>")
             p.add_argument("--no-embed", action="store_true",
                            help="skip embedding new and changed artworks after the import")
             p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",

@@ -125,13 +125,17 @@ class Catalog:
     def import_catalog(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                        skip_invalid: bool = False, progress: ProgressFn | None = None,
                        cancel: CancelToken | None = None, dry_run: bool = False,
-                       rejects: str | Path | None = None) -> ImportResult:
+                       rejects: str | Path | None = None, sheet: str | int | None = None,
+                       language: str | None = None) -> ImportResult:
         """Import artworks from a file as one batch; see :mod:`.importing.catalog_import`.
 
         ``dry_run`` validates and counts without changing anything, returning the rejects.
         ``rejects``: where skipped rows are listed (default: beside the database).
+        ``sheet`` (a workbook's sheet) and ``language`` (LIDO's preferred language) override
+        the mapping's ``[read]`` section.
         """
-        result = import_catalog(self.store, path, mapping=_mapping(mapping),
+        mapping = _with_read(_mapping(mapping), sheet=sheet, language=language)
+        result = import_catalog(self.store, path, mapping=mapping,
                                 skip_invalid=skip_invalid, progress=progress, cancel=cancel,
                                 dry_run=dry_run, rejects=rejects)
         if result.changed:
@@ -541,7 +545,8 @@ class Catalog:
         return [BatchInfo(*r) for r in rows]
 
     def preview(self, path: str | Path, *, kind: str = "catalog",
-                mapping: Mapping | str | Path | None = None, rows: int = 20) -> dict:
+                mapping: Mapping | str | Path | None = None, rows: int = 20,
+                sheet: str | int | None = None, language: str | None = None) -> dict:
         """The first rows of a file as read, its columns, and the detected mapping:
         ``mapping`` (field -> column) and, for catalogs, ``extra`` (extra field -> column)."""
         from .importing.mapping import (
@@ -553,7 +558,7 @@ class Catalog:
         )
         from .importing.sources import open_source
 
-        mapping = _mapping(mapping) or Mapping()
+        mapping = _with_read(_mapping(mapping), sheet=sheet, language=language) or Mapping()
         with self.store.session() as cur, open_source(cur, path, mapping.read) as source:
             if source.kind == "json":
                 from .importing.common import json_path
@@ -689,6 +694,17 @@ class Catalog:
 
     def schema_version(self) -> int:
         return self.store.schema_version()
+
+
+def _with_read(mapping: Mapping | None, **options) -> Mapping | None:
+    """``mapping`` with the given read options set (those not None)."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return mapping
+    from dataclasses import replace
+
+    mapping = mapping or Mapping()
+    return replace(mapping, read=replace(mapping.read, **given))
 
 
 def _mapping(mapping: Mapping | str | Path | None) -> Mapping | None:

@@ -16,7 +16,7 @@ EXPECTED = {
     "empty.csv": ("catalog", r"empty\.csv is empty"),
     "header_only.csv": ("catalog", r"header_only\.csv has no data rows"),
     "mixed_encoding.csv": ("catalog", r"mixed_encoding\.csv, line 3: byte 0xe9 is not UTF-8.*mixes encodings"),
-    "binary.csv": ("catalog", r"binary\.csv is not a text, JSON or Parquet file"),
+    "binary.csv": ("catalog", r"binary\.csv is not a text, JSON, Parquet or workbook file"),
     "truncated.csv.gz": ("catalog", r"truncated\.csv\.gz is a damaged or truncated gzip"),
     "bomb.csv.gz": ("catalog", r"bomb\.csv\.gz expands to more than"),
     "duplicate_ids.csv": ("catalog", r"duplicate_ids\.csv, row 4, field `accession_number`: 'B1' appears more than once"),

@@ -139,3 +139,38 @@ def test_mapping_names_a_new_extra_field(catalog, tmp_path):
     with pytest.raises(CuratorError, match="no column `Mass` \\(mapped to extra field"):
         catalog.import_catalog(path, mapping=Mapping(extra={"dimensions": "Mass"},
                                                      columns={"id": "inv"}))
+
+
+MOMA = ("Title,Artist,ConstituentID,ArtistBio,BeginDate,Date,Medium,Dimensions,CreditLine,"
+        "AccessionNumber,Classification,Department,DateAcquired,ObjectID,URL\n"
+        '"Ferdinandsbrücke Project",Otto Wagner,6210,(Austrian),(1841),1896,Ink on paper,'
+        '"19 1/8 x 66 1/2"" (48.6 x 168.9 cm)",Fractional gift,885.1996,Architecture,'
+        "Architecture & Design,1996-04-09,2,http://www.moma.org/collection/works/2\n")
+MET_OPEN = ("Object Number,Is Highlight,Object ID,Department,AccessionYear,Object Name,Title,"
+            "Culture,Artist Role,Artist Display Name,Object Date,Object Begin Date,"
+            "Object End Date,Medium,Dimensions,Credit Line,Classification,Tags\n"
+            "1979.486.1,False,1,The American Wing,1979,Coin,One-dollar Liberty Head Coin,,"
+            "Maker,James Barton Longacre,1853,1853,1853,Gold,Dimensions unavailable,"
+            "\"Gift of Heinz L. Stoppelmann, 1979\",Metal,Animals|Birds\n")
+
+
+@pytest.mark.parametrize("text,expected,extra", [
+    (MOMA, {"id": "AccessionNumber", "title": "Title", "artists": "Artist", "date_text": "Date",
+            "medium": "Medium", "classification": "Classification"},
+     {"dimensions": "Dimensions", "credit_line": "CreditLine", "department": "Department",
+      "date_acquired": "DateAcquired", "object_id": "ObjectID"}),
+    (MET_OPEN, {"id": "Object Number", "title": "Title", "artists": "Artist Display Name",
+                "date_text": "Object Date", "year": "Object Begin Date", "medium": "Medium",
+                "classification": "Classification", "tags": "Tags"},
+     {"dimensions": "Dimensions", "credit_line": "Credit Line", "department": "Department",
+      "object_id": "Object ID", "accession_year": "AccessionYear"}),
+])
+def test_museum_open_access_layouts_need_no_mapping(catalog, tmp_path, text, expected, extra):
+    path = write(tmp_path / "open.csv", text)
+    preview = catalog.preview(path)
+    assert {f: preview["mapping"][f] for f in expected} == expected
+    assert {k: preview["extra"][k] for k in extra} == extra
+    result = catalog.import_catalog(path)
+    assert (result.inserted, result.rejected) == (1, 0)
+    art = catalog.artworks(catalog.find_ids())[0]
+    assert art["year_start"] in (1896, 1853) and art["title"]

@@ -37,7 +37,7 @@ def test_bad_catalog_rows_are_rejected_and_nothing_changes(loaded, tmp_path, cas
 FILE_CASES = {
     "empty file": (b"", r"bad\.csv is empty"),
     "header only": (HEADER.encode(), r"bad\.csv has no data rows"),
-    "binary": (bytes(range(256)) * 40, r"bad\.csv is not a text, JSON or Parquet file"),
+    "binary": (bytes(range(256)) * 40, r"bad\.csv is not a text, JSON, Parquet or workbook file"),
     "unbalanced quote": (HEADER.encode() + b'B1,"Unclosed,X,1900,\nB2,Two,X,1900,\n',
                          r"bad\.csv, line 2: a quoted field is never closed"),
     "ragged rows": (HEADER.encode() + b"B1,One,X,1900,,extra,extra\nB2,Two\n",

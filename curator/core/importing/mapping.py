@@ -162,7 +162,7 @@ def load_mapping(path: str | Path) -> Mapping:
                 f"Mapping file {path.name}: extra field name `{name}` must be lower-case "
                 "letters, digits and _ (for example credit_line).")
     read = data.get("read", {})
-    allowed_read = {"delimiter", "header", "names", "encoding", "quote"}
+    allowed_read = {"delimiter", "header", "names", "encoding", "quote", "sheet", "language"}
     if set(read) - allowed_read:
         raise CuratorError(
             f"Mapping file {path.name}: unknown [read] key(s) "

@@ -80,7 +80,8 @@ class ChoosePage(QWizardPage):
     def __init__(self, kind: str):
         super().__init__()
         self.setTitle("Choose a file")
-        self.setSubTitle("CSV, TSV, JSON, JSON Lines or Parquet, optionally .gz")
+        self.setSubTitle("CSV, TSV, JSON, JSON Lines or Parquet (optionally .gz), Excel or "
+                         "OpenDocument workbooks, LIDO XML")
         self.catalog_button = QRadioButton("Artwork catalog")
         self.events_button = QRadioButton("Visitor histories")
         self.users_button = QRadioButton("Visitor list")
@@ -134,7 +135,8 @@ class ChoosePage(QWizardPage):
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import file", "",
                                               "Data files (*.csv *.tsv *.txt *.json *.jsonl "
-                                              "*.parquet *.gz);;All files (*)")
+                                              "*.parquet *.gz *.xlsx *.xlsm *.xls *.ods *.xml)"
+                                              ";;All files (*)")
         if name:
             self.file.setText(name)
 
@@ -203,7 +205,7 @@ class MappingPage(QWizardPage):
             self.error.setText(str(exc))
             self.preview.clear()
             return
-        self.info.setText(f"{p['file']}: {p['rows']:,} rows, encoding {p['encoding']}")
+        self.info.setText(f"{p['file']}: {p['rows']:,} rows, read as {p['encoding']}")
         self.preview.setColumnCount(len(p["columns"]))
         self.preview.setHorizontalHeaderLabels(p["columns"])
         self.preview.setRowCount(len(p["head"]))
