@@ -93,6 +93,10 @@ class Catalog:
     def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = str(path)
         self.store = Store(path, read_only=read_only)
+        if not read_only:
+            from .privacy import migrate_legacy_key
+
+            migrate_legacy_key(self.store)
         self._encoders: dict[str, object] = {}
         self._text_index: VectorIndex | None = None
         self._recommenders: dict = {}
@@ -389,8 +393,10 @@ class Catalog:
         chosen = get_profile(self.store, profile)
         rec = self.recommender(chosen.weight_config())
         if user_id is not None and rec.interactions.user_index(user_id) is None:
-            if not self._user_exists(user_id):
+            stored = self.visitor_id(user_id)
+            if stored is None:
                 raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
+            user_id = stored
         rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
                       artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
                       exclude_seen=exclude_seen)
@@ -423,11 +429,14 @@ class Catalog:
             check(cancel)
         return rows
 
-    def _user_exists(self, user_id: str) -> bool:
+    def visitor_id(self, user_id: str) -> str | None:
+        """The id a visitor has in the database: ``user_id`` itself, or, once visitors were
+        pseudonymized, the pseudonym of the id the institution uses; ``None`` if unknown."""
+        from .privacy import stored_id
+
         cur = self.store.cursor()
         try:
-            return bool(cur.execute("SELECT count(*) FROM users WHERE id = ?",
-                                    [user_id]).fetchall()[0][0])
+            return stored_id(self.store, cur, user_id)
         finally:
             cur.close()
 
@@ -447,6 +456,7 @@ class Catalog:
 
     def history(self, user_id: str) -> list[dict]:
         """A visitor's events, newest first, with the artwork's title."""
+        user_id = self.visitor_id(user_id) or user_id
         cur = self.store.cursor()
         try:
             return cur.sql(

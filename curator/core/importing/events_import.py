@@ -14,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CuratorError
-from ..maintenance import import_key, pseudonymize_column
+from ..maintenance import pseudonymize_column
+from ..privacy import import_keys
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
 from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
@@ -38,7 +39,7 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
     started = now_utc()
-    key = import_key(store)
+    key = import_keys(store)
     steps = 3
     report(progress, 0, steps, "Reading")
     try:

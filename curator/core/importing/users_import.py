@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CuratorError
-from ..maintenance import import_key, pseudonymize_column
+from ..maintenance import pseudonymize_column
+from ..privacy import import_keys
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
 from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
@@ -31,7 +32,7 @@ def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = No
     """
     mapping = mapping or Mapping()
     started = now_utc()
-    key = import_key(store)
+    key = import_keys(store)
     report(progress, 0, 3, "Reading")
     try:
         with store.session() as cur:
