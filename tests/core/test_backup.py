@@ -21,10 +21,10 @@ def test_a_failed_backup_leaves_nothing_at_the_target_and_a_retry_works(loaded, 
     monkeypatch.setattr(maintenance.os, "replace", disk_full)
     with pytest.raises(CuratorError, match=r"backup to .*copy\.duckdb failed \(No space left "
                                            r"on device\); nothing was written there"):
-        loaded.backup(target)
+        loaded.maintenance.backup(target)
     assert list(tmp_path.glob("*copy.duckdb*")) == []
     monkeypatch.undo()
-    assert loaded.backup(target) == target
+    assert loaded.maintenance.backup(target) == target
     copy = Catalog(target, read_only=True)
     assert snapshot(copy) == snapshot(loaded)
     copy.close()

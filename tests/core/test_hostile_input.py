@@ -16,9 +16,9 @@ def test_a_file_name_with_question_mark_reads_only_that_file(catalog, tmp_path):
     write(tmp_path / "catZ.jsonl", '{"accession_number": "Z1", "title": "Not mine"}\n')
     write(tmp_path / "cat[1].csv", "accession_number,title\nB1,Brackets\n")
     write(tmp_path / "cat1.csv", "accession_number,title\nC1,Other\n")
-    assert catalog.import_catalog(tmp_path / "cat?.jsonl").inserted == 1
-    assert catalog.import_catalog(tmp_path / "cat[1].csv").inserted == 1
-    assert sorted(catalog.find_ids(order="id")) == ["B1", "Q1"]
+    assert catalog.imports.catalog(tmp_path / "cat?.jsonl").detail.inserted == 1
+    assert catalog.imports.catalog(tmp_path / "cat[1].csv").detail.inserted == 1
+    assert sorted(catalog.artworks.find_ids(order="id")) == ["B1", "Q1"]
     assert list(tmp_path.iterdir())  # the files themselves are untouched
     assert not list(tmp_path.glob("input*"))
 
@@ -29,7 +29,7 @@ def test_a_history_with_a_five_megabyte_field_is_refused_naming_the_limit(loaded
                  + ",1700000000\n")
     with pytest.raises(CuratorError, match=r"h\.csv, line 2: the line is longer than 1 MB, "
                                            r"the limit for a history file"):
-        loaded.import_events(path)
+        loaded.imports.events(path)
     assert snapshot(loaded) == before
 
 
@@ -37,7 +37,7 @@ def test_a_catalog_date_of_megabytes_is_rejected_not_parsed_for_minutes(loaded, 
     path = write(tmp_path / "c.csv", "accession_number,title,date\nB1,One," + "9" * (2 << 20)
                  + "\n")
     with pytest.raises(CuratorError, match=r"row 2, field `date`: .* is not a date"):
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)
 
 
 def test_a_gzip_of_one_endless_line_is_refused_before_it_is_expanded(loaded, tmp_path,
@@ -49,11 +49,11 @@ def test_a_gzip_of_one_endless_line_is_refused_before_it_is_expanded(loaded, tmp
     before = snapshot(loaded)
     with pytest.raises(CuratorError, match=r"bomb\.csv\.gz, line 1: the line is longer than "
                                            r"4 MB, the limit for a catalog file"):
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)
     assert snapshot(loaded) == before
 
 
 def test_a_file_with_a_million_columns_is_refused_naming_the_limit(loaded, tmp_path):
     path = write(tmp_path / "wide.csv", ",".join(f"c{i}" for i in range(1_000_000)) + "\n")
     with pytest.raises(CuratorError, match=r"wide\.csv, line 1: more than 5,000 columns"):
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)

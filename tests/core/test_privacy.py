@@ -30,49 +30,49 @@ def file_bytes(cat) -> bytes:
 
 def test_after_rotating_the_same_history_joins_the_same_visitors(loaded, tmp_path):
     path = write(tmp_path / "h.csv", history())
-    loaded.import_events(path)
-    loaded.pseudonymize_users()
-    assert loaded.pseudonymize_users(rotate=True) == 50
-    again = loaded.import_events(path)
+    loaded.imports.events(path)
+    loaded.visitors.pseudonymize()
+    assert loaded.visitors.pseudonymize(rotate=True).count == 50
+    again = loaded.imports.events(path).detail
     assert again.inserted == 0
     assert loaded.counts()["users"] == 50 and loaded.counts()["events"] == 200
 
 
 def test_after_rotating_deleting_by_the_institutions_id_removes_every_event(loaded, tmp_path):
-    loaded.import_events(write(tmp_path / "h.csv", history(per=40)))
-    loaded.pseudonymize_users()
-    loaded.pseudonymize_users(rotate=True)
-    loaded.import_events(write(tmp_path / "h2.csv", HEADER + "V0002,A1,like,,1700009999\n"))
-    assert loaded.delete_user("V0002") == 41
+    loaded.imports.events(write(tmp_path / "h.csv", history(per=40)))
+    loaded.visitors.pseudonymize()
+    loaded.visitors.pseudonymize(rotate=True)
+    loaded.imports.events(write(tmp_path / "h2.csv", HEADER + "V0002,A1,like,,1700009999\n"))
+    assert loaded.visitors.delete("V0002").count == 41
     assert loaded.store.con.execute("SELECT count(*) FROM events WHERE user_id = ?",
-                                    [loaded.visitor_id("V0003")]).fetchall()[0][0] == 40
-    assert loaded.visitor_id("V0002") is None
+                                    [loaded.visitors.stored_id("V0003")]).fetchall()[0][0] == 40
+    assert loaded.visitors.stored_id("V0002") is None
     assert loaded.counts()["events"] == 49 * 40
 
 
 def test_recommend_and_history_take_the_institutions_id_after_pseudonymizing(loaded, tmp_path):
-    loaded.import_events(write(tmp_path / "h.csv", history(5)))
-    loaded.pseudonymize_users(rotate=True)
-    assert loaded.recommend("V0001", k=2, exclude_seen=False)
-    assert len(loaded.history("V0001")) == 4
+    loaded.imports.events(write(tmp_path / "h.csv", history(5)))
+    loaded.visitors.pseudonymize(rotate=True)
+    assert loaded.recommendations.recommend("V0001", k=2, exclude_seen=False)
+    assert len(loaded.visitors.history("V0001")) == 4
     with pytest.raises(CuratorError, match="no visitor 'V9999'"):
-        loaded.recommend("V9999")
+        loaded.recommendations.recommend("V9999")
 
 
 def test_ids_that_merely_start_with_p_are_pseudonymized_too(loaded, tmp_path):
-    loaded.import_events(write(tmp_path / "h.csv", HEADER + "p_alice,A1,view,,1700000000\n"
+    loaded.imports.events(write(tmp_path / "h.csv", HEADER + "p_alice,A1,view,,1700000000\n"
                                "p_0123456789abcdef01234567,A2,view,,1700000000\n"))
     assert privacy.is_pseudonym("p_0123456789abcdef01234567")
     assert not privacy.is_pseudonym("p_alice")
-    loaded.pseudonymize_users()
-    assert "p_alice" not in loaded.user_ids()
-    assert all(privacy.is_pseudonym(u) for u in loaded.user_ids())
-    assert loaded.delete_user("p_alice") == 1
+    loaded.visitors.pseudonymize()
+    assert "p_alice" not in loaded.visitors.ids()
+    assert all(privacy.is_pseudonym(u) for u in loaded.visitors.ids())
+    assert loaded.visitors.delete("p_alice").count == 1
 
 
 def test_the_key_lives_in_an_owner_only_file_not_in_the_database(loaded, tmp_path):
-    loaded.import_events(write(tmp_path / "h.csv", history(3)))
-    loaded.pseudonymize_users()
+    loaded.imports.events(write(tmp_path / "h.csv", history(3)))
+    loaded.visitors.pseudonymize()
     settings = dict(loaded.store.con.execute("SELECT key, value FROM settings").fetchall())
     assert privacy.LEGACY_KEY not in settings
     database_id = json.loads(settings[privacy.DATABASE_ID])
@@ -86,24 +86,24 @@ def test_the_key_lives_in_an_owner_only_file_not_in_the_database(loaded, tmp_pat
 
 def test_a_missing_key_file_is_named_in_the_message(loaded, tmp_path):
     path = write(tmp_path / "h.csv", history(3))
-    loaded.import_events(path)
-    loaded.pseudonymize_users()
+    loaded.imports.events(path)
+    loaded.visitors.pseudonymize()
     database_id = json.loads(loaded.store.con.execute(
         "SELECT value FROM settings WHERE key = ?", [privacy.DATABASE_ID]).fetchall()[0][0])
     privacy.key_path(database_id).unlink()
     before = loaded.counts()
     with pytest.raises(CuratorError, match=r"pseudonymization key of this database is missing "
                                            r"\(expected .*\.key\)"):
-        loaded.import_events(path)
+        loaded.imports.events(path)
     with pytest.raises(CuratorError, match="key of this database is missing"):
-        loaded.delete_user("V0001")
+        loaded.visitors.delete("V0001")
     assert loaded.counts() == before
 
 
 def test_a_key_kept_in_an_older_database_moves_to_its_file(loaded, tmp_path):
     key = bytes(range(32))
     old = privacy.pseudonym([key], "ann")  # how an older Curator hashed ids
-    loaded.import_events(write(tmp_path / "h.csv", HEADER + f"{old},A1,view,,1700000000\n"))
+    loaded.imports.events(write(tmp_path / "h.csv", HEADER + f"{old},A1,view,,1700000000\n"))
     with loaded.store.transaction() as cur:
         cur.execute("INSERT INTO settings VALUES (?, ?), (?, 'true')",
                     [privacy.LEGACY_KEY, json.dumps(key.hex()), privacy.PSEUDONYMIZED])
@@ -114,14 +114,14 @@ def test_a_key_kept_in_an_older_database_moves_to_its_file(loaded, tmp_path):
         keys = dict(cat.store.con.execute("SELECT key, value FROM settings").fetchall())
         assert privacy.LEGACY_KEY not in keys
         assert key.hex().encode() not in file_bytes(cat)
-        assert cat.delete_user("ann") == 1  # still found through the moved key
+        assert cat.visitors.delete("ann").count == 1  # still found through the moved key
     finally:
         cat.close()
 
 
 def test_a_visitor_id_given_as_a_constant_is_not_recorded_with_the_batch(loaded, tmp_path):
     mapping = write(tmp_path / "m.toml", '[constants]\nuser_id = "jane.doe@example.org"\n')
-    loaded.import_events(write(tmp_path / "h.csv", "artwork_id,timestamp\nA1,1700000000\n"),
+    loaded.imports.events(write(tmp_path / "h.csv", "artwork_id,timestamp\nA1,1700000000\n"),
                          mapping=mapping)
     recorded = loaded.store.con.execute("SELECT mapping FROM import_batches").fetchall()
     assert recorded and all("jane.doe" not in m for (m,) in recorded)
@@ -130,12 +130,12 @@ def test_a_visitor_id_given_as_a_constant_is_not_recorded_with_the_batch(loaded,
 def test_deleted_and_pseudonymized_visitors_leave_no_bytes_in_the_database_file(loaded,
                                                                               tmp_path):
     deleted, hidden = "someone.private@example.org", "another.person@example.com"
-    loaded.import_events(write(tmp_path / "h.csv", HEADER + f"{deleted},A1,view,,1700000000\n"
+    loaded.imports.events(write(tmp_path / "h.csv", HEADER + f"{deleted},A1,view,,1700000000\n"
                                f"{hidden},A2,view,,1700000000\nkeep,A3,view,,1700000000\n"))
     loaded.store.con.execute("CHECKPOINT")
     assert deleted.encode() in file_bytes(loaded)  # the test can see them when present
-    assert loaded.delete_user(deleted) == 1
-    loaded.pseudonymize_users()
+    assert loaded.visitors.delete(deleted).count == 1
+    loaded.visitors.pseudonymize()
     path = loaded.path
     loaded.close()
     data = open(path, "rb").read()
@@ -143,6 +143,6 @@ def test_deleted_and_pseudonymized_visitors_leave_no_bytes_in_the_database_file(
     assert not os.path.exists(path + ".wal")
     cat = Catalog(path)
     try:
-        assert cat.counts()["events"] == 2 and cat.visitor_id(hidden) is not None
+        assert cat.counts()["events"] == 2 and cat.visitors.stored_id(hidden) is not None
     finally:
         cat.close()
