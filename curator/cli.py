@@ -187,7 +187,9 @@ def cmd_recommend(args) -> int:
                 progress_bar("Recommending") as bar:
             rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
                                                          weights=weights, progress=bar)
-        _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
+        from .core.spreadsheet import write_records
+
+        write_records(args.output, rows, ["user", "rank", "artwork", "score"])
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
@@ -211,16 +213,6 @@ def cmd_recommend(args) -> int:
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0
-
-
-def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
-    import csv
-
-    columns = first + sorted({c for r in rows for c in r} - set(first))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def cmd_profiles(args) -> int:
