@@ -1,9 +1,12 @@
-"""The hybrid recommender: weighted normalised signals, re-ranking rules, explanations.
+"""The hybrid recommender: weighted calibrated signals, re-ranking rules, explanations.
 
-``score = sum over signals of weight x normalised signal``. A signal is normalised per
-user over that user's candidates (min-max to 0..1), so weights compare like with like,
-and every recommended artwork carries each signal's raw value, normalised value, weight
-and contribution; the contributions add up to the score.
+``score = sum over signals of weight x normalised signal``. Each signal is divided by one
+fixed scale of its own, fitted once from its score distribution (the typical best score it
+gives a visitor, see :func:`calibrate`), and negative values count as nothing. A visitor
+for whom a signal is weak therefore gets a weak contribution from it: the scale does not
+stretch each visitor's scores to 0..1, so a signal cannot outvote a stronger one just by
+being normalised. Every recommended artwork carries each signal's raw value, normalised
+value, weight and contribution; the contributions add up to the score.
 """
 
 from __future__ import annotations
@@ -47,21 +50,42 @@ class Rules:
     exclude: frozenset[str] = field(default_factory=frozenset)
 
 
-def normalise(raw: np.ndarray, candidates: np.ndarray | None) -> np.ndarray:
-    """Min-max per row over the candidate columns; 0 where a row is constant."""
-    raw = np.asarray(raw, dtype=np.float32)
-    if candidates is None:
-        lo = raw.min(axis=1, keepdims=True)
-        hi = raw.max(axis=1, keepdims=True)
-    else:
-        big = np.float32(np.inf)
-        lo = np.where(candidates, raw, big).min(axis=1, keepdims=True)
-        hi = np.where(candidates, raw, -big).max(axis=1, keepdims=True)
-        lo = np.where(np.isfinite(lo), lo, 0)
-        hi = np.where(np.isfinite(hi), hi, 0)
-    span = hi - lo
-    out = np.where(span > 0, (raw - lo) / np.where(span > 0, span, 1), 0).astype(np.float32)
-    return np.clip(out, 0, 1, out=out)
+CALIBRATION_USERS = 48
+
+
+def normalise(raw: np.ndarray, scale: float) -> np.ndarray:
+    """``max(raw, 0) / scale``: one fixed scale per signal, so strength survives."""
+    out = np.maximum(np.asarray(raw, dtype=np.float32), np.float32(0.0))
+    out *= np.float32(1.0 / scale) if scale > 0 else np.float32(0.0)
+    return out
+
+
+def typical_best(raw: np.ndarray, candidates: np.ndarray) -> float:
+    """The median over rows of each row's best candidate score (0 when none is positive)."""
+    best = np.where(candidates, raw, -np.inf).max(axis=1)
+    best = best[np.isfinite(best) & (best > 0)]
+    return float(np.median(best)) if len(best) else 0.0
+
+
+def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, seed: int = 0
+              ) -> dict[str, float]:
+    """Each signal's scale: the best score it typically gives a visitor.
+
+    Scored once over a fixed sample of visitors with a history; a signal whose typical
+    visitor's best unseen artwork scores ``s`` is divided by ``s``, so weights compare
+    signals at their usual strength while a visitor for whom a signal is unusually weak
+    (or strong) keeps that difference.
+    """
+    active = np.flatnonzero(np.diff(recommender.data.binary.indptr) > 0)
+    if len(active) > users:
+        active = np.sort(np.random.default_rng(seed).choice(active, users, replace=False))
+    if len(active) == 0:
+        active = np.zeros(1, dtype=np.int64)
+    cand = recommender.candidates(active, Rules(exclude_unavailable=False))
+    scales = {}
+    for name, raw in recommender.raw_scores(active).items():
+        scales[name] = typical_best(raw, cand) or 1.0
+    return scales
 
 
 def mmr_select(candidates: np.ndarray, relevance: np.ndarray, vectors: np.ndarray | None,
@@ -108,17 +132,31 @@ class HybridRecommender:
     Build with :meth:`fit`; afterwards it is read-only and any thread may use it.
     """
 
-    def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo):
+    def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo,
+                 scales: dict[str, float] | None = None):
         self.signals = {s.name: s for s in signals}
         self.data = data
         self.info = info
         self.interactions = data.interactions
+        self.scales = scales if scales is not None else calibrate(self)
 
     @classmethod
     def fit(cls, signals: list[Signal], data: FitData, info: ItemInfo) -> HybridRecommender:
         for s in signals:
             s.fit(data)
         return cls(signals, data, info)
+
+    def normalise(self, raw: dict[str, np.ndarray], candidates: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+        """Each signal on its calibrated scale; a brief (one query, not a signal fitted on
+        histories) by its best match among the candidates."""
+        out = {}
+        for name, values in raw.items():
+            scale = self.scales.get(name)
+            if scale is None:
+                scale = typical_best(values, candidates)
+            out[name] = normalise(values, scale)
+        return out
 
     # -- scoring ------------------------------------------------------------------------
     def candidates(self, users: np.ndarray, rules: Rules) -> np.ndarray:
@@ -174,7 +212,7 @@ class HybridRecommender:
                     raw[name][cold] = 0.0
         if extra:
             raw.update(extra)
-        return raw, {n: normalise(v, cand) for n, v in raw.items()}
+        return raw, self.normalise(raw, cand)
 
     def _total(self, users, cand, weights, cold=None, extra=None) -> np.ndarray:
         _, norm = self._normalised(users, cand, cold, extra)
