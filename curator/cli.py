@@ -200,11 +200,14 @@ def cmd_recommend(args) -> int:
             {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
              "breakdown": {n: round(v, 6) for n, v in r.breakdown().items()},
              "signals": {n: {"raw": p.raw, "normalised": p.normalised, "weight": p.weight,
-                             "contribution": p.contribution} for n, p in r.parts.items()},
+                             "contribution": p.contribution, "share": round(r.shares()[n], 4)}
+                         for n, p in r.parts.items()},
              "explanation": r.explanation} for r in recs]}, indent=2, ensure_ascii=False))
         return 0
     for rank, r in enumerate(recs, 1):
-        parts = "  ".join(f"{n} {v:.2f}" for n, v in r.breakdown().items() if v)
+        shares = r.shares()
+        parts = "  ".join(f"{n} {v:.2f} ({shares[n]:.0%})" for n, v in r.breakdown().items()
+                          if v)
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .explain import ItemInfo, sentence
+from .explain import Clause, ItemInfo, clauses, sentence
+from .explain import shares as signal_shares
 from .signals import Because, FitData, Signal
 
 
@@ -34,9 +35,14 @@ class Recommendation:
     parts: dict[str, Part]
     reasons: dict[str, list[Because]]
     explanation: str
+    clauses: tuple[Clause, ...] = ()
 
     def breakdown(self) -> dict[str, float]:
         return {name: part.contribution for name, part in self.parts.items()}
+
+    def shares(self) -> dict[str, float]:
+        """Each signal's share of the score (they add up to 1 when the score is positive)."""
+        return signal_shares(self.parts)
 
 
 @dataclass(frozen=True)
@@ -260,6 +266,9 @@ class HybridRecommender:
         for name, values in norm.items():
             total += np.float32(weights.get(name, 0.0)) * values[0]
         chosen = self._select(total, cand[0], k, rules)
+        # the brief moved an artwork when it matches it better than nine in ten candidates
+        brief_top = (float(np.quantile(raw["brief"][0, cand[0]], 0.9))
+                     if "brief" in raw and cand[0].any() else None)
         explained: dict[str, list[list[Because]]] = {}
         if not cold:
             for name in ("content", "item"):
@@ -277,7 +286,9 @@ class HybridRecommender:
             score = float(sum(p.contribution for p in parts.values()))
             popularity = self.signals.get("popularity")
             rank = int(popularity.rank[item]) if popularity is not None else None
-            text = sentence(self.info, int(item), parts, reasons, cold=cold, rank=rank)
+            found = clauses(self.info, int(item), parts, reasons, rank=rank,
+                            brief_moved=bool(brief_top is not None
+                                             and raw["brief"][0, item] >= brief_top))
             out.append(Recommendation(str(self.interactions.item_ids[item]), score, parts,
-                                      reasons, text))
+                                      reasons, sentence(found, cold=cold), tuple(found)))
         return out

@@ -277,3 +277,51 @@ def test_a_weak_signal_does_not_outvote_a_strong_one():
     assert weak.parts["item"].contribution < 0.1 * weak.parts["content"].contribution
     strong = rec.recommend_explained("strong", 1, weights=weights)[0]
     assert strong.item_id == "a"
+
+
+def test_explanations_name_only_signals_that_carry_the_score(cat):
+    histories = {u: {h["artwork_id"] for h in cat.history(u)} for u in cat.user_ids()}
+    titles = {a["id"]: a["title"] for a in cat.artworks(cat.find_ids())}
+    for user in ("sailor", "painter", "mixed", "walker"):
+        for r in cat.recommend(user, k=6, weights={"content": 1.0, "item": 1.0,
+                                                   "popularity": 0.5}):
+            shares = r.shares()
+            assert sum(shares.values()) == pytest.approx(1.0, abs=1e-5)
+            assert [c.share for c in r.clauses] == sorted((c.share for c in r.clauses),
+                                                          reverse=True)
+            for c in r.clauses:
+                assert c.share >= 0.15 and c.share == pytest.approx(shares[c.signal])
+            if r.clauses and r.clauses[0].share >= 0.5:
+                assert r.explanation.startswith("Mostly because")
+            # every title quoted is one of the visitor's own works (or the artwork itself)
+            for because in r.reasons.values():
+                for b in because:
+                    assert cat.recommender().interactions.item_ids[b.item] in histories[user]
+            named = [t for a, t in titles.items() if f"‘{t}’" in r.explanation]
+            assert all(a in histories[user] for a, t in titles.items() if t in named)
+
+
+def test_the_brief_is_named_only_where_it_moved_the_artwork(cat):
+    recs = cat.recommend(None, k=10, brief="a portrait of a young girl",
+                         weights={"brief": 1.0, "popularity": 1.0})
+    by_id = {r.item_id: r for r in recs}
+    assert "brief" in by_id["P3"].explanation
+    assert "brief" not in by_id["S1"].explanation  # popular, but no portrait of a girl
+    assert "popular" in by_id["S1"].explanation
+
+
+def test_recommend_json_shows_each_signals_share(cat, capsys):
+    import json
+
+    from curator.cli import main
+
+    path = cat.path
+    cat.close()
+    try:
+        assert main(["--db", path, "recommend", "sailor", "-k", "3", "--json"]) == 0
+    finally:
+        cat.__init__(path)
+    items = json.loads(capsys.readouterr().out)["items"]
+    for item in items:
+        shares = [s["share"] for s in item["signals"].values()]
+        assert sum(shares) == pytest.approx(1.0, abs=1e-3)
