@@ -319,6 +319,15 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_artworks(args) -> int:
+    with _open(args) as catalog:
+        n = catalog.set_available(args.ids, available=args.undo)
+    state = "available again" if args.undo else "unavailable"
+    print(f"Marked {n:,} of {len(set(args.ids)):,} artworks {state}"
+          f"{'' if args.undo else '; recommendations leave them out'}.")
+    return 0
+
+
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
@@ -451,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
     p.add_argument("--rotate", action="store_true", help="pseudonymize under a new key")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("artworks", help="mark artworks unavailable (on loan, in conservation)")
+    p.add_argument("action", choices=["unavailable"])
+    p.add_argument("ids", nargs="+", metavar="ID", help="artwork ids")
+    p.add_argument("--undo", action="store_true", help="mark them available again")
+    p.set_defaults(func=cmd_artworks)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")

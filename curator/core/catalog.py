@@ -640,6 +640,17 @@ class Catalog:
         self._forget(models=True)
         return n
 
+    def set_available(self, artwork_ids: list[str], available: bool) -> int:
+        """Mark artworks unavailable (``False``: on loan, in conservation) or available again;
+        recommendations leave unavailable ones out. One transaction; returns how many changed.
+        """
+        from .maintenance import set_available
+
+        n = set_available(self.store, artwork_ids, available)
+        if n:
+            self._forget(models=True)
+        return n
+
     def schema_version(self) -> int:
         return self.store.schema_version()
 

@@ -297,3 +297,20 @@ def test_visitor_list_from_the_wizard_then_strangers_are_reported(qtbot, window,
     assert "0 rejected" in wizard.report.summary.text()
     wizard.close()
     wait_jobs(qtbot, window)
+
+
+def test_mark_an_artwork_unavailable_and_back(qtbot, window):
+    browse = window.browse
+    browse.clear_filters()
+    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    artwork_id = browse.selected_id
+    assert browse.availability.text() == "Mark unavailable"
+    browse.availability.click()
+    assert not window.catalog.artwork(artwork_id)["available"]
+    assert browse.availability.text() == "Mark available again"
+    browse.grid.setCurrentIndex(browse.model.index(1, 6))
+    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    assert "Unavailable" in browse.details.text()
+    browse.availability.click()
+    assert window.catalog.artwork(artwork_id)["available"]
+    assert browse.availability.text() == "Mark unavailable"

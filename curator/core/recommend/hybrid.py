@@ -233,13 +233,18 @@ class HybridRecommender:
             return options
         plain = rules.mmr_lambda >= 1.0 and rules.artist_cap is None
         pool = k if plain else max(10 * k, 100)
-        pool = min(pool, len(options))
-        top = options[np.argpartition(-total[options], pool - 1)[:pool]]
-        top = top[np.argsort(-total[top], kind="stable")]
-        if plain:
-            return top[:k]
-        return mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
-                          self.info.artist_index, rules.artist_cap)
+        while True:
+            # re-ranking draws from the best ``pool``; widen it until the rules fill k places
+            pool = min(pool, len(options))
+            top = options[np.argpartition(-total[options], pool - 1)[:pool]]
+            top = top[np.argsort(-total[top], kind="stable")]
+            if plain:
+                return top[:k]
+            chosen = mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
+                                self.info.artist_index, rules.artist_cap)
+            if len(chosen) >= k or pool == len(options):
+                return chosen
+            pool *= 4
 
     # -- one user, explained --------------------------------------------------------------
     def recommend_explained(self, user_id: str | None, k: int = 20, *,

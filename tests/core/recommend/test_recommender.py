@@ -325,3 +325,53 @@ def test_recommend_json_shows_each_signals_share(cat, capsys):
     for item in items:
         shares = [s["share"] for s in item["signals"].values()]
         assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_artist_cap_fills_every_place_when_enough_artists_exist():
+    from curator.core.recommend.explain import ItemInfo
+    from curator.core.recommend.hybrid import HybridRecommender, Rules
+    from curator.core.recommend.signals import FitData
+
+    n = 600
+    items = np.array([f"a{i:03d}" for i in range(n)], dtype=object)
+    inter = Interactions(np.array(["turner lover"], dtype=object), items, users=np.array([0]),
+                         items=np.array([0]), kinds=np.array(["view"], dtype=object),
+                         values=np.full(1, np.nan), ts=np.zeros(1))
+    # the 500 best-scoring works are all by one artist; ten others come after them
+    artist = np.zeros(n, dtype=np.int64)
+    artist[500:] = np.arange(1, 101)
+    scores = np.linspace(1.0, 0.0, n, dtype=np.float32)[None, :]
+    info = ItemInfo(titles=list(items), years=[None] * n, tags=[[]] * n, artist_index=artist,
+                    available=np.ones(n, dtype=bool))
+    rec = HybridRecommender.fit([_Fixed("item", scores)], FitData(inter, WeightConfig()), info)
+    for lam in (1.0, 0.5):
+        recs = rec.recommend_explained("turner lover", 10, weights={"item": 1.0},
+                                       rules=Rules(artist_cap=2, mmr_lambda=lam))
+        assert len(recs) == 10
+        chosen = [int(r.item_id[1:]) for r in recs]
+        assert sum(artist[c] == 0 for c in chosen) == 2
+        assert len({artist[c] for c in chosen}) == 9
+
+
+def test_unavailable_artworks_leave_the_list_and_come_back(cat, capsys):
+    from curator.cli import main
+    from curator.core.errors import CuratorError
+
+    weights = {"content": 1.0, "item": 0.0, "popularity": 0.0}
+    assert "N1" in [r.item_id for r in cat.recommend("sailor", k=3, weights=weights)]
+    with pytest.raises(CuratorError, match="no artwork 'NOPE'"):
+        cat.set_available(["N1", "NOPE"], False)
+    assert cat.artwork("N1")["available"]  # nothing changed
+    assert cat.set_available(["N1"], False) == 1
+    assert "N1" not in [r.item_id for r in cat.recommend("sailor", k=3, weights=weights)]
+    path = cat.path
+    cat.close()
+    try:
+        assert main(["--db", path, "artworks", "unavailable", "N1", "--undo"]) == 0
+        assert "Marked 1 of 1 artworks available again" in capsys.readouterr().out
+        assert main(["--db", path, "artworks", "unavailable", "S4", "P3"]) == 0
+        assert main(["--db", path, "artworks", "unavailable", "S4", "P3", "--undo"]) == 0
+    finally:
+        cat.__init__(path)
+    assert "N1" in [r.item_id for r in cat.recommend("sailor", k=3, weights=weights)]
+    assert all(a["available"] for a in cat.artworks(["S4", "P3"]))
