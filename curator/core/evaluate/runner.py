@@ -64,11 +64,7 @@ class Evaluation:
 
     def top_k(self, weights: dict[str, float], rules: Rules | None = None) -> np.ndarray:
         rules = rules or Rules()
-        total = np.zeros(self.candidates.shape, dtype=np.float32)
-        for name, values in self.norm.items():
-            w = float(weights.get(name, 0.0))
-            if w:
-                total += np.float32(w) * values
+        total = self.recommender.combine(self.norm, weights)
         total[~self.candidates] = -np.inf
         k = self.k
         if rules.mmr_lambda >= 1.0 and rules.artist_cap is None:

@@ -152,6 +152,41 @@ class HybridRecommender:
             s.fit(data)
         return cls(signals, data, info)
 
+    def item_weights(self, weights: dict[str, float]) -> dict[str, np.ndarray | float]:
+        """Each signal's weight, per artwork where it differs between artworks.
+
+        Content carries the score where item CF has no data: an artwork nobody has
+        interacted with yet gets the item-CF weight added to its content weight (and none
+        for item CF), so a new work that matches a visitor's taste competes on equal terms.
+        """
+        out: dict[str, np.ndarray | float] = {n: float(w) for n, w in weights.items()}
+        item = self.signals.get("item")
+        w_item = float(weights.get("item", 0.0))
+        if item is None or "content" not in self.signals or not w_item \
+                or self.data.vectors is None:
+            return out
+        known = getattr(item, "known", None)
+        if known is None:
+            return out
+        out["item"] = np.where(known, w_item, 0.0).astype(np.float32)
+        out["content"] = np.where(known, 0.0, w_item).astype(np.float32) \
+            + np.float32(weights.get("content", 0.0))
+        return out
+
+    def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+        """The score: the weighted sum of the normalised signals (see :meth:`item_weights`)."""
+        per_item = self.item_weights(weights)
+        total = None
+        for name, values in norm.items():
+            w = per_item.get(name, 0.0)
+            if np.isscalar(w) and not w:
+                continue
+            part = values * (np.float32(w) if np.isscalar(w) else w)
+            total = part if total is None else total + part
+        if total is None:
+            total = np.zeros(next(iter(norm.values())).shape, dtype=np.float32)
+        return total.astype(np.float32, copy=False)
+
     def normalise(self, raw: dict[str, np.ndarray], candidates: np.ndarray
                   ) -> dict[str, np.ndarray]:
         """Each signal on its calibrated scale; a brief (one query, not a signal fitted on
@@ -222,10 +257,7 @@ class HybridRecommender:
 
     def _total(self, users, cand, weights, cold=None, extra=None) -> np.ndarray:
         _, norm = self._normalised(users, cand, cold, extra)
-        total = np.zeros(cand.shape, dtype=np.float32)
-        for name, values in norm.items():
-            total += np.float32(weights.get(name, 0.0)) * values
-        return total
+        return self.combine(norm, weights)
 
     def _select(self, total: np.ndarray, cand: np.ndarray, k: int, rules: Rules) -> np.ndarray:
         options = np.flatnonzero(cand)
@@ -267,9 +299,8 @@ class HybridRecommender:
         extra = {"brief": brief_scores[None, :].astype(np.float32)} \
             if brief_scores is not None else None
         raw, norm = self._normalised(users, cand, np.asarray([cold]), extra)
-        total = np.zeros(cand.shape[1], dtype=np.float32)
-        for name, values in norm.items():
-            total += np.float32(weights.get(name, 0.0)) * values[0]
+        total = self.combine(norm, weights)[0]
+        per_item = self.item_weights(weights)
         chosen = self._select(total, cand[0], k, rules)
         # the brief moved an artwork when it matches it better than nine in ten candidates
         brief_top = (float(np.quantile(raw["brief"][0, cand[0]], 0.9))
@@ -277,13 +308,14 @@ class HybridRecommender:
         explained: dict[str, list[list[Because]]] = {}
         if not cold:
             for name in ("content", "item"):
-                if name in self.signals and weights.get(name, 0.0) > 0:
+                if name in self.signals and np.any(np.asarray(per_item.get(name, 0.0)) > 0):
                     explained[name] = self.signals[name].explain_many(user, chosen)
         out = []
         for j, item in enumerate(chosen):
             parts = {}
             for name in norm:
-                w = float(weights.get(name, 0.0))
+                w = per_item.get(name, 0.0)
+                w = float(w if np.isscalar(w) else w[item])
                 n = float(norm[name][0, item])
                 parts[name] = Part(float(raw[name][0, item]), n, w, w * n)
             reasons = {name: found[j] for name, found in explained.items()

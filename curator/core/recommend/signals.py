@@ -177,6 +177,8 @@ class ItemCFSignal(Signal):
         learn = self.x if self.learn_weighted else data.binary.tocsr().astype(np.float32)
         active = np.flatnonzero(np.asarray((learn != 0).sum(axis=0)).ravel())
         self.active = active
+        self.known = np.zeros(learn.shape[1], dtype=bool)  # artworks it has data for
+        self.known[active] = True
         self.n_items = learn.shape[1]
         xa = learn[:, active]
         if len(active) <= self.ease_max_items:

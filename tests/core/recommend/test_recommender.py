@@ -375,3 +375,16 @@ def test_unavailable_artworks_leave_the_list_and_come_back(cat, capsys):
         cat.__init__(path)
     assert "N1" in [r.item_id for r in cat.recommend("sailor", k=3, weights=weights)]
     assert all(a["available"] for a in cat.artworks(["S4", "P3"]))
+
+
+def test_content_carries_a_new_artwork_with_no_interactions(cat):
+    # N1 (a seascape nobody has touched yet) gets the item-CF weight on its content, so
+    # under the default weights it reaches the sailor's list next to works others engaged with
+    recs = cat.recommend("sailor", k=4)
+    n1 = next(r for r in recs if r.item_id == "N1")
+    weights = cat.profile().weights
+    assert n1.parts["content"].weight == pytest.approx(weights["content"] + weights["item"])
+    assert n1.parts["item"].weight == 0.0
+    assert sum(n1.breakdown().values()) == pytest.approx(n1.score, abs=1e-6)
+    s3 = next(r for r in recs if r.item_id == "S3")
+    assert s3.parts["content"].weight == pytest.approx(weights["content"])
