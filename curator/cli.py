@@ -55,12 +55,23 @@ def cmd_import_catalog(args) -> int:
     return 0
 
 
+def _fit_default_if_ready(catalog) -> None:
+    with progress_bar("Fitting the default profile") as bar:
+        report = catalog.fit_default_if_ready(progress=bar)
+    if report is not None:
+        print(f"The default profile “{report.profile.name}” was fitted to the histories. "
+              + report.summary())
+
+
 def cmd_import_events(args) -> int:
-    with _open(args) as catalog, progress_bar("Importing history") as bar:
-        result = catalog.import_events(args.file, mapping=args.mapping,
-                                       skip_invalid=args.skip_invalid, progress=bar,
-                                       new_users=args.new_users)
-    print(result.summary())
+    with _open(args) as catalog:
+        with progress_bar("Importing history") as bar:
+            result = catalog.import_events(args.file, mapping=args.mapping,
+                                           skip_invalid=args.skip_invalid, progress=bar,
+                                           new_users=args.new_users)
+        print(result.summary(), flush=True)
+        if result.changed:
+            _fit_default_if_ready(catalog)
     return 0
 
 
@@ -132,6 +143,7 @@ def cmd_embed(args) -> int:
             catalog.set_image_model_path(args.image_model)
         with progress_bar("Embedding") as bar:
             print(catalog.embed(device=args.device, progress=bar).summary(), flush=True)
+        _fit_default_if_ready(catalog)
         if args.images or args.images_folder:
             if catalog.images_root() is None:
                 raise CuratorError("Set the images folder first (--images-folder DIR).")
@@ -233,10 +245,17 @@ def cmd_profiles(args) -> int:
             for p in catalog.profiles() or [catalog.profile()]:
                 print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
                       f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
-                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
+                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}; "
+                      f"{p.provenance()}")
             return 0
         if not args.name:
             raise CuratorError("Name the profile.")
+        if args.action == "fit":
+            with progress_bar("Fitting") as bar:
+                report = catalog.fit_profile(args.name, split=args.split,
+                                             make_default=args.default, progress=bar)
+            print(f"Saved profile {args.name}. " + report.summary())
+            return 0
         if args.action == "delete":
             delete_profile(catalog.store, args.name)
             print(f"Deleted profile {args.name}.")
@@ -425,9 +444,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("profiles", help="list, save or delete weight profiles")
-    p.add_argument("action", choices=["list", "save", "delete"])
+    p = sub.add_parser("profiles", help="list, save, delete or fit weight profiles")
+    p.add_argument("action", choices=["list", "save", "delete", "fit"],
+                   help="fit: choose weights, MMR lambda and half-life from the histories")
     p.add_argument("name", nargs="?")
+    p.add_argument("--split", choices=["stratified", "temporal"], default="stratified",
+                   help="fit: hold out a random quarter of each history, or its last fifth")
     p.add_argument("--weights", help="signal weights, e.g. content=0.5,item=1,popularity=0.1")
     p.add_argument("--kinds", help="event kind weights, e.g. view=1,favourite=3,purchase=5")
     p.add_argument("--mmr-lambda", type=float)

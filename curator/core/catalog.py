@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from .embedding.pipeline import EmbedResult, count_stale, embed_text
@@ -470,6 +471,51 @@ class Catalog:
         from .recommend.profiles import save_profile
 
         save_profile(self.store, profile, make_default=make_default)
+
+    def fit_profile(self, name: str | None = None, *, split: str = "stratified",
+                    make_default: bool = False, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None):
+        """Fit a profile's weights, MMR lambda and half-life to this catalog's histories and
+        save it (see :mod:`.evaluate.fit`); returns the :class:`~.evaluate.fit.FitReport`.
+
+        ``name`` defaults to the default profile; a new name starts from the built-in one.
+        Slow (seconds to minutes): run it off the main thread in the app.
+        """
+        from .evaluate.fit import fit_profile
+        from .recommend.build import aligned_vectors
+        from .recommend.explain import ItemInfo
+        from .recommend.interactions import Interactions
+        from .recommend.profiles import BUILT_IN, Profile, list_profiles
+
+        if split not in ("stratified", "temporal"):
+            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
+        saved = {p.name: p for p in list_profiles(self.store)}
+        if name is None:
+            base = self.profile()
+        else:
+            base = saved.get(name) or (BUILT_IN if name == BUILT_IN.name else Profile(name))
+        inter = Interactions.from_store(self.store)
+        if len(np.unique(inter.users)) < 2:
+            raise CuratorError("Fitting needs the histories of several visitors; import "
+                               "events first.")
+        info = ItemInfo.from_store(self.store, inter.item_ids)
+        result = fit_profile(inter, info, aligned_vectors(self._index_or_none(), inter.item_ids),
+                             base, split=split, progress=progress, cancel=cancel)
+        self.save_profile(result.profile, make_default=make_default or base.is_default)
+        return result
+
+    def fit_default_if_ready(self, *, progress: ProgressFn | None = None,
+                             cancel: CancelToken | None = None):
+        """Fit the default profile once, when the catalog has enough history and is embedded
+        and no profile has been saved yet; returns the report, or None when not (yet) due."""
+        from .evaluate.fit import enough_history
+        from .recommend.interactions import Interactions
+
+        if self.store.read_only or self.profiles() or self._index_or_none() is None:
+            return None
+        if not enough_history(Interactions.from_store(self.store)):
+            return None
+        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
 
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10, half_life_days: float | None = 365.0,

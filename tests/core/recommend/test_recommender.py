@@ -388,3 +388,25 @@ def test_content_carries_a_new_artwork_with_no_interactions(cat):
     assert sum(n1.breakdown().values()) == pytest.approx(n1.score, abs=1e-6)
     s3 = next(r for r in recs if r.item_id == "S3")
     assert s3.parts["content"].weight == pytest.approx(weights["content"])
+
+
+def test_profiles_fit_chooses_settings_and_reports_both_splits(cat, capsys):
+    from curator.cli import main
+    from curator.core.evaluate.fit import CONTENT, HALF_LIVES, POPULARITY
+
+    path = cat.path
+    cat.close()
+    try:
+        assert main(["--db", path, "profiles", "fit", "tuned", "--split", "temporal"]) == 0
+        out = capsys.readouterr().out
+        assert "Saved profile tuned." in out and "validation" in out and "test" in out
+        assert main(["--db", path, "profiles", "list"]) == 0
+        assert "tuned: " in capsys.readouterr().out
+    finally:
+        cat.__init__(path)
+    tuned = cat.profile("tuned")
+    assert tuned.fitted["split"] == "temporal" and tuned.fitted["events"] == 14
+    assert tuned.half_life_days in HALF_LIVES
+    assert tuned.weights["content"] in CONTENT + (1.0,)
+    assert tuned.weights["popularity"] in POPULARITY
+    assert "fitted" in tuned.provenance() and not cat.profile("balanced").fitted
