@@ -85,8 +85,8 @@ def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, se
     active = np.flatnonzero(np.diff(recommender.data.binary.indptr) > 0)
     if len(active) > users:
         active = np.sort(np.random.default_rng(seed).choice(active, users, replace=False))
-    if len(active) == 0:
-        active = np.zeros(1, dtype=np.int64)
+    if len(active) == 0:  # no histories yet: nothing to calibrate against
+        return {name: 1.0 for name in recommender.signals}
     cand = recommender.candidates(active, Rules(exclude_unavailable=False))
     scales = {}
     for name, raw in recommender.raw_scores(active).items():
