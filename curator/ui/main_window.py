@@ -244,6 +244,16 @@ class MainWindow(QMainWindow):
         self.tuning.evaluation = None
         if self.tabs.currentWidget() is self.tuning:
             self.tuning.start()
+        self.jobs.submit(lambda progress, cancel: self.catalog.recommendations.fit_default_if_ready(
+            progress=progress, cancel=cancel), on_done=self._default_fitted,
+            on_error=self.show_message, key="fit-default")
+
+    def _default_fitted(self, report) -> None:
+        """Say so when the default profile was fitted to the histories for the first time."""
+        if report is not None:
+            self.tuning.show_provenance(report.profile)
+            self.show_message(f"The default profile was fitted to the histories: "
+                              f"{report.summary().replace(chr(10), ' ')}")
 
     def embed_in_background(self) -> None:
         self.progress.setVisible(True)

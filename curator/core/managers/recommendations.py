@@ -101,6 +101,55 @@ class RecommendationManager(Manager):
         return self._catalog.apply(Changes(profiles=True, count=1,
                                            message=f"Profile {name!r} deleted."))
 
+    def fit_profile(self, name: str | None = None, *, split: str = "stratified",
+                    make_default: bool = False, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None):
+        """Fit a profile's weights, MMR lambda and half-life to this catalog's histories and
+        save it (see :mod:`..evaluate.fit`); returns the :class:`~..evaluate.fit.FitReport`.
+
+        ``name`` defaults to the default profile; a new name starts from the built-in one.
+        Slow (seconds to minutes): the app runs it as a background job.
+        """
+        import numpy as np
+
+        from ..evaluate.fit import fit_profile
+        from ..recommend.build import aligned_vectors
+        from ..recommend.explain import ItemInfo
+        from ..recommend.interactions import Interactions
+        from ..recommend.profiles import BUILT_IN, Profile
+
+        if split not in ("stratified", "temporal"):
+            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
+        saved = {p.name: p for p in self.profiles()}
+        if name is None:
+            base = self.profile()
+        else:
+            base = saved.get(name) or (BUILT_IN if name == BUILT_IN.name else Profile(name))
+        inter = Interactions.from_store(self._store)
+        if len(np.unique(inter.users)) < 2:
+            raise CuratorError("Fitting needs the histories of several visitors; import "
+                               "events first.")
+        info = ItemInfo.from_store(self._store, inter.item_ids)
+        index = self._catalog.embeddings.text_index_or_none()
+        result = fit_profile(inter, info, aligned_vectors(index, inter.item_ids), base,
+                             split=split, progress=progress, cancel=cancel)
+        self.save_profile(result.profile, make_default=make_default or base.is_default)
+        return result
+
+    def fit_default_if_ready(self, *, progress: ProgressFn | None = None,
+                             cancel: CancelToken | None = None):
+        """Fit the default profile once: when the catalog is embedded, has enough history
+        and no profile has been saved yet. Returns the report, or None when not due."""
+        from ..evaluate.fit import enough_history
+        from ..recommend.interactions import Interactions
+
+        if self._catalog.read_only or self.profiles() \
+                or self._catalog.embeddings.text_index_or_none() is None:
+            return None
+        if not enough_history(Interactions.from_store(self._store)):
+            return None
+        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
+
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10,
