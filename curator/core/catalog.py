@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from .embedding.pipeline import EmbedResult, count_stale, embed_text
@@ -18,6 +19,9 @@ from .importing.events_import import import_events
 from .importing.mapping import Mapping, load_mapping
 from .importing.users_import import import_users
 from .progress import CancelToken, ProgressFn
+from .search.hybrid import MODES, Query
+from .search.hybrid import rank as rank_artworks
+from .search.lexical import LexicalIndex
 from .settings import get_setting, set_setting
 from .store import Store
 
@@ -31,10 +35,42 @@ class Hit:
     title: str | None
     artists: list[str]
     date_text: str | None
+    parts: dict | None = None  # search: what the keyword and semantic lists said
 
     def to_json(self) -> dict:
-        return {"id": self.id, "score": round(self.score, 6), "title": self.title,
-                "artists": self.artists, "date_text": self.date_text}
+        out = {"id": self.id, "score": round(self.score, 6), "title": self.title,
+               "artists": self.artists, "date_text": self.date_text}
+        if self.parts is not None:
+            out["parts"] = self.parts
+        return out
+
+
+class Hits(list):
+    """Ranked :class:`Hit` results, with the mode that ranked them and a ``notice`` for the
+    person searching (for example that the catalog is still being embedded), or ``None``."""
+
+    def __init__(self, hits=(), *, mode: str | None = None, notice: str | None = None):
+        super().__init__(hits)
+        self.mode = mode
+        self.notice = notice
+
+
+@dataclass(frozen=True)
+class EmbeddingProgress:
+    """How many artworks have a current text vector."""
+
+    embedded: int
+    total: int
+
+    @property
+    def done(self) -> bool:
+        return self.embedded >= self.total
+
+    def sentence(self, then: str) -> str:
+        """"The catalog is still being embedded: 3,120 of 69,202 artworks embedded so far;
+        ``then``." """
+        return (f"The catalog is still being embedded: {self.embedded:,} of {self.total:,} "
+                f"artworks embedded so far; {then}.")
 
 
 @dataclass(frozen=True)
@@ -95,17 +131,22 @@ class Catalog:
         self.store = Store(path, read_only=read_only)
         self._encoders: dict[str, object] = {}
         self._text_index: VectorIndex | None = None
+        self._lexical: LexicalIndex | None = None
+        self._aligned: tuple = (None, None, None)  # (lexical, vectors, vector row per word row)
         self._recommenders: dict = {}
         self._image_index: VectorIndex | None = None
 
     def close(self) -> None:
         self.store.close()
 
-    def _forget(self, *, text: bool = False, images: bool = False, models: bool = False
-                ) -> None:
-        """Drop in-memory caches that a change made stale (vectors, fitted recommenders)."""
+    def _forget(self, *, text: bool = False, images: bool = False, models: bool = False,
+                words: bool = False) -> None:
+        """Drop in-memory caches that a change made stale (vectors, fitted recommenders, the
+        keyword index)."""
         if text:
             self._text_index = None
+        if words:
+            self._lexical = None
         if images:
             self._image_index = None
         if models:
@@ -130,7 +171,7 @@ class Catalog:
                                 skip_invalid=skip_invalid, progress=progress, cancel=cancel,
                                 dry_run=dry_run)
         if result.changed:
-            self._forget(text=True, images=True, models=True)
+            self._forget(text=True, images=True, models=True, words=True)
         return result
 
     def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
@@ -241,44 +282,125 @@ class Catalog:
             self._forget(text=True, models=True)
         return result
 
-    def text_index(self) -> VectorIndex:
-        """The current text vectors in memory (cached until the catalog changes)."""
-        if self._text_index is None:
-            from .embedding.text_encoder import read_model_info
+    def _text_space(self):
+        from .embedding.text_encoder import read_model_info
 
-            info = read_model_info(self.embedding_model_path())
-            space = find_space(self.store, "text", info.model_id, self.text_template())
-            if space is None:
-                raise CuratorError("The catalog has not been embedded yet; run "
-                                   "`curator embed` (or wait for the app to finish).")
-            self._text_index = VectorIndex.load(self.store, space)
+        info = read_model_info(self.embedding_model_path())
+        return find_space(self.store, "text", info.model_id, self.text_template())
+
+    def embedding_progress(self) -> EmbeddingProgress:
+        """How many artworks have a vector under the current model and template."""
+        space = self._text_space()
+        cur = self.store.cursor()
+        try:
+            total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
+            stale = count_stale(cur, space)
+        finally:
+            cur.close()
+        return EmbeddingProgress(total - stale, total)
+
+    def text_index(self) -> VectorIndex:
+        """The current text vectors in memory (cached until the catalog changes).
+
+        Raises :class:`CuratorError` saying how far embedding has got when there are none.
+        """
+        if self._text_index is None:
+            space = self._text_space()
+            index = VectorIndex.load(self.store, space) if space is not None else None
+            if index is None or len(index) == 0:
+                raise CuratorError(self._not_embedded("semantic search works once it is done"))
+            self._text_index = index
         return self._text_index
 
-    def search(self, query: str, *, k: int = 20, filters: Filters | None = None
-               ) -> list[Hit]:
-        """Artworks whose text is closest in meaning to ``query``, best first."""
-        index = self.text_index()
-        vector = self.text_encoder().encode([query])[0]
-        found = index.top_k(vector, k, index.allowed(self.store, filters))
-        return self._hits(found)
+    def _not_embedded(self, what: str) -> str:
+        return self.embedding_progress().sentence(
+            f"{what} (run `curator embed`, or wait for the app to finish)")
+
+    def _vectors_or_notice(self, missing: str) -> tuple[VectorIndex | None, str | None]:
+        """The text vectors, or ``None`` and a notice ending in ``missing`` when there are
+        none yet; with a notice too when they do not cover the whole catalog yet."""
+        try:
+            index = self.text_index()
+        except CuratorError:
+            return None, self._not_embedded(missing)
+        progress = self.embedding_progress()
+        if progress.done:
+            return index, None
+        return index, progress.sentence("closeness in meaning covers those only")
+
+    def lexical_index(self) -> LexicalIndex:
+        """The keyword (BM25) index of every artwork (built on first use, in seconds;
+        cached until artworks change)."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex.build(self.store)
+        return self._lexical
+
+    def _vector_rows(self, lexical: LexicalIndex, index: VectorIndex) -> np.ndarray:
+        """The vector row of each keyword-index row (-1: no vector), cached per pair."""
+        if self._aligned[0] is not lexical or self._aligned[1] is not index:
+            self._aligned = (lexical, index, index.positions(lexical.ids))
+        return self._aligned[2]
+
+    def search(self, query: str, *, k: int = 20, filters: Filters | None = None,
+               mode: str = "hybrid") -> Hits:
+        """Artworks for ``query``, best first.
+
+        ``mode``: ``"keyword"`` ranks by BM25 over whole, accent-folded words; ``"semantic"``
+        by closeness in meaning; ``"hybrid"`` fuses both by reciprocal rank (see
+        :mod:`.search.hybrid`). Outside semantic mode, works by an artist the query names
+        come first. Hybrid search on a catalog with no vectors yet ranks by keywords and
+        says so in the result's ``notice``; semantic search raises :class:`CuratorError`.
+        Each hit's ``parts`` says which lists ranked it where.
+        """
+        if mode not in MODES:
+            raise CuratorError(f"Unknown search mode {mode!r}; use {', '.join(MODES)}.")
+        lexical = self.lexical_index()
+        index, notice = (None, None) if mode == "keyword" else self._vectors_or_notice(
+            "semantic search works once it is done" if mode == "semantic"
+            else "until then results are ranked by their words only")
+        if index is None and mode == "semantic":
+            raise CuratorError(notice)
+        used = mode if index is not None or mode == "keyword" else "keyword"
+        vector = None if index is None else self.text_encoder().encode([query])[0]
+        ranked = rank_artworks(Query(
+            query, used, lexical, index, vector, self._allowed_ids(filters),
+            None if index is None else self._vector_rows(lexical, index)), k)
+        hits = self._hits([(r.id, r.score) for r in ranked], {r.id: r.parts for r in ranked})
+        return Hits(hits, mode=used, notice=notice)
+
+    def _allowed_ids(self, filters: Filters | None) -> np.ndarray | None:
+        """Ids of the artworks the filters allow (keyword text included); None: all."""
+        if filters is None or not filters.active():
+            return None
+        return np.asarray(self.find_ids(filters, order="id"), dtype=object)
+
+    def _allowed_rows(self, index: VectorIndex, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or not filters.text:
+            return index.allowed(self.store, filters)
+        pos = index.positions(self._allowed_ids(filters))
+        return np.sort(pos[pos >= 0])
 
     def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
-                ) -> list[Hit]:
+                ) -> Hits:
         """Artworks most like ``artwork_id`` ("more like this"), best first."""
-        index = self.text_index()
+        index, notice = self._vectors_or_notice("“More like this” works once it is done")
+        if index is None:
+            raise CuratorError(notice)
         pos = index.position(artwork_id)
         if pos is None:
-            known = self.artwork(artwork_id) is not None
-            raise CuratorError(f"Artwork {artwork_id} has no embedding yet; run `curator embed`."
-                               if known else f"There is no artwork {artwork_id!r}.")
-        found = index.top_k(index.matrix[pos], k, index.allowed(self.store, filters),
+            if self.artwork(artwork_id) is None:
+                raise CuratorError(f"There is no artwork {artwork_id!r}.")
+            raise CuratorError(f"Artwork {artwork_id} is not embedded yet. " + self._not_embedded(
+                "“More like this” works for it once it is done"))
+        found = index.top_k(index.matrix[pos], k, self._allowed_rows(index, filters),
                             exclude={artwork_id})
-        return self._hits(found)
+        return Hits(self._hits(found), mode="semantic", notice=notice)
 
-    def _hits(self, found: list[tuple[str, float]]) -> list[Hit]:
+    def _hits(self, found: list[tuple[str, float]], parts: dict | None = None) -> list[Hit]:
         details = {a["id"]: a for a in self.artworks([i for i, _ in found])}
         return [Hit(i, s, details[i]["title"], details[i]["artists"] or [],
-                    details[i]["date_text"]) for i, s in found if i in details]
+                    details[i]["date_text"], None if parts is None else parts.get(i))
+                for i, s in found if i in details]
 
     # -- images ----------------------------------------------------------------------------
     def images_root(self) -> Path | None:
@@ -337,7 +459,7 @@ class Catalog:
         pos = index.position(artwork_id)
         if pos is None:
             raise CuratorError(f"Artwork {artwork_id} has no described image.")
-        return self._hits(index.top_k(index.matrix[pos], k, index.allowed(self.store, filters),
+        return self._hits(index.top_k(index.matrix[pos], k, self._allowed_rows(index, filters),
                                       exclude={artwork_id}))
 
     def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
@@ -349,7 +471,7 @@ class Catalog:
                                "the colour/texture descriptor cannot read text.")
         index = self.image_index()
         vector = encoder.encode_texts([query])[0]
-        return self._hits(index.top_k(vector, k, index.allowed(self.store, filters)))
+        return self._hits(index.top_k(vector, k, self._allowed_rows(index, filters)))
 
     # -- recommending --------------------------------------------------------------------
     def _index_or_none(self) -> VectorIndex | None:
@@ -396,7 +518,11 @@ class Catalog:
                       exclude_seen=exclude_seen)
         brief_scores = None
         if brief:
-            index = self.text_index()
+            try:
+                index = self.text_index()
+            except CuratorError:
+                raise CuratorError(self._not_embedded(
+                    "a brief can be matched once it is done")) from None
             from .recommend.build import aligned_vectors
 
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
@@ -552,17 +678,33 @@ class Catalog:
                     "source_columns": source.columns, "head": head, "mapping": detected,
                     "encoding": source.encoding, "fields": list(fields)}
 
-    def find_ids(self, filters: Filters | None = None, *, order: str = "title",
+    def find_ids(self, filters: Filters | None = None, *, order: str | None = None,
                  limit: int | None = None) -> list[str]:
-        """Artwork ids matching the filters (keyword text included), in ``order``."""
-        where, params = (filters or Filters()).where()
-        order_sql = {"title": "title NULLS LAST, id", "id": "id",
-                     "year": "year_start NULLS LAST, id"}.get(order, "id")
-        sql = f"SELECT id FROM artworks WHERE {where} ORDER BY {order_sql}"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
+        """Artwork ids matching the filters, in ``order`` (``title``, ``id`` or ``year``).
+
+        Keyword text (``filters.text``) matches whole words, accents folded, any of them;
+        without an ``order`` the matches come by relevance (BM25, works by an artist the
+        text names first), else in title order.
+        """
+        filters = filters or Filters()
+        where, params = filters.where()
+        order_sql = {"title": "a.title NULLS LAST, a.id", "id": "a.id",
+                     "year": "a.year_start NULLS LAST, a.id", None: "a.title NULLS LAST, a.id"}
+        if order not in order_sql:
+            raise CuratorError(f"Unknown order {order!r}; use title, id or year.")
         cur = self.store.cursor()
         try:
+            source = "artworks a"
+            if filters.text:
+                lexical = self.lexical_index()
+                ranked = rank_artworks(Query(filters.text, "keyword", lexical), None)
+                cur.register("_matches", lexical.id_table(lexical.rows_of([r.id for r in ranked])))
+                source = "artworks a JOIN _matches m ON m.id = a.id"
+                if order is None:
+                    order_sql[None] = "m.rank"
+            sql = f"SELECT a.id FROM {source} WHERE {where} ORDER BY {order_sql[order]}"
+            if limit:
+                sql += f" LIMIT {int(limit)}"
             return [r[0] for r in cur.execute(sql, params).fetchall()]
         finally:
             cur.close()
@@ -616,7 +758,7 @@ class Catalog:
         from .maintenance import undo_batch
 
         result = undo_batch(self.store, batch_id)
-        self._forget(text=True, images=True, models=True)
+        self._forget(text=True, images=True, models=True, words=True)
         return result
 
     def backup(self, target: str | Path) -> Path:
