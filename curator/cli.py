@@ -46,37 +46,38 @@ def _open(args, *, read_only: bool = False):
 def cmd_import_catalog(args) -> int:
     with _open(args) as catalog:
         with progress_bar("Importing catalog") as bar:
-            result = catalog.import_catalog(args.file, mapping=args.mapping,
+            result = catalog.imports.catalog(args.file, mapping=args.mapping,
                                             skip_invalid=args.skip_invalid, progress=bar)
-        print(result.summary(), flush=True)
+        print(result.message, flush=True)
         if not args.no_embed:
             with progress_bar("Embedding") as bar:
-                print(catalog.embed(device=args.device, progress=bar).summary())
+                print(catalog.embeddings.embed(device=args.device, progress=bar).message)
     return 0
 
 
 def cmd_import_events(args) -> int:
     with _open(args) as catalog, progress_bar("Importing history") as bar:
-        result = catalog.import_events(args.file, mapping=args.mapping,
+        result = catalog.imports.events(args.file, mapping=args.mapping,
                                        skip_invalid=args.skip_invalid, progress=bar,
                                        new_users=args.new_users)
-    print(result.summary())
+    print(result.message)
     return 0
 
 
 def cmd_import_users(args) -> int:
     with _open(args) as catalog, progress_bar("Importing users") as bar:
-        result = catalog.import_users(args.file, mapping=args.mapping,
+        result = catalog.imports.users(args.file, mapping=args.mapping,
                                       skip_invalid=args.skip_invalid, progress=bar)
-    print(result.summary())
+    print(result.message)
     return 0
 
 
 def cmd_info(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
         counts = catalog.counts()
-        batches = catalog.batches(limit=5)
-        info = {**counts, "database": str(args.db), "schema_version": catalog.schema_version(),
+        batches = catalog.imports.batches(limit=5)
+        info = {**counts, "database": str(args.db),
+                "schema_version": catalog.maintenance.schema_version(),
                 "last_batches": [b.__dict__ for b in batches]}
     if args.json:
         print(json.dumps(info, indent=2, default=str))
@@ -95,7 +96,7 @@ def cmd_info(args) -> int:
 
 def cmd_batches(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        batches = catalog.batches()
+        batches = catalog.imports.batches()
     if args.json:
         print(json.dumps([b.__dict__ for b in batches], indent=2, default=str))
         return 0
@@ -111,13 +112,13 @@ def cmd_embed(args) -> int:
         or args.default_template
     with _open(args, read_only=args.show and not changes) as catalog:
         if args.model or args.default_model:
-            catalog.set_embedding_model_path(None if args.default_model else args.model)
+            catalog.embeddings.set_model_path(None if args.default_model else args.model)
         if args.template is not None or args.default_template:
-            catalog.set_text_template(None if args.default_template else args.template)
+            catalog.embeddings.set_template(None if args.default_template else args.template)
         if args.show:
-            status = catalog.embedding_status()
-            sample = catalog.find_ids(order="id", limit=1)
-            text = catalog.embedding_text(sample[0]) if sample else None
+            status = catalog.embeddings.status()
+            sample = catalog.artworks.find_ids(order="id", limit=1)
+            text = catalog.embeddings.text(sample[0]) if sample else None
             if args.json:
                 print(json.dumps({**status.to_json(), "example": text}, indent=2,
                                  ensure_ascii=False))
@@ -127,16 +128,17 @@ def cmd_embed(args) -> int:
                     print(f"Example ({sample[0]}): {text}")
             return 0
         if args.images_folder:
-            catalog.set_images_root(args.images_folder)
+            catalog.embeddings.set_images_root(args.images_folder)
         if args.image_model:
-            catalog.set_image_model_path(args.image_model)
+            catalog.embeddings.set_image_model_path(args.image_model)
         with progress_bar("Embedding") as bar:
-            print(catalog.embed(device=args.device, progress=bar).summary(), flush=True)
+            print(catalog.embeddings.embed(device=args.device, progress=bar).message,
+                  flush=True)
         if args.images or args.images_folder:
-            if catalog.images_root() is None:
+            if catalog.embeddings.images_root() is None:
                 raise CuratorError("Set the images folder first (--images-folder DIR).")
             with progress_bar("Describing images") as bar:
-                result = catalog.embed_images(progress=bar)
+                result = catalog.embeddings.embed_images(progress=bar).detail
             print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
                   "image file.")
     return 0
@@ -161,7 +163,8 @@ def _print_hits(hits, as_json: bool) -> None:
 
 def _find(args, method: str, subject: str, **options) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = getattr(catalog, method)(subject, k=args.k, filters=_filters(args), **options)
+        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args),
+                                                 **options)
     if getattr(hits, "notice", None):
         print(f"curator: {hits.notice}", file=sys.stderr)
     _print_hits(hits, args.json)
@@ -187,21 +190,22 @@ def cmd_recommend(args) -> int:
             raise CuratorError("recommend --all needs --output FILE.csv.")
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
-            rows = catalog.recommend_all(k=args.k, profile=args.profile, weights=weights,
-                                         progress=bar)
+            rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
+                                                         weights=weights, progress=bar)
         _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
         raise CuratorError("Name a visitor (or use --all, or --brief for a new visitor).")
     with _open(args, read_only=args.read_only) as catalog:
-        recs = catalog.recommend(args.user, k=args.k, profile=args.profile, weights=weights,
-                                 mmr_lambda=args.mmr_lambda, artist_cap=args.artist_cap,
-                                 brief=args.brief, exclude_seen=not args.include_seen)
-        if args.brief and not (progress := catalog.embedding_progress()).done:
+        recs = catalog.recommendations.recommend(args.user, k=args.k, profile=args.profile,
+                                                 weights=weights, mmr_lambda=args.mmr_lambda,
+                                                 artist_cap=args.artist_cap, brief=args.brief,
+                                                 exclude_seen=not args.include_seen)
+        if args.brief and not (progress := catalog.embeddings.progress()).done:
             print("curator: " + progress.sentence("the brief is matched against those only"),
                   file=sys.stderr)
-        titles = {a["id"]: a for a in catalog.artworks([r.item_id for r in recs])}
+        titles = {a["id"]: a for a in catalog.artworks.get([r.item_id for r in recs])}
     if args.json:
         print(json.dumps({"user": args.user, "items": [
             {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
@@ -230,11 +234,11 @@ def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
 def cmd_profiles(args) -> int:
     from dataclasses import replace
 
-    from .core.recommend.profiles import Profile, delete_profile, parse_weights
+    from .core.recommend.profiles import Profile, parse_weights
 
     with _open(args) as catalog:
         if args.action == "list":
-            for p in catalog.profiles() or [catalog.profile()]:
+            for p in catalog.recommendations.profiles() or [catalog.recommendations.profile()]:
                 print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
                       f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
                       f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
@@ -242,10 +246,11 @@ def cmd_profiles(args) -> int:
         if not args.name:
             raise CuratorError("Name the profile.")
         if args.action == "delete":
-            delete_profile(catalog.store, args.name)
+            catalog.recommendations.delete_profile(args.name)
             print(f"Deleted profile {args.name}.")
             return 0
-        base = next((p for p in catalog.profiles() if p.name == args.name), Profile(args.name))
+        base = next((p for p in catalog.recommendations.profiles() if p.name == args.name),
+                    Profile(args.name))
         changes = {}
         if args.weights:
             changes["weights"] = {**base.weights, **parse_weights(args.weights)}
@@ -257,7 +262,7 @@ def cmd_profiles(args) -> int:
             changes["artist_cap"] = args.artist_cap or None
         if args.half_life is not None:
             changes["half_life_days"] = args.half_life or None
-        catalog.save_profile(replace(base, **changes), make_default=args.default)
+        catalog.recommendations.save_profile(replace(base, **changes), make_default=args.default)
         print(f"Saved profile {args.name}.")
     return 0
 
@@ -267,9 +272,9 @@ def cmd_evaluate(args) -> int:
     from .core.recommend.profiles import parse_weights
 
     with _open(args, read_only=args.read_only) as catalog:
-        profile = catalog.profile(args.profile)
+        profile = catalog.recommendations.profile(args.profile)
         weights = {**profile.weights, **(parse_weights(args.weights) if args.weights else {})}
-        ev = catalog.evaluation(split=args.split, ratio=args.ratio, seed=args.seed,
+        ev = catalog.recommendations.evaluation(split=args.split, ratio=args.ratio, seed=args.seed,
                                 last_n=args.last_n, k=args.k,
                                 half_life_days=profile.half_life_days,
                                 kind_weights=profile.kind_weights)
@@ -305,7 +310,7 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 
 def cmd_undo(args) -> int:
     with _open(args) as catalog:
-        result = catalog.undo_batch(args.batch)
+        result = catalog.imports.undo(args.batch).detail
     if result["kind"] == "catalog":
         print(f"Undid import #{result['batch']}: {result['restored']:,} artworks restored, "
               f"{result['removed']:,} removed.")
@@ -320,7 +325,7 @@ def cmd_undo(args) -> int:
 
 def cmd_backup(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        path = catalog.backup(args.path)
+        path = catalog.maintenance.backup(args.path)
     print(f"Backed up {args.db} to {path}.")
     return 0
 
@@ -328,16 +333,16 @@ def cmd_backup(args) -> int:
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
-            n = catalog.pseudonymize_users(rotate=args.rotate)
+            n = catalog.visitors.pseudonymize(rotate=args.rotate).count
             print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
                   f"{' under a new key' if args.rotate else ''}.")
         elif args.action == "delete":
             if not args.user:
                 raise CuratorError("Name the visitor to delete.")
-            n = catalog.delete_user(args.user)
+            n = catalog.visitors.delete(args.user).count
             print(f"Deleted visitor {args.user} and their {n:,} events.")
         else:
-            for user in catalog.user_ids(search=args.user):
+            for user in catalog.visitors.ids(search=args.user):
                 print(user)
     return 0
 

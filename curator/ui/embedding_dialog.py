@@ -36,7 +36,7 @@ class EmbeddingDialog(QDialog):
         self.catalog = catalog
         self.setWindowTitle("Embedding model and text")
         self.resize(720, 420)
-        status = catalog.embedding_status()
+        status = catalog.embeddings.status()
         self._model_path: str | None = None if status.default_model else status.model_path
 
         self.model_label = QLabel()
@@ -62,7 +62,7 @@ class EmbeddingDialog(QDialog):
         default_template = QPushButton("Default template")
         default_template.clicked.connect(lambda: self.template.setPlainText(DEFAULT_TEMPLATE))
 
-        ids = catalog.find_ids(order="id", limit=1)
+        ids = catalog.artworks.find_ids(order="id", limit=1)
         self.artwork = QLineEdit(artwork_id or (ids[0] if ids else ""))
         self.artwork.setPlaceholderText("artwork id")
         self.artwork.setToolTip("The artwork the example is shown for")
@@ -125,7 +125,7 @@ class EmbeddingDialog(QDialog):
             return
         self.save_button.setEnabled(True)
         try:
-            text = self.catalog.embedding_text(self.artwork.text().strip(), template)
+            text = self.catalog.embeddings.text(self.artwork.text().strip(), template)
         except CuratorError as exc:
             self._show(self.example, str(exc), error=True)
             return
@@ -134,8 +134,8 @@ class EmbeddingDialog(QDialog):
     def save(self) -> None:
         template = self.template.toPlainText().strip()
         try:
-            self.catalog.set_text_template(None if template == DEFAULT_TEMPLATE else template)
-            self.catalog.set_embedding_model_path(self._model_path)
+            self.catalog.embeddings.set_template(None if template == DEFAULT_TEMPLATE else template)
+            self.catalog.embeddings.set_model_path(self._model_path)
         except CuratorError as exc:
             self._show(self.example, str(exc), error=True)
             return

@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         self._restore_state()
         self._embed_token = None
-        if catalog.store.read_only:
+        if catalog.read_only:
             self.setWindowTitle(self.windowTitle() + " (read-only)")
             for act in self.import_actions:
                 act.setEnabled(False)
@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Images folder")
         if folder:
             try:
-                self.catalog.set_images_root(folder)
+                self.catalog.embeddings.set_images_root(folder)
             except CuratorError as exc:
                 self.show_error(str(exc))
                 return
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         self.embed_in_background()
 
     def undo_last_import(self) -> None:
-        applied = [b for b in self.catalog.batches() if b.status == "applied"]
+        applied = [b for b in self.catalog.imports.batches() if b.status == "applied"]
         if not applied:
             self.show_message("There is no import to undo.")
             return
@@ -218,11 +218,11 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.Yes:
             return
         try:
-            result = self.catalog.undo_batch(batch.id)
+            result = self.catalog.imports.undo(batch.id)
         except CuratorError as exc:
             self.show_error(str(exc))
             return
-        self.show_message(f"Import #{result['batch']} was undone.")
+        self.show_message(result.message)
         self.after_import()
 
     def backup_database(self) -> None:
@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         if not name:
             return
         try:
-            path = self.catalog.backup(name)
+            path = self.catalog.maintenance.backup(name)
         except CuratorError as exc:
             self.show_error(str(exc))
             return
@@ -251,9 +251,10 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, 0)
         self.show_message("Embedding the catalog with the local language model…")
         def work(progress, cancel):
-            result = self.catalog.embed(progress=progress, cancel=cancel)
-            if self.catalog.images_root() is not None:
-                self.catalog.embed_images(progress=progress, cancel=cancel)
+            result = self.catalog.embeddings.embed(progress=progress, cancel=cancel)
+            if self.catalog.embeddings.images_root() is not None:
+                result = result | self.catalog.embeddings.embed_images(progress=progress,
+                                                                        cancel=cancel)
             return result
 
         token = self.jobs.submit(work,
@@ -270,7 +271,7 @@ class MainWindow(QMainWindow):
     def _embedded(self, result) -> None:
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
-        self.show_message(result.summary())
+        self.show_message(result.message)
 
     def _embed_failed(self, message: str) -> None:
         self.progress.setVisible(False)

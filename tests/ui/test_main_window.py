@@ -177,10 +177,10 @@ def test_grid_over_100000_artworks_fetches_only_what_is_shown(qtbot, tmp_path):
         for i in range(100_000):
             fh.write(f"X{i:06d},Work {i},Artist {i % 500},{1800 + i % 200}\n")
     cat = Catalog(tmp_path / "big.duckdb")
-    cat.import_catalog(path)
+    cat.imports.catalog(path)
     calls = []
-    real = cat.artworks
-    cat.artworks = lambda ids: calls.append(len(ids)) or real(ids)
+    real = cat.artworks.get
+    cat.artworks.get = lambda ids: calls.append(len(ids)) or real(ids)
     jobs = JobRunner()
     view = BrowseView(cat, jobs)
     qtbot.addWidget(view)
@@ -204,7 +204,7 @@ def test_undo_last_import_and_backup_from_the_menu(qtbot, window, tmp_path, monk
     from curator.core.catalog import Catalog
 
     before = snapshot(window.catalog)
-    window.catalog.import_catalog(write(tmp_path / "x.csv", "accession_number,title\nZ9,New\n"))
+    window.catalog.imports.catalog(write(tmp_path / "x.csv", "accession_number,title\nZ9,New\n"))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     errors = []
     monkeypatch.setattr(window, "show_error", errors.append)
@@ -234,11 +234,11 @@ def test_embedding_settings_show_an_example_and_reembed(qtbot, window):
     assert dialog.example.text() == picked["title"] + "!" and dialog.save_button.isEnabled()
     dialog.artwork.setText("NOPE")
     assert "no artwork 'NOPE'" in dialog.example.text() and dialog.save_button.isEnabled()
-    assert window.catalog.embedding_status().stale == 0
+    assert window.catalog.embeddings.status().stale == 0
     dialog.save_button.click()
-    assert window.catalog.text_template() == "{title}!"
+    assert window.catalog.embeddings.template() == "{title}!"
     wait_jobs(qtbot, window)
-    assert window.catalog.embedding_status().stale == 0  # embedded again in the background
+    assert window.catalog.embeddings.status().stale == 0  # embedded again in the background
     assert not dialog.isVisible()
 
 
@@ -284,7 +284,7 @@ def test_visitor_list_from_the_wizard_then_strangers_are_reported(qtbot, window,
     wait_jobs(qtbot, window)
     assert window.catalog.counts()["users"] == users_before + 1
 
-    artwork = window.catalog.find_ids(limit=1)[0]
+    artwork = window.catalog.artworks.find_ids(limit=1)[0]
     history = write(tmp_path / "h.csv", f"user_id,artwork_id,kind,timestamp\n"
                     f"NEW1,{artwork},view,1700000000\nSTRANGER,{artwork},view,1700000001\n")
     wizard = run_wizard(qtbot, window, "events", history)

@@ -39,7 +39,7 @@ class Filters:
 
     def where(self) -> tuple[str, list]:
         """A SQL condition over ``artworks`` for the facets, and its parameters (always ``?``
-        bound). ``text`` is left out: see :meth:`Catalog.find_ids`."""
+        bound). ``text`` is left out: see :meth:`ArtworkManager.find_ids`."""
         parts: list[str] = []
         params: list = []
         if self.artist:

@@ -10,7 +10,6 @@ from PySide6.QtGui import QPixmap, QPixmapCache
 from ...core.catalog import Catalog
 from ...core.errors import CuratorError
 from ...core.images import resolve_image, thumbnail
-from ...core.settings import get_setting
 from ..widgets.tiles import TILE, placeholder
 
 COLUMNS = [("id", "Id"), ("title", "Title"), ("artists", "Artists"), ("date_text", "Date"),
@@ -30,14 +29,14 @@ class QtArtworkModel(QAbstractTableModel):
         self.ids: list[str] = []
         self.scores: dict[str, float] = {}
         self._rows: OrderedDict[str, dict] = OrderedDict()
-        self._images_root = get_setting(catalog.store, "images.root")
+        self._images_root = catalog.embeddings.images_root()
 
     def set_ids(self, ids: list[str], scores: dict[str, float] | None = None) -> None:
         self.beginResetModel()
         self.ids = list(ids)
         self.scores = scores or {}
         self._rows.clear()
-        self._images_root = get_setting(self.catalog.store, "images.root")
+        self._images_root = self.catalog.embeddings.images_root()
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
@@ -57,7 +56,7 @@ class QtArtworkModel(QAbstractTableModel):
         if found is None:
             start = (r // PAGE) * PAGE
             page = self.ids[start:start + PAGE]
-            for rec in self.catalog.artworks(page):
+            for rec in self.catalog.artworks.get(page):
                 self._rows[rec["id"]] = rec
             while len(self._rows) > 20 * PAGE:
                 self._rows.popitem(last=False)

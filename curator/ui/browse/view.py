@@ -66,14 +66,14 @@ class BrowseView(QWidget):
                                 (self.medium, "medium", "Only works whose medium contains this"),
                                 (self.tag, "tags", "Only works with this subject")):
             box.addItem("")
-            box.addItems([v for v, _ in catalog.facet_values(field, limit=500)])
+            box.addItems([v for v, _ in catalog.artworks.facet_values(field, limit=500)])
             box.completer().setCompletionMode(QCompleter.PopupCompletion)
             box.completer().setFilterMode(Qt.MatchContains)
             box.setToolTip(tip)
             box.setCurrentIndex(0)
             box.activated.connect(self.refresh)
             box.lineEdit().returnPressed.connect(self.refresh)
-        lo, hi = catalog.year_bounds()
+        lo, hi = catalog.artworks.year_bounds()
         self.year_from = QSpinBox(minimum=ANY_YEAR, maximum=3000, specialValueText="any")
         self.year_to = QSpinBox(minimum=ANY_YEAR, maximum=3000, specialValueText="any")
         for spin, tip in ((self.year_from, "Made in or after this year"),
@@ -184,11 +184,11 @@ class BrowseView(QWidget):
         if mode != "keyword" and text:
             filters = self.filters(with_text=False)
             self.status.emit(f"Searching for “{text}”…")
-            self.jobs.submit(lambda progress, cancel: self.catalog.search(
+            self.jobs.submit(lambda progress, cancel: self.catalog.artworks.search(
                 text, k=200, filters=filters, mode=mode), on_done=self._show_hits,
                 on_error=self.status.emit, key="browse")
             return
-        ids = self.catalog.find_ids(self.filters())
+        ids = self.catalog.artworks.find_ids(self.filters())
         self.model.set_ids(ids)
         self.count.setText(f"{len(ids):,} works")
 
@@ -202,7 +202,7 @@ class BrowseView(QWidget):
             return
         artwork_id = self.selected_id
         self.status.emit("Finding similar works…")
-        self.jobs.submit(lambda progress, cancel: self.catalog.similar(
+        self.jobs.submit(lambda progress, cancel: self.catalog.artworks.similar(
             artwork_id, k=100, filters=self.filters(with_text=False)),
             on_done=self._show_hits, on_error=self.status.emit, key="browse")
 
@@ -210,7 +210,7 @@ class BrowseView(QWidget):
         if not self.selected_id:
             return
         artwork_id = self.selected_id
-        self.jobs.submit(lambda progress, cancel: self.catalog.visually_similar(
+        self.jobs.submit(lambda progress, cancel: self.catalog.artworks.visually_similar(
             artwork_id, k=100, filters=self.filters(with_text=False)),
             on_done=self._show_hits, on_error=self.status.emit, key="browse")
 

@@ -61,18 +61,20 @@ class ImportWizard(QWizard):
         return self.mapping_page.mapping()
 
     def embed_all(self, progress=None, cancel=None):
-        result = self.catalog.embed(progress=progress, cancel=cancel)
-        if self.catalog.images_root() is not None:
-            self.catalog.embed_images(progress=progress, cancel=cancel)
-        return result
+        changes = self.catalog.embeddings.embed(progress=progress, cancel=cancel)
+        if self.catalog.embeddings.images_root() is not None:
+            changes = changes | self.catalog.embeddings.embed_images(progress=progress,
+                                                                     cancel=cancel)
+        return changes
 
     def run_import(self, *, dry_run: bool, progress=None, cancel=None):
         options = dict(mapping=self.mapping(), dry_run=dry_run, progress=progress,
                        cancel=cancel, skip_invalid=self.report.skip.isChecked())
         if self.kind() == "events":
             options["new_users"] = self.choose.new_users.isChecked()
-        method = {"catalog": self.catalog.import_catalog, "events": self.catalog.import_events,
-                  "users": self.catalog.import_users}[self.kind()]
+        imports = self.catalog.imports
+        method = {"catalog": imports.catalog, "events": imports.events,
+                  "users": imports.users}[self.kind()]
         return method(self.path(), **options)
 
 
@@ -153,7 +155,7 @@ class ChoosePage(QWizardPage):
             if not folder.is_dir():
                 wizard.mapping_page.error.setText(f"{folder} is not a folder.")
                 return False
-            wizard.catalog.set_images_root(folder)
+            wizard.catalog.embeddings.set_images_root(folder)
         return True
 
 
@@ -184,7 +186,7 @@ class MappingPage(QWizardPage):
             self.form.removeRow(0)
         self.boxes = {}
         try:
-            p = self.w.catalog.preview(self.w.path(), kind=self.w.kind())
+            p = self.w.catalog.imports.preview(self.w.path(), kind=self.w.kind())
         except Exception as exc:  # a CuratorError with the file's problem
             self.error.setText(str(exc))
             self.preview.clear()
@@ -243,8 +245,8 @@ class ReportPage(QWizardPage):
         self.w.jobs.submit(lambda p, c: self.w.run_import(dry_run=True, progress=p, cancel=c),
                            on_done=self._checked, on_error=self._failed, key="import-check")
 
-    def _checked(self, result) -> None:
-        self.result = result
+    def _checked(self, changes) -> None:
+        result = self.result = changes.detail
         self.done = True
         self.summary.setText(
             f"{result.rows:,} rows: {result.inserted:,} new, {result.updated:,} updated, "
@@ -319,18 +321,18 @@ class RunPage(QWizardPage):
         self.bar.setValue(done)
         self.label.setText(message)
 
-    def _imported(self, result) -> None:
-        self.label.setText(result.summary())
-        self.w.imported.emit(result)
-        if self.w.kind() == "catalog" and result.changed:
-            self.label.setText(result.summary() + "\nEmbedding new and changed artworks…")
+    def _imported(self, changes) -> None:
+        self.label.setText(changes.message)
+        self.w.imported.emit(changes)
+        if changes.artworks:
+            self.label.setText(changes.message + "\nEmbedding new and changed artworks…")
             self.token = self.w.jobs.submit(
                 lambda p, c: self.w.embed_all(progress=p, cancel=c),
-                on_done=lambda r: self._finish(result.summary() + "\n" + r.summary()),
-                on_error=lambda m: self._finish(result.summary() + "\n" + m),
+                on_done=lambda r: self._finish(changes.message + "\n" + r.message),
+                on_error=lambda m: self._finish(changes.message + "\n" + m),
                 on_progress=self._progress, key="import-embed")
         else:
-            self._finish(result.summary())
+            self._finish(changes.message)
 
     def _finish(self, text: str) -> None:
         self.label.setText(text)

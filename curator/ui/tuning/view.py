@@ -45,12 +45,12 @@ class TuningView(QWidget):
         self.catalog = catalog
         self.jobs = jobs
         self.evaluation = None
-        users = catalog.user_ids(limit=1)
+        users = catalog.visitors.ids(limit=1)
         self.sample_user: str | None = users[0] if users else None
         self.history: list[tuple[float, dict]] = []
         self.last: dict | None = None
         self._frontiers: dict[tuple, list] = {}
-        profile = catalog.profile()
+        profile = catalog.recommendations.profile()
 
         form = QFormLayout()
         self.sliders: dict[str, QSlider] = {}
@@ -146,8 +146,8 @@ class TuningView(QWidget):
     def rebuild(self) -> None:
         half_life = self.half_life_days()
         self.status.emit("Scoring the evaluation visitors…")
-        self.jobs.submit(lambda p, c: self.catalog.evaluation(half_life_days=half_life,
-                                                               max_users=1000),
+        self.jobs.submit(lambda p, c: self.catalog.recommendations.evaluation(
+                             half_life_days=half_life, max_users=1000),
                          on_done=self._built, on_error=self.status.emit, key="tuning-build")
 
     def _built(self, evaluation) -> None:
@@ -161,7 +161,7 @@ class TuningView(QWidget):
         if self.evaluation is None:
             return
         evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
-        profiles = self.catalog.profiles()
+        profiles = self.catalog.recommendations.profiles()
         visitor = self.sample_user
 
         def work(progress, cancel):
@@ -179,9 +179,9 @@ class TuningView(QWidget):
                                      .metrics))
             sample = []
             if visitor:
-                recs = self.catalog.recommend(visitor, k=10, weights=weights,
+                recs = self.catalog.recommendations.recommend(visitor, k=10, weights=weights,
                                               mmr_lambda=rules.mmr_lambda)
-                titles = {a["id"]: a["title"] for a in self.catalog.artworks(
+                titles = {a["id"]: a["title"] for a in self.catalog.artworks.get(
                     [r.item_id for r in recs])}
                 sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
             return weights, current, saved, dists, sample, frontier
@@ -247,10 +247,10 @@ class TuningView(QWidget):
         if not name:
             self.status.emit("Give the profile a name first.")
             return
-        self.catalog.save_profile(Profile(name, weights=self.weights(),
+        self.catalog.recommendations.save_profile(Profile(name, weights=self.weights(),
                                           mmr_lambda=self.mmr.value() / 100,
                                           half_life_days=self.half_life_days(),
-                                          kind_weights=self.catalog.profile().kind_weights),
+                                          kind_weights=self.catalog.recommendations.profile().kind_weights),
                                   make_default=self.make_default.isChecked())
         self.status.emit(f"Saved profile “{name}”.")
         self.profile_saved.emit(name)

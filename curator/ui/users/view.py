@@ -137,7 +137,7 @@ class UsersView(QWidget):
         self.jobs = jobs
         self.filter = QLineEdit(placeholderText="Find a visitor…")
         self.filter.setToolTip("Type part of a visitor id")
-        self.users_model = QStringListModel(catalog.user_ids(), self)
+        self.users_model = QStringListModel(catalog.visitors.ids(), self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.users_model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseInsensitive)
@@ -196,8 +196,8 @@ class UsersView(QWidget):
         self.user_id: str | None = None
 
     def reload_profiles(self) -> None:
-        names = [p.name for p in self.catalog.profiles()]
-        default = self.catalog.profile().name
+        names = [p.name for p in self.catalog.recommendations.profiles()]
+        default = self.catalog.recommendations.profile().name
         if default not in names:
             names.insert(0, default)
         for box, extra in ((self.profile, []), (self.compare, [NO_COMPARE])):
@@ -209,7 +209,7 @@ class UsersView(QWidget):
             box.blockSignals(False)
 
     def reload_users(self) -> None:
-        self.users_model.setStringList(self.catalog.user_ids())
+        self.users_model.setStringList(self.catalog.visitors.ids())
 
     def select_user(self, user_id: str | None = None) -> None:
         if user_id is None:
@@ -219,7 +219,7 @@ class UsersView(QWidget):
             user_id = index.data()
         self.user_id = user_id
         self.user_selected.emit(user_id)
-        events = self.catalog.history(user_id)
+        events = self.catalog.visitors.history(user_id)
         self.history.setRowCount(len(events))
         for r, e in enumerate(events):
             value = "" if e["value"] is None else f"{e['value']:g}"
@@ -243,10 +243,11 @@ class UsersView(QWidget):
             self.secondary.heading.setText(f"… with profile {compare}")
 
         def work(progress, cancel):
-            first = self.catalog.recommend(user, k=20, profile=profile)
-            second = self.catalog.recommend(user, k=20, profile=compare) if compare else []
+            first = self.catalog.recommendations.recommend(user, k=20, profile=profile)
+            second = (self.catalog.recommendations.recommend(user, k=20, profile=compare)
+                      if compare else [])
             ids = [r.item_id for r in first + second]
-            titles = {a["id"]: a["title"] or a["id"] for a in self.catalog.artworks(ids)}
+            titles = {a["id"]: a["title"] or a["id"] for a in self.catalog.artworks.get(ids)}
             return first, second, titles
 
         self.status.emit(f"Recommending for {user}…")

@@ -49,7 +49,7 @@ def cat(tmp_path_factory):
 
 def test_breakdown_adds_up_to_the_score(cat):
     for user in ("sailor", "painter", "mixed"):
-        for r in cat.recommend(user, k=5):
+        for r in cat.recommendations.recommend(user, k=5):
             assert sum(r.breakdown().values()) == pytest.approx(r.score, abs=1e-6)
             for part in r.parts.values():
                 assert part.contribution == pytest.approx(part.weight * part.normalised)
@@ -57,14 +57,14 @@ def test_breakdown_adds_up_to_the_score(cat):
 
 
 def test_seen_works_are_excluded_by_default(cat):
-    ids = [r.item_id for r in cat.recommend("sailor", k=10)]
+    ids = [r.item_id for r in cat.recommendations.recommend("sailor", k=10)]
     assert "S1" not in ids and "S2" not in ids
-    with_seen = [r.item_id for r in cat.recommend("sailor", k=10, exclude_seen=False)]
+    with_seen = [r.item_id for r in cat.recommendations.recommend("sailor", k=10, exclude_seen=False)]
     assert "S1" in with_seen
 
 
 def test_content_finds_an_artwork_nobody_touched(cat):
-    recs = cat.recommend("sailor", k=3, weights={"content": 1.0, "item": 0.0, "popularity": 0.0})
+    recs = cat.recommendations.recommend("sailor", k=3, weights={"content": 1.0, "item": 0.0, "popularity": 0.0})
     assert "N1" in [r.item_id for r in recs]  # no events, reached through content alone
     n1 = next(r for r in recs if r.item_id == "N1")
     assert "‘Storm at Sea’" in n1.explanation or "‘Shipwreck’" in n1.explanation
@@ -72,14 +72,14 @@ def test_content_finds_an_artwork_nobody_touched(cat):
 
 
 def test_two_interests_do_not_blur(cat):
-    recs = [r.item_id for r in cat.recommend(
+    recs = [r.item_id for r in cat.recommendations.recommend(
         "mixed", k=4, weights={"content": 1.0, "item": 0.0, "popularity": 0.0})]
     assert any(i.startswith("S") or i == "N1" for i in recs)
     assert any(i.startswith("P") for i in recs)
 
 
 def test_collaborative_explanation_names_history(cat):
-    recs = cat.recommend("sailor", k=3, weights={"content": 0.0, "item": 1.0, "popularity": 0.0})
+    recs = cat.recommendations.recommend("sailor", k=3, weights={"content": 0.0, "item": 1.0, "popularity": 0.0})
     top = recs[0]
     assert top.parts["item"].contribution > 0
     assert top.reasons["item"], "the collaborative part names the history behind it"
@@ -87,10 +87,10 @@ def test_collaborative_explanation_names_history(cat):
 
 
 def test_cold_start_gets_popularity_and_brief(cat):
-    recs = cat.recommend(None, k=3)
+    recs = cat.recommendations.recommend(None, k=3)
     assert recs[0].item_id == "S1"  # the most engaged-with work
     assert recs[0].explanation.startswith("No history yet")
-    briefed = cat.recommend(None, k=2, brief="a portrait of a young girl",
+    briefed = cat.recommendations.recommend(None, k=2, brief="a portrait of a young girl",
                             weights={"brief": 1.0, "popularity": 0.0})
     assert briefed[0].item_id == "P3"
     assert "brief" in briefed[0].explanation
@@ -100,11 +100,11 @@ def test_unknown_visitor_is_a_clear_error(cat):
     from curator.core.errors import CuratorError
 
     with pytest.raises(CuratorError, match="no visitor 'nobody'"):
-        cat.recommend("nobody")
+        cat.recommendations.recommend("nobody")
 
 
 def test_artist_cap(cat):
-    recs = cat.recommend("painter", k=6, artist_cap=1, exclude_seen=False)
+    recs = cat.recommendations.recommend("painter", k=6, artist_cap=1, exclude_seen=False)
     turners = [r.item_id for r in recs if r.item_id in ("S1", "S2", "S3")]
     assert len(turners) <= 1
 
@@ -132,19 +132,19 @@ def test_mmr_raises_diversity():
 
 
 def test_batch_recommend_matches_explained(cat):
-    rec = cat.recommender()
-    weights = cat.profile().weights
+    rec = cat.recommendations.recommender()
+    weights = cat.recommendations.profile().weights
     ids, scores = rec.recommend(["sailor", "painter"], k=3, weights=weights)
-    single = cat.recommend("painter", k=3)
+    single = cat.recommendations.recommend("painter", k=3)
     assert list(ids[1]) == [r.item_id for r in single]
     assert scores[1] == pytest.approx([r.score for r in single], abs=1e-5)
 
 
 def test_profiles_round_trip(cat):
-    cat.save_profile(Profile("sea lover", weights={"content": 1.0, "item": 0.2}), make_default=True)
-    assert cat.profile().name == "sea lover"
-    cat.save_profile(Profile("other", weights={"item": 1.0}), make_default=True)
-    assert [p.name for p in cat.profiles() if p.is_default] == ["other"]
+    cat.recommendations.save_profile(Profile("sea lover", weights={"content": 1.0, "item": 0.2}), make_default=True)
+    assert cat.recommendations.profile().name == "sea lover"
+    cat.recommendations.save_profile(Profile("other", weights={"item": 1.0}), make_default=True)
+    assert [p.name for p in cat.recommendations.profiles() if p.is_default] == ["other"]
 
 
 def test_weights_decay_with_age():
@@ -171,7 +171,7 @@ def test_splits():
 
 
 def test_evaluation_reweighting(cat):
-    ev = cat.evaluation(ratio=0.5, k=3)
+    ev = cat.recommendations.evaluation(ratio=0.5, k=3)
     a = ev.measure({"item": 1.0}).metrics
     b = ev.measure({"popularity": 1.0}).metrics
     assert set(a) >= {"precision", "recall", "ndcg", "map", "coverage", "novelty"}
@@ -185,10 +185,10 @@ def test_kind_weights_from_a_profile_change_the_taste(cat):
                         kind_weights={"purchase": 0.0, "view": 1.0})
     buyer = Profile("purchases", weights={"content": 1.0},
                     kind_weights={"purchase": 50.0, "view": 1.0})
-    cat.save_profile(sea_first)
-    cat.save_profile(buyer)
-    top_views = cat.recommend("mixed", k=1, profile="views only")[0].item_id
-    top_buys = cat.recommend("mixed", k=1, profile="purchases")[0].item_id
+    cat.recommendations.save_profile(sea_first)
+    cat.recommendations.save_profile(buyer)
+    top_views = cat.recommendations.recommend("mixed", k=1, profile="views only")[0].item_id
+    top_buys = cat.recommendations.recommend("mixed", k=1, profile="purchases")[0].item_id
     assert not top_views.startswith("P") and top_buys.startswith("P")
 
 

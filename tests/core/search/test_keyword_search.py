@@ -35,12 +35,12 @@ D2,Rhinoceros,Albrecht Durer,1515,Woodcut,animal,
 
 @pytest.fixture
 def works(catalog, tmp_path):
-    catalog.import_catalog(write(tmp_path / "works.csv", WORKS))
+    catalog.imports.catalog(write(tmp_path / "works.csv", WORKS))
     return catalog
 
 
 def keyword(catalog, text, k=20):
-    return [h.id for h in catalog.search(text, k=k, mode="keyword")]
+    return [h.id for h in catalog.artworks.search(text, k=k, mode="keyword")]
 
 
 def test_words_are_folded_whole_words():
@@ -59,32 +59,32 @@ def test_artist_names_set_aside_honours_titles_and_places():
 
 
 def test_a_word_does_not_match_inside_another(works):
-    found = works.find_ids(Filters(text="sea"))
+    found = works.artworks.find_ids(Filters(text="sea"))
     assert "S1" not in found  # Swansea
     assert {"T1", "S2", "N1"} <= set(found)
-    assert works.find_ids(Filters(text="wood")) and "W2" in works.find_ids(Filters(text="wood"))
-    assert works.find_ids(Filters(text="swan")) == []
+    assert works.artworks.find_ids(Filters(text="wood")) and "W2" in works.artworks.find_ids(Filters(text="wood"))
+    assert works.artworks.find_ids(Filters(text="swan")) == []
 
 
 def test_accents_are_folded_both_ways(works):
-    assert set(works.find_ids(Filters(text="Durer"))) == {"D1", "D2"}
-    assert set(works.find_ids(Filters(text="DÜRER"))) == {"D1", "D2"}
-    assert works.find_ids(Filters(text="pieta")) == ["V2"]
+    assert set(works.artworks.find_ids(Filters(text="Durer"))) == {"D1", "D2"}
+    assert set(works.artworks.find_ids(Filters(text="DÜRER"))) == {"D1", "D2"}
+    assert works.artworks.find_ids(Filters(text="pieta")) == ["V2"]
 
 
 def test_keyword_results_come_by_relevance_not_title(works):
-    found = works.find_ids(Filters(text="sea"))
+    found = works.artworks.find_ids(Filters(text="sea"))
     # "sea" in the title and the subjects beats "sea" once in the notes.
     assert found.index("T1") < found.index("S2")
-    assert works.find_ids(Filters(text="sea"), order="title") == sorted(
-        found, key=lambda i: works.artwork(i)["title"])
+    assert works.artworks.find_ids(Filters(text="sea"), order="title") == sorted(
+        found, key=lambda i: works.artworks.one(i)["title"])
     # More of the query's words rank higher.
     assert keyword(works, "storm sea")[0] == "T1"
 
 
 def test_facets_narrow_keyword_matches_and_keep_their_order(works):
-    found = works.find_ids(Filters(text="sea", medium="oil"))
-    assert found == [i for i in works.find_ids(Filters(text="sea")) if i in {"T1", "S2"}]
+    found = works.artworks.find_ids(Filters(text="sea", medium="oil"))
+    assert found == [i for i in works.artworks.find_ids(Filters(text="sea")) if i in {"T1", "S2"}]
 
 
 @pytest.mark.parametrize("query", ["works by Turner", "Turner's masterpieces", "TURNER",
@@ -98,7 +98,7 @@ def test_a_named_artist_comes_before_works_that_mention_the_name(works, query):
 
 def test_van_gogh_and_full_names(works):
     assert set(keyword(works, "Van Gogh masterpieces")[:2]) == {"V1", "V2"}
-    hits = works.search("Henry Moore sculpture", mode="keyword")
+    hits = works.artworks.search("Henry Moore sculpture", mode="keyword")
     assert {h.id for h in hits[:2]} == {"M1", "M2"}  # not Albert Moore
     assert hits[0].parts["artist"] == {"name": "Henry Moore", "how": "name"}
     assert "M3" not in [h.id for h in hits[:2]]
@@ -118,25 +118,25 @@ def test_a_surname_that_is_a_common_word_does_not_take_over(works):
 
 
 def test_keyword_index_follows_imports_and_undo(works, tmp_path):
-    assert works.find_ids(Filters(text="lighthouse")) == []
-    result = works.import_catalog(write(tmp_path / "more.csv",
+    assert works.artworks.find_ids(Filters(text="lighthouse")) == []
+    result = works.imports.catalog(write(tmp_path / "more.csv",
                                         "accession_number,title,artist\nL1,The Lighthouse,"
                                         "\"Turner, Joseph Mallord William\"\n"))
-    assert works.find_ids(Filters(text="lighthouse")) == ["L1"]
+    assert works.artworks.find_ids(Filters(text="lighthouse")) == ["L1"]
     assert "L1" in keyword(works, "Turner")[:4]
-    works.undo_batch(result.batch_id)
-    assert works.find_ids(Filters(text="lighthouse")) == []
+    works.imports.undo(result.batch_id)
+    assert works.artworks.find_ids(Filters(text="lighthouse")) == []
 
 
 def test_unknown_mode_and_empty_catalog(catalog):
     with pytest.raises(CuratorError, match="Unknown search mode"):
-        catalog.search("sea", mode="fuzzy")
-    assert catalog.search("sea", mode="keyword") == []
-    assert catalog.find_ids(Filters(text="sea")) == []
+        catalog.artworks.search("sea", mode="fuzzy")
+    assert catalog.artworks.search("sea", mode="keyword") == []
+    assert catalog.artworks.find_ids(Filters(text="sea")) == []
 
 
 def test_scores_are_bm25_and_parts_say_so(works):
-    hits = works.search("storm sea", mode="keyword")
+    hits = works.artworks.search("storm sea", mode="keyword")
     assert hits.mode == "keyword" and hits.notice is None
     assert hits[0].parts["keyword"]["rank"] == 1
     scores = [h.score for h in hits]
