@@ -173,15 +173,20 @@ def _print_hits(hits, as_json: bool) -> None:
               f"{', ' + h.date_text if h.date_text else ''}")
 
 
-def _find(args, method: str, subject: str) -> int:
+def _find(args, method: str, subject: str, **options) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args))
+        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args),
+                                                 **options)
+    if getattr(hits, "notice", None):
+        print(f"curator: {hits.notice}", file=sys.stderr)
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_search(args) -> int:
-    return _find(args, "search_images" if args.images else "search", args.query)
+    if args.images:
+        return _find(args, "search_images", args.query)
+    return _find(args, "search", args.query, mode=args.mode)
 
 
 def cmd_similar(args) -> int:
@@ -211,6 +216,9 @@ def cmd_recommend(args) -> int:
                                                  weights=weights, mmr_lambda=args.mmr_lambda,
                                                  artist_cap=args.artist_cap, brief=args.brief,
                                                  exclude_seen=not args.include_seen)
+        if args.brief and not (progress := catalog.embeddings.progress()).done:
+            print("curator: " + progress.sentence("the brief is matched against those only"),
+                  file=sys.stderr)
         titles = {a["id"]: a for a in catalog.artworks.get([r.item_id for r in recs])}
     if args.json:
         print(json.dumps({"user": args.user, "items": [
@@ -304,7 +312,9 @@ def cmd_evaluate(args) -> int:
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {id, score, ...}; search adds the parts that "
+                        "ranked each work (keyword, semantic, artist)")
     p.add_argument("--artist", help="only works by this artist (exact name)")
     p.add_argument("--medium", help="only works whose medium contains this text")
     p.add_argument("--tag", help="only works with this subject tag")
@@ -413,8 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
+    p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
+                   help="hybrid (default): exact words and closeness in meaning fused; "
+                        "semantic: meaning only; keyword: whole words only (BM25). Works by "
+                        "an artist the query names come first, except in semantic mode")
     p.add_argument("--images", action="store_true",
                    help="search pictures by words (needs a CLIP-style image model)")
     _add_filters(p)

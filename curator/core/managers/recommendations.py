@@ -52,8 +52,12 @@ class RecommendationManager(Manager):
             from ..recommend.build import aligned_vectors
 
             embeddings = self._catalog.embeddings
+            index = embeddings.text_index_or_none()
+            if index is None:
+                raise CuratorError(embeddings.not_embedded("a brief can be matched once it is "
+                                                           "done"))
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
-                embeddings.text_index(), rec.interactions.item_ids)
+                index, rec.interactions.item_ids)
             brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)

@@ -45,9 +45,11 @@ class BrowseView(QWidget):
         self.search = QLineEdit(placeholderText="Search titles, artists, subjects…")
         self.search.setToolTip("Type words and press Enter (Ctrl+F to come here)")
         self.mode = QComboBox()
-        self.mode.addItems(["Keyword", "Semantic"])
-        self.mode.setToolTip("Keyword: words must appear. Semantic: closest in meaning "
-                             "(uses the local language model)")
+        self.mode.addItems(["Hybrid", "Keyword", "Semantic"])
+        self.mode.setToolTip("Hybrid: exact words and closeness in meaning together. "
+                             "Keyword: whole words, best matches first. Semantic: closest in "
+                             "meaning (uses the local language model). Works by an artist "
+                             "you name come first, except in Semantic")
         self.view_mode = QComboBox()
         self.view_mode.addItems(["Grid", "Table"])
         self.view_mode.setToolTip("Show thumbnails or a table")
@@ -189,11 +191,12 @@ class BrowseView(QWidget):
 
     def refresh(self) -> None:
         text = self.search.text().strip()
-        if self.mode.currentText() == "Semantic" and text:
+        mode = self.mode.currentText().lower()
+        if mode != "keyword" and text:
             filters = self.filters(with_text=False)
             self.status.emit(f"Searching for “{text}”…")
             self.jobs.submit(lambda progress, cancel: self.catalog.artworks.search(
-                text, k=200, filters=filters), on_done=self._show_hits,
+                text, k=200, filters=filters, mode=mode), on_done=self._show_hits,
                 on_error=self.status.emit, key="browse")
             return
         ids = self.catalog.artworks.find_ids(self.filters())
@@ -202,8 +205,8 @@ class BrowseView(QWidget):
 
     def _show_hits(self, hits) -> None:
         self.model.set_ids([h.id for h in hits], {h.id: h.score for h in hits})
-        self.count.setText(f"{len(hits):,} closest works")
-        self.status.emit(f"{len(hits)} works closest in meaning")
+        self.count.setText(f"{len(hits):,} best works")
+        self.status.emit(getattr(hits, "notice", None) or f"{len(hits)} best works")
 
     def more_like_this(self) -> None:
         if not self.selected_id:
