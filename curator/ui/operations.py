@@ -24,7 +24,7 @@ How requests under one key combine (:class:`Policy`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 from ..core.catalog import Catalog
@@ -40,7 +40,7 @@ class Policy(Enum):
     PARALLEL = "parallel"
 
 
-class Op(str, Enum):
+class Op(StrEnum):
     """The name and key of each background job."""
 
     EMBED = "embed"                    # text vectors, then image features: one key everywhere

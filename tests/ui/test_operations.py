@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from .test_main_window import wait_jobs
 from ..conftest import write
+from .test_main_window import wait_jobs
 
 # Getters a worker must never call: each is wrapped to note a call off the main thread.
 GETTERS = {

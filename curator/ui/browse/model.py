@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
