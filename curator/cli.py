@@ -467,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 
