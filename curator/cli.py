@@ -194,19 +194,19 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .core.recommend.export import export_format, write_rows
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
     if args.all:
         if not args.output:
-            raise CuratorError("recommend --all needs --output FILE.csv.")
+            raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
+        export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
             rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
                                                          weights=weights, progress=bar)
-        from .core.spreadsheet import write_records
-
-        write_records(args.output, rows, ["user", "rank", "artwork", "score"])
+        write_rows(args.output, rows)
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
@@ -450,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", help="a curator's brief, matched against the artworks")
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
-    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
@@ -513,7 +513,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 

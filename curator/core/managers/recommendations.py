@@ -65,20 +65,29 @@ class RecommendationManager(Manager):
     def recommend_all(self, *, k: int = 10, profile: str | None = None,
                       weights: dict[str, float] | None = None, progress: ProgressFn | None = None,
                       cancel: CancelToken | None = None) -> list[dict]:
-        """Top ``k`` for every visitor as rows: user, rank, artwork, score, signal parts."""
+        """Top ``k`` for every visitor as export rows (see :func:`..recommend.export.export_rows`):
+        visitor, rank, artwork, title, artists, date, score, signal parts, explanation."""
         from ..progress import check, report
 
         users = self._catalog.visitors.ids()
-        rows = []
+        lists = []
         for n, user in enumerate(users):
-            for rank, r in enumerate(self.recommend(user, k=k, profile=profile,
-                                                    weights=weights), 1):
-                rows.append({"user": user, "rank": rank, "artwork": r.item_id,
-                             "score": round(r.score, 6),
-                             **{name: round(v, 6) for name, v in r.breakdown().items()}})
+            lists.append((user, self.recommend(user, k=k, profile=profile, weights=weights)))
             report(progress, n + 1, len(users), "Recommending")
             check(cancel)
-        return rows
+        wanted = sorted({r.item_id for _, recs in lists for r in recs})
+        return self._rows(lists, wanted)
+
+    def export_rows(self, user_id: str | None, recs: list) -> list[dict]:
+        """A list already made (``recommend``'s result) as export rows with titles, artists,
+        dates and explanations."""
+        return self._rows([(user_id, recs)], [r.item_id for r in recs])
+
+    def _rows(self, lists: list[tuple], wanted: list[str]) -> list[dict]:
+        from ..recommend.export import export_rows
+
+        artworks = {a["id"]: a for a in self._catalog.artworks.get(wanted)}
+        return [row for user, recs in lists for row in export_rows(user, recs, artworks)]
 
     # -- profiles -------------------------------------------------------------------------
     def profiles(self):
