@@ -77,6 +77,11 @@ def sentence(info: ItemInfo, item: int, parts: dict, reasons: dict, *, cold: boo
                              for b in collab[:2])
         bits.append((parts["item"].contribution,
                      f"visitors who {named} also engaged with this work"))
+    following = reasons.get("sequence") or []
+    if following:
+        named = " and ".join(describe(info, b.item) for b in following[:2])
+        bits.append((parts["sequence"].contribution,
+                     f"it follows on from what they looked at last: {named}"))
     if "brief" in parts and parts["brief"].contribution > 0:
         bits.append((parts["brief"].contribution, "it matches the curator's brief"))
     if "popularity" in parts and parts["popularity"].contribution > 0.15 * max(score, 1e-9):

@@ -224,7 +224,7 @@ class HybridRecommender:
         chosen = self._select(total, cand[0], k, rules)
         explained: dict[str, list[list[Because]]] = {}
         if not cold:
-            for name in ("content", "item"):
+            for name in ("content", "item", "sequence"):
                 if name in self.signals and weights.get(name, 0.0) > 0:
                     explained[name] = self.signals[name].explain_many(user, chosen)
         out = []
