@@ -46,15 +46,15 @@ def main() -> None:
         "cuda" if torch.cuda.is_available() else "cpu")
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(Path(tmp) / "bench.duckdb")
-        catalog.import_catalog(need(args.catalog))
+        catalog.imports.catalog(need(args.catalog))
         if args.limit:
             catalog.store.con.execute(
                 "DELETE FROM artworks WHERE id NOT IN (SELECT id FROM artworks ORDER BY id "
                 "LIMIT ?)", [args.limit])
         if args.model:
-            catalog.set_embedding_model_path(args.model)
-        model_path = str(catalog.embedding_model_path())
-        text_ids, texts = catalog_texts(catalog.store.con, catalog.text_template())
+            catalog.embeddings.set_model_path(args.model)
+        model_path = str(catalog.embeddings.model_path())
+        text_ids, texts = catalog_texts(catalog.store.con, catalog.embeddings.template())
         n = len(texts)
         print(f"device: {device} ({torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}, "
               f"{torch.get_num_threads()} threads); {n:,} texts, "
@@ -73,10 +73,10 @@ def main() -> None:
         t_peer = time.perf_counter() - start
         del peer
 
-        encoder = catalog.text_encoder(device)
+        encoder = catalog.embeddings.text_encoder(device)
         encoder.encode(texts[:256])  # warm up, as for the peer
         start = time.perf_counter()
-        result = catalog.embed(device=device)
+        result = catalog.embeddings.embed(device=device).detail
         t_cur = time.perf_counter() - start
         assert result.embedded == n, result
         ids, matrix = read_vectors(catalog.store.cursor(), result.space)
@@ -93,7 +93,7 @@ def main() -> None:
             encoder._launch = lambda ids, mask: (constant.expand(ids.shape[0], -1), None)
             catalog.store.con.execute(f"DELETE FROM {result.space.table}")
             start = time.perf_counter()
-            catalog.embed(device=device)
+            catalog.embeddings.embed(device=device)
             t_free = time.perf_counter() - start
             print(f"same, without the model       : {n / t_free:10,.0f} texts/s (ceiling)")
         catalog.close()

@@ -40,7 +40,7 @@ def main() -> None:
     def curator() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             catalog = Catalog(Path(tmp) / "bench.duckdb")
-            result = catalog.import_catalog(source)
+            result = catalog.imports.catalog(source).detail
             counts["inserted"] = result.inserted
             catalog.close()
 

@@ -48,13 +48,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(Path(tmp) / "ml.duckdb")
-        catalog.import_catalog(need(args.data / "u.item"))
-        catalog.import_events(need(args.data / "u.data"), mapping=MAPPING)
+        catalog.imports.catalog(need(args.data / "u.item"))
+        catalog.imports.events(need(args.data / "u.data"), mapping=MAPPING)
         index = None
         if not args.no_content:
             t = time.perf_counter()
-            catalog.embed(device="auto")
-            index = catalog.text_index()
+            catalog.embeddings.embed(device="auto")
+            index = catalog.embeddings.text_index()
             print(f"embedded {len(index):,} titles in {time.perf_counter() - t:.1f} s")
         inter = Interactions.from_store(catalog.store)
         info = ItemInfo.from_store(catalog.store, inter.item_ids)

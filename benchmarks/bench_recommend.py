@@ -60,33 +60,33 @@ def main() -> None:
         db = args.db or Path(tmp) / "tate.duckdb"
         catalog = Catalog(db)
         if catalog.counts()["artworks"] == 0:
-            catalog.import_catalog(need(SHARED_DATA / "tate" / "artworks.jsonl.gz"))
+            catalog.imports.catalog(need(SHARED_DATA / "tate" / "artworks.jsonl.gz"))
         t = time.perf_counter()
-        result = catalog.embed(device="cpu")
+        result = catalog.embeddings.embed(device="cpu").detail
         if result.embedded:
             print(f"embedded {result.embedded:,} artworks in {time.perf_counter() - t:.0f} s")
         if catalog.counts()["events"] == 0:
             events = Path(tmp) / "events.csv"
             synthetic_events(catalog, events, args.users)
-            catalog.import_events(events)
+            catalog.imports.events(events)
         counts = catalog.counts()
         print(f"{counts['artworks']:,} artworks, {counts['users']:,} synthetic visitors, "
               f"{counts['events']:,} events")
         t = time.perf_counter()
-        rec = catalog.recommender()
+        rec = catalog.recommendations.recommender()
         print(f"fit (content, item CF [{rec.signals['item'].method}], popularity): "
               f"{time.perf_counter() - t:.2f} s")
-        users = catalog.user_ids()[: args.repeat]
-        catalog.recommend(users[0], k=50)  # warm-up
+        users = catalog.visitors.ids()[: args.repeat]
+        catalog.recommendations.recommend(users[0], k=50)  # warm-up
         times = []
         for user in users:
             start = time.perf_counter()
-            recs = catalog.recommend(user, k=50)
+            recs = catalog.recommendations.recommend(user, k=50)
             times.append(time.perf_counter() - start)
             assert len(recs) == 50
             assert all(abs(sum(r.breakdown().values()) - r.score) < 1e-5 for r in recs)
         times_ms = np.array(times) * 1000
-        index = catalog.text_index()
+        index = catalog.embeddings.text_index()
         q = index.matrix[0]
         start = time.perf_counter()
         for _ in range(20):

@@ -86,7 +86,7 @@ def build_catalog(path: Path, n: int) -> None:
     from curator.core.embedding.text_encoder import read_model_info
 
     with Catalog(path) as catalog:
-        info = read_model_info(catalog.embedding_model_path())
+        info = read_model_info(catalog.embeddings.model_path())
         with catalog.store.transaction() as cur:
             cur.execute("INSERT INTO import_batches (id, kind, source_path, source_sha256, "
                         "started_at, finished_at, accepted, rejected, inserted, updated, "
@@ -101,7 +101,7 @@ def build_catalog(path: Path, n: int) -> None:
                 "'artwork', ['subject ' || (i % 400), 'theme ' || (i % 23)], md5(i::VARCHAR), 1, "
                 "now() FROM range(?) t(i)", [n])
         space = get_or_create_space(catalog.store, "text", info.model_id,
-                                    catalog.text_template(), info.dim)
+                                    catalog.embeddings.template(), info.dim)
         rng = np.random.default_rng(0)
         step = 100_000
         for start in range(0, n, step):
@@ -143,10 +143,10 @@ def catalog_scale(args: argparse.Namespace) -> None:
     ]
     with Catalog(args.db, read_only=True) as catalog:
         start = time.perf_counter()
-        index = catalog.text_index()
+        index = catalog.embeddings.text_index()
         load = time.perf_counter() - start
         start = time.perf_counter()
-        catalog.similar("A0012345", k=args.k)
+        catalog.artworks.similar("A0012345", k=args.k)
         first = time.perf_counter() - start
         print(f"{len(index):,} artworks x {index.matrix.shape[1]} dims, top {args.k}")
         print(f"loading the vectors: {load:.2f} s; first query after: {first * 1000:.0f} ms")
@@ -154,7 +154,7 @@ def catalog_scale(args: argparse.Namespace) -> None:
         cur = catalog.store.cursor()
         print(f"{'':20} {'curator':>10} {'duckdb sql':>11} {'ratio':>7}")
         for name, filters, where, params in cases:
-            ours = catalog.similar("A0012345", k=args.k, filters=filters)
+            ours = catalog.artworks.similar("A0012345", k=args.k, filters=filters)
             sql = (f"SELECT e.artwork_id, array_cosine_similarity(e.vector, q.vector) AS s "
                    f"FROM {table} e JOIN artworks a ON a.id = e.artwork_id "
                    f"AND a.content_hash = e.content_hash, "
@@ -165,8 +165,8 @@ def catalog_scale(args: argparse.Namespace) -> None:
                 sys.exit(f"{name}: the two disagree: {[h.id for h in ours][:5]} vs "
                          f"{[r[0] for r in theirs][:5]}")
             repeat = max(1, args.repeat // 2)
-            t_ours = timed(lambda f=filters: catalog.similar("A0012345", k=args.k, filters=f),
-                           repeat)
+            t_ours = timed(lambda f=filters: catalog.artworks.similar("A0012345", k=args.k,
+                                                                      filters=f), repeat)
             t_sql = timed(lambda q=sql, p=params: cur.execute(q, p).fetchall(), repeat)
             print(f"{name:20} {t_ours * 1000:8.1f} ms {t_sql * 1000:8.1f} ms "
                   f"{t_sql / t_ours:6.1f}x")

@@ -40,12 +40,12 @@ def self_test() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="curator-self-test-") as tmp:
             catalog = Catalog(Path(tmp) / "self-test.duckdb")
-            art = catalog.import_catalog(DEMO_DIR / "artworks.jsonl.gz")
-            events = catalog.import_events(DEMO_DIR / "events.csv.gz")
-            embedded = catalog.embed()
-            hits = catalog.search("storm at sea", k=3)
-            user = catalog.user_ids(limit=1)[0]
-            recs = catalog.recommend(user, k=5)
+            art = catalog.imports.catalog(DEMO_DIR / "artworks.jsonl.gz")
+            events = catalog.imports.events(DEMO_DIR / "events.csv.gz")
+            embedded = catalog.embeddings.embed()
+            hits = catalog.artworks.search("storm at sea", k=3)
+            user = catalog.visitors.ids(limit=1)[0]
+            recs = catalog.recommendations.recommend(user, k=5)
             assert abs(sum(recs[0].breakdown().values()) - recs[0].score) < 1e-5
             app = QApplication.instance() or QApplication([])
             window = MainWindow(catalog, embed_on_start=False,
@@ -58,8 +58,8 @@ def self_test() -> int:
         print(f"Curator self-test FAILED: {exc}", flush=True)
         return 1
     print(f"Curator self-test passed in {time.perf_counter() - started:.1f} s: "
-          f"{art.inserted:,} artworks and {events.inserted:,} events imported, "
-          f"{embedded.embedded:,} embedded on {embedded.device}; "
+          f"{art.detail.inserted:,} artworks and {events.detail.inserted:,} events imported, "
+          f"{embedded.count:,} embedded on {embedded.detail.device}; "
           f"search 'storm at sea' -> {hits[0].title!r}; "
           f"{len(recs)} recommendations for {user}, first {recs[0].item_id} "
           f"(score {recs[0].score:.3f}).", flush=True)

@@ -37,6 +37,22 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
         bar.close()
 
 
+@contextmanager
+def cancel_on_interrupt() -> Iterator:
+    """A CancelToken that Ctrl-C sets, so long work stops at its next check (and keeps its
+    checkpoint) instead of dying mid-step."""
+    import signal
+
+    from .core.progress import CancelToken
+
+    token = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
@@ -46,40 +62,52 @@ def _open(args, *, read_only: bool = False):
 def cmd_import_catalog(args) -> int:
     with _open(args) as catalog:
         with progress_bar("Importing catalog") as bar:
-            result = catalog.import_catalog(args.file, mapping=args.mapping,
+            result = catalog.imports.catalog(args.file, mapping=args.mapping,
                                             skip_invalid=args.skip_invalid, progress=bar,
                                             rejects=args.rejects, sheet=args.sheet,
                                             language=args.language)
-        print(result.summary(), flush=True)
+        print(result.message, flush=True)
         if not args.no_embed:
             with progress_bar("Embedding") as bar:
-                print(catalog.embed(device=args.device, progress=bar).summary())
+                print(catalog.embeddings.embed(device=args.device, progress=bar).message)
     return 0
 
 
+def _fit_default_if_ready(catalog) -> None:
+    with progress_bar("Fitting the default profile") as bar:
+        report = catalog.recommendations.fit_default_if_ready(progress=bar)
+    if report is not None:
+        print(f"The default profile “{report.profile.name}” was fitted to the histories. "
+              + report.summary())
+
+
 def cmd_import_events(args) -> int:
-    with _open(args) as catalog, progress_bar("Importing history") as bar:
-        result = catalog.import_events(args.file, mapping=args.mapping,
-                                       skip_invalid=args.skip_invalid, progress=bar,
-                                       new_users=args.new_users, rejects=args.rejects)
-    print(result.summary())
+    with _open(args) as catalog:
+        with progress_bar("Importing history") as bar:
+            result = catalog.imports.events(args.file, mapping=args.mapping,
+                                            skip_invalid=args.skip_invalid, progress=bar,
+                                            new_users=args.new_users, rejects=args.rejects)
+        print(result.message, flush=True)
+        if result.events:
+            _fit_default_if_ready(catalog)
     return 0
 
 
 def cmd_import_users(args) -> int:
     with _open(args) as catalog, progress_bar("Importing users") as bar:
-        result = catalog.import_users(args.file, mapping=args.mapping,
+        result = catalog.imports.users(args.file, mapping=args.mapping,
                                       skip_invalid=args.skip_invalid, progress=bar,
                                       rejects=args.rejects)
-    print(result.summary())
+    print(result.message)
     return 0
 
 
 def cmd_info(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
         counts = catalog.counts()
-        batches = catalog.batches(limit=5)
-        info = {**counts, "database": str(args.db), "schema_version": catalog.schema_version(),
+        batches = catalog.imports.batches(limit=5)
+        info = {**counts, "database": str(args.db),
+                "schema_version": catalog.maintenance.schema_version(),
                 "last_batches": [b.__dict__ for b in batches]}
     if args.json:
         print(json.dumps(info, indent=2, default=str))
@@ -98,7 +126,7 @@ def cmd_info(args) -> int:
 
 def cmd_batches(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        batches = catalog.batches()
+        batches = catalog.imports.batches()
     if args.json:
         print(json.dumps([b.__dict__ for b in batches], indent=2, default=str))
         return 0
@@ -114,13 +142,13 @@ def cmd_embed(args) -> int:
         or args.default_template
     with _open(args, read_only=args.show and not changes) as catalog:
         if args.model or args.default_model:
-            catalog.set_embedding_model_path(None if args.default_model else args.model)
+            catalog.embeddings.set_model_path(None if args.default_model else args.model)
         if args.template is not None or args.default_template:
-            catalog.set_text_template(None if args.default_template else args.template)
+            catalog.embeddings.set_template(None if args.default_template else args.template)
         if args.show:
-            status = catalog.embedding_status()
-            sample = catalog.find_ids(order="id", limit=1)
-            text = catalog.embedding_text(sample[0]) if sample else None
+            status = catalog.embeddings.status()
+            sample = catalog.artworks.find_ids(order="id", limit=1)
+            text = catalog.embeddings.text(sample[0]) if sample else None
             if args.json:
                 print(json.dumps({**status.to_json(), "example": text}, indent=2,
                                  ensure_ascii=False))
@@ -130,16 +158,18 @@ def cmd_embed(args) -> int:
                     print(f"Example ({sample[0]}): {text}")
             return 0
         if args.images_folder:
-            catalog.set_images_root(args.images_folder)
+            catalog.embeddings.set_images_root(args.images_folder)
         if args.image_model:
-            catalog.set_image_model_path(args.image_model)
+            catalog.embeddings.set_image_model_path(args.image_model)
         with progress_bar("Embedding") as bar:
-            print(catalog.embed(device=args.device, progress=bar).summary(), flush=True)
+            print(catalog.embeddings.embed(device=args.device, progress=bar).message,
+                  flush=True)
+        _fit_default_if_ready(catalog)
         if args.images or args.images_folder:
-            if catalog.images_root() is None:
+            if catalog.embeddings.images_root() is None:
                 raise CuratorError("Set the images folder first (--images-folder DIR).")
             with progress_bar("Describing images") as bar:
-                result = catalog.embed_images(progress=bar)
+                result = catalog.embeddings.embed_images(progress=bar).detail
             print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
                   "image file.")
     return 0
@@ -169,15 +199,20 @@ def _print_hits(hits, as_json: bool) -> None:
               f"{', ' + h.date_text if h.date_text else ''}")
 
 
-def _find(args, method: str, subject: str) -> int:
+def _find(args, method: str, subject: str, **options) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = getattr(catalog, method)(subject, k=args.k, filters=_filters(args))
+        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args),
+                                                 **options)
+    if getattr(hits, "notice", None):
+        print(f"curator: {hits.notice}", file=sys.stderr)
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_search(args) -> int:
-    return _find(args, "search_images" if args.images else "search", args.query)
+    if args.images:
+        return _find(args, "search_images", args.query)
+    return _find(args, "search", args.query, mode=args.mode)
 
 
 def cmd_similar(args) -> int:
@@ -185,70 +220,77 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .core.recommend.export import export_format, write_rows
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
     if args.all:
         if not args.output:
-            raise CuratorError("recommend --all needs --output FILE.csv.")
+            raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
+        export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
-            rows = catalog.recommend_all(k=args.k, profile=args.profile, weights=weights,
-                                         progress=bar)
-        _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
+            rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
+                                                         weights=weights, progress=bar)
+        write_rows(args.output, rows)
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
         raise CuratorError("Name a visitor (or use --all, or --brief for a new visitor).")
     with _open(args, read_only=args.read_only) as catalog:
-        recs = catalog.recommend(args.user, k=args.k, profile=args.profile, weights=weights,
-                                 mmr_lambda=args.mmr_lambda, artist_cap=args.artist_cap,
-                                 brief=args.brief, exclude_seen=not args.include_seen)
-        titles = {a["id"]: a for a in catalog.artworks([r.item_id for r in recs])}
+        recs = catalog.recommendations.recommend(args.user, k=args.k, profile=args.profile,
+                                                 weights=weights, mmr_lambda=args.mmr_lambda,
+                                                 artist_cap=args.artist_cap, brief=args.brief,
+                                                 exclude_seen=not args.include_seen)
+        if args.brief and not (progress := catalog.embeddings.progress()).done:
+            print("curator: " + progress.sentence("the brief is matched against those only"),
+                  file=sys.stderr)
+        titles = {a["id"]: a for a in catalog.artworks.get([r.item_id for r in recs])}
     if args.json:
         print(json.dumps({"user": args.user, "items": [
             {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
              "breakdown": {n: round(v, 6) for n, v in r.breakdown().items()},
              "signals": {n: {"raw": p.raw, "normalised": p.normalised, "weight": p.weight,
-                             "contribution": p.contribution} for n, p in r.parts.items()},
+                             "contribution": p.contribution, "share": round(r.shares()[n], 4)}
+                         for n, p in r.parts.items()},
              "explanation": r.explanation} for r in recs]}, indent=2, ensure_ascii=False))
         return 0
     for rank, r in enumerate(recs, 1):
-        parts = "  ".join(f"{n} {v:.2f}" for n, v in r.breakdown().items() if v)
+        shares = r.shares()
+        parts = "  ".join(f"{n} {v:.2f} ({shares[n]:.0%})" for n, v in r.breakdown().items()
+                          if v)
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0
 
 
-def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
-    import csv
-
-    columns = first + sorted({c for r in rows for c in r} - set(first))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def cmd_profiles(args) -> int:
     from dataclasses import replace
 
-    from .core.recommend.profiles import Profile, delete_profile, parse_weights
+    from .core.recommend.profiles import Profile, parse_weights
 
     with _open(args) as catalog:
         if args.action == "list":
-            for p in catalog.profiles() or [catalog.profile()]:
+            for p in catalog.recommendations.profiles() or [catalog.recommendations.profile()]:
                 print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
                       f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
-                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
+                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}; "
+                      f"{p.provenance()}")
             return 0
         if not args.name:
             raise CuratorError("Name the profile.")
+        if args.action == "fit":
+            with progress_bar("Fitting") as bar:
+                report = catalog.recommendations.fit_profile(
+                    args.name, split=args.split, make_default=args.default, progress=bar)
+            print(f"Saved profile {args.name}. " + report.summary())
+            return 0
         if args.action == "delete":
-            delete_profile(catalog.store, args.name)
+            catalog.recommendations.delete_profile(args.name)
             print(f"Deleted profile {args.name}.")
             return 0
-        base = next((p for p in catalog.profiles() if p.name == args.name), Profile(args.name))
+        base = next((p for p in catalog.recommendations.profiles() if p.name == args.name),
+                    Profile(args.name))
         changes = {}
         if args.weights:
             changes["weights"] = {**base.weights, **parse_weights(args.weights)}
@@ -260,7 +302,7 @@ def cmd_profiles(args) -> int:
             changes["artist_cap"] = args.artist_cap or None
         if args.half_life is not None:
             changes["half_life_days"] = args.half_life or None
-        catalog.save_profile(replace(base, **changes), make_default=args.default)
+        catalog.recommendations.save_profile(replace(base, **changes), make_default=args.default)
         print(f"Saved profile {args.name}.")
     return 0
 
@@ -270,9 +312,9 @@ def cmd_evaluate(args) -> int:
     from .core.recommend.profiles import parse_weights
 
     with _open(args, read_only=args.read_only) as catalog:
-        profile = catalog.profile(args.profile)
+        profile = catalog.recommendations.profile(args.profile)
         weights = {**profile.weights, **(parse_weights(args.weights) if args.weights else {})}
-        ev = catalog.evaluation(split=args.split, ratio=args.ratio, seed=args.seed,
+        ev = catalog.recommendations.evaluation(split=args.split, ratio=args.ratio, seed=args.seed,
                                 last_n=args.last_n, k=args.k,
                                 half_life_days=profile.half_life_days,
                                 kind_weights=profile.kind_weights)
@@ -294,9 +336,27 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_train_sequence(args) -> int:
+    from .core.errors import Cancelled
+
+    with _open(args) as catalog, progress_bar("Learning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.recommendations.train_sequence(
+                epochs=args.epochs, device=args.device, profile=args.profile, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; the finished epochs are kept, and running "
+                               "train-sequence again resumes from them.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {id, score, ...}; search adds the parts that "
+                        "ranked each work (keyword, semantic, artist)")
     p.add_argument("--artist", help="only works by this artist (exact name)")
     p.add_argument("--medium", help="only works whose medium contains this text")
     p.add_argument("--tag", help="only works with this subject tag")
@@ -309,7 +369,7 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 
 def cmd_undo(args) -> int:
     with _open(args) as catalog:
-        result = catalog.undo_batch(args.batch)
+        result = catalog.imports.undo(args.batch).detail
     if result["kind"] == "catalog":
         print(f"Undid import #{result['batch']}: {result['restored']:,} artworks restored, "
               f"{result['removed']:,} removed.")
@@ -324,24 +384,33 @@ def cmd_undo(args) -> int:
 
 def cmd_backup(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        path = catalog.backup(args.path)
+        path = catalog.maintenance.backup(args.path)
     print(f"Backed up {args.db} to {path}.")
+    return 0
+
+
+def cmd_artworks(args) -> int:
+    with _open(args) as catalog:
+        changes = catalog.artworks.set_available(args.ids, available=args.undo)
+    state = "available again" if args.undo else "unavailable"
+    print(f"Marked {changes.count:,} of {len(set(args.ids)):,} artworks {state}"
+          f"{'' if args.undo else '; recommendations leave them out'}.")
     return 0
 
 
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
-            n = catalog.pseudonymize_users(rotate=args.rotate)
+            n = catalog.visitors.pseudonymize(rotate=args.rotate).count
             print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
                   f"{' under a new key' if args.rotate else ''}.")
         elif args.action == "delete":
             if not args.user:
                 raise CuratorError("Name the visitor to delete.")
-            n = catalog.delete_user(args.user)
+            n = catalog.visitors.delete(args.user).count
             print(f"Deleted visitor {args.user} and their {n:,} events.")
         else:
-            for user in catalog.user_ids(search=args.user):
+            for user in catalog.visitors.ids(search=args.user):
                 print(user)
     return 0
 
@@ -407,8 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
+    p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
+                   help="hybrid (default): exact words and closeness in meaning fused; "
+                        "semantic: meaning only; keyword: whole words only (BM25). Works by "
+                        "an artist the query names come first, except in semantic mode")
     p.add_argument("--images", action="store_true",
                    help="search pictures by words (needs a CLIP-style image model)")
     _add_filters(p)
@@ -430,13 +503,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", help="a curator's brief, matched against the artworks")
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
-    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("profiles", help="list, save or delete weight profiles")
-    p.add_argument("action", choices=["list", "save", "delete"])
+    p = sub.add_parser("profiles", help="list, save, delete or fit weight profiles")
+    p.add_argument("action", choices=["list", "save", "delete", "fit"],
+                   help="fit: choose weights, MMR lambda and half-life from the histories")
     p.add_argument("name", nargs="?")
+    p.add_argument("--split", choices=["stratified", "temporal"], default="stratified",
+                   help="fit: hold out a random quarter of each history, or its last fifth")
     p.add_argument("--weights", help="signal weights, e.g. content=0.5,item=1,popularity=0.1")
     p.add_argument("--kinds", help="event kind weights, e.g. view=1,favourite=3,purchase=5")
     p.add_argument("--mmr-lambda", type=float)
@@ -456,6 +532,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write the results as JSON")
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("train-sequence",
+                       help="learn what visitors look at next from the order of their "
+                            "histories; switched on only if it improves a validation split")
+    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--profile", help="the weight profile it must improve (default: default)")
+    p.set_defaults(func=cmd_train_sequence)
+
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)
     p.set_defaults(func=cmd_undo)
@@ -469,6 +553,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
     p.add_argument("--rotate", action="store_true", help="pseudonymize under a new key")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("artworks", help="mark artworks unavailable (on loan, in conservation)")
+    p.add_argument("action", choices=["unavailable"])
+    p.add_argument("ids", nargs="+", metavar="ID", help="artwork ids")
+    p.add_argument("--undo", action="store_true", help="mark them available again")
+    p.set_defaults(func=cmd_artworks)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")
@@ -484,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 

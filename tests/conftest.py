@@ -75,7 +75,7 @@ def small_catalog_file(tmp_path) -> Path:
 
 @pytest.fixture
 def loaded(catalog, small_catalog_file):
-    catalog.import_catalog(small_catalog_file)
+    catalog.imports.catalog(small_catalog_file)
     return catalog
 
 
@@ -102,7 +102,7 @@ def build_small_world(folder: Path):
     from .core.recommend.test_recommender import CATALOG, EVENTS
 
     cat = Catalog(folder / "world.duckdb")
-    cat.import_catalog(write(folder / "cat.csv", CATALOG))
-    cat.import_events(write(folder / "ev.csv", EVENTS))
-    cat.embed(device="cpu")
+    cat.imports.catalog(write(folder / "cat.csv", CATALOG))
+    cat.imports.events(write(folder / "ev.csv", EVENTS))
+    cat.embeddings.embed(device="cpu")
     return cat

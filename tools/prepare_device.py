@@ -39,8 +39,8 @@ def main() -> None:
     tate = ROOT.parent / "shared" / "data" / "tate" / "artworks.jsonl.gz"
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(Path(tmp) / "t.duckdb")
-        catalog.import_catalog(tate)
-        _, texts = catalog_texts(catalog.store.con, catalog.text_template())
+        catalog.imports.catalog(tate)
+        _, texts = catalog_texts(catalog.store.con, catalog.embeddings.template())
         catalog.close()
     (out / "tate-texts.txt").write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

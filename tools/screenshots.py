@@ -28,7 +28,7 @@ def main() -> None:
 
     app = QApplication.instance() or QApplication([])
     catalog = open_demo()
-    catalog.embed()
+    catalog.embeddings.embed()
     settings = QSettings(str(args.out / ".screenshot-settings.ini"), QSettings.IniFormat)
     window = MainWindow(catalog, embed_on_start=False, settings=settings)
     window.resize(1400, 860)
@@ -51,7 +51,7 @@ def main() -> None:
     settle()
     window.grab().save(str(args.out / "browse.png"))
     window.tabs.setCurrentIndex(1)
-    window.users.select_user(catalog.user_ids()[0])
+    window.users.select_user(catalog.visitors.ids()[0])
     settle(1.0)
     window.grab().save(str(args.out / "visitors.png"))
     window.tabs.setCurrentIndex(2)

@@ -1,84 +1,34 @@
-"""The Catalog facade: the one object the desktop app and the command line talk to."""
+"""The Catalog facade: the one object the desktop app and the command line talk to.
+
+Its work is split among managers, reached as attributes:
+
+- ``catalog.imports``: catalogs, histories and visitor lists in; batches; undo;
+- ``catalog.embeddings``: encoders, their settings, embedding runs, vector indexes;
+- ``catalog.artworks``: reading artworks, facets, search, "more like this";
+- ``catalog.recommendations``: explained lists, profiles, evaluation;
+- ``catalog.visitors``: visitors, their histories, pseudonyms and deletion;
+- ``catalog.maintenance``: backups and the database file.
+
+Every mutation returns one :class:`~.changes.Changes` record; :meth:`Catalog.apply` is where
+a change drops the caches it made stale.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-
-from .embedding.pipeline import EmbedResult, count_stale, embed_text
-from .embedding.search import Filters, VectorIndex
-from .embedding.spaces import find_space
-from .embedding.templates import DEFAULT_TEMPLATE, artwork_text, check_template
-from .embedding.templates import FIELDS as TEMPLATE_FIELDS
-from .errors import CuratorError
-from .importing.catalog_import import import_catalog
-from .importing.common import ImportResult
-from .importing.events_import import import_events
-from .importing.mapping import Mapping, load_mapping
-from .importing.users_import import import_users
-from .progress import CancelToken, ProgressFn
-from .settings import get_setting, set_setting
+from .caches import Caches
+from .changes import Changes
+from .managers.artworks import ArtworkManager, Hit, Hits
+from .managers.embeddings import EmbeddingManager, EmbeddingProgress, EmbeddingStatus
+from .managers.imports import BatchInfo, ImportManager
+from .managers.maintenance import MaintenanceManager
+from .managers.recommendations import RecommendationManager
+from .managers.visitors import VisitorManager
 from .store import Store
 
-# An extra field is offered as a facet when it has at most this many distinct values.
-FACET_MAX_VALUES = 500
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search or neighbour result."""
-
-    id: str
-    score: float
-    title: str | None
-    artists: list[str]
-    date_text: str | None
-
-    def to_json(self) -> dict:
-        return {"id": self.id, "score": round(self.score, 6), "title": self.title,
-                "artists": self.artists, "date_text": self.date_text}
-
-
-@dataclass(frozen=True)
-class EmbeddingStatus:
-    """The text model and template in use, and how much of the catalog is embedded."""
-
-    model_path: str
-    model_id: str
-    dim: int
-    default_model: bool
-    template: str
-    default_template: bool
-    artworks: int
-    stale: int
-
-    def to_json(self) -> dict:
-        return dict(self.__dict__)
-
-    def summary(self) -> str:
-        model = "the packaged all-MiniLM-L6-v2" if self.default_model else self.model_path
-        state = ("all embedded" if not self.stale
-                 else f"{self.stale:,} of {self.artworks:,} artworks to embed")
-        return (f"Model: {model} ({self.dim} dimensions)\n"
-                f"Template{' (default)' if self.default_template else ''}: {self.template}\n"
-                f"Catalog: {state}")
-
-
-@dataclass(frozen=True)
-class BatchInfo:
-    id: int
-    kind: str
-    source: str
-    sha256: str
-    finished_at: str
-    accepted: int
-    rejected: int
-    inserted: int
-    updated: int
-    unchanged: int
-    status: str
+__all__ = ["BatchInfo", "Catalog", "Changes", "EmbeddingProgress", "EmbeddingStatus", "Hit",
+           "Hits"]
 
 
 class Catalog:
@@ -91,433 +41,35 @@ class Catalog:
     read_only
         Open for reading only (another Curator may be writing).
 
-    Methods are called from the thread that opened the catalog unless they say otherwise.
+    Managers may be called from any thread: reads take their own cursor, writes are
+    serialised by the store, and the caches are locked.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = str(path)
+        # The store is for the managers, tests and benchmarks; front ends never use it.
         self.store = Store(path, read_only=read_only)
-        self._encoders: dict[str, object] = {}
-        self._text_index: VectorIndex | None = None
-        self._recommenders: dict = {}
-        self._image_index: VectorIndex | None = None
+        if not read_only:
+            from .privacy import migrate_legacy_key
 
-    def close(self) -> None:
-        self.store.close()
+            migrate_legacy_key(self.store)
+        self._caches = Caches()
+        self.imports = ImportManager(self)
+        self.embeddings = EmbeddingManager(self)
+        self.artworks = ArtworkManager(self)
+        self.recommendations = RecommendationManager(self)
+        self.visitors = VisitorManager(self)
+        self.maintenance = MaintenanceManager(self)
 
-    def _forget(self, *, text: bool = False, images: bool = False, models: bool = False
-                ) -> None:
-        """Drop in-memory caches that a change made stale (vectors, fitted recommenders)."""
-        if text:
-            self._text_index = None
-        if images:
-            self._image_index = None
-        if models:
-            self._recommenders = {}
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
 
-    def __enter__(self) -> Catalog:
-        return self
+    def apply(self, changes: Changes) -> Changes:
+        """Drop what ``changes`` made stale and hand the record back (managers call this)."""
+        self._caches.invalidate(changes)
+        return changes
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    # -- import --------------------------------------------------------------------------
-    def import_catalog(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
-                       skip_invalid: bool = False, progress: ProgressFn | None = None,
-                       cancel: CancelToken | None = None, dry_run: bool = False,
-                       rejects: str | Path | None = None, sheet: str | int | None = None,
-                       language: str | None = None) -> ImportResult:
-        """Import artworks from a file as one batch; see :mod:`.importing.catalog_import`.
-
-        ``dry_run`` validates and counts without changing anything, returning the rejects.
-        ``rejects``: where skipped rows are listed (default: beside the database).
-        ``sheet`` (a workbook's sheet) and ``language`` (LIDO's preferred language) override
-        the mapping's ``[read]`` section.
-        """
-        mapping = _with_read(_mapping(mapping), sheet=sheet, language=language)
-        result = import_catalog(self.store, path, mapping=mapping,
-                                skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                                dry_run=dry_run, rejects=rejects)
-        if result.changed:
-            self._forget(text=True, images=True, models=True)
-        return result
-
-    def import_events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
-                      skip_invalid: bool = False, progress: ProgressFn | None = None,
-                      cancel: CancelToken | None = None, dry_run: bool = False,
-                      new_users: bool = False, rejects: str | Path | None = None
-                      ) -> ImportResult:
-        """Import visitor/collector events from a file as one batch (``dry_run``: check only).
-
-        With a users list in the database, events of people not known are rejected unless
-        ``new_users``.
-        """
-        result = import_events(self.store, path, mapping=_mapping(mapping),
-                               skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                               dry_run=dry_run, new_users=new_users, rejects=rejects)
-        if result.changed:
-            self._forget(models=True)
-        return result
-
-    def import_users(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
-                     skip_invalid: bool = False, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None, dry_run: bool = False,
-                     rejects: str | Path | None = None) -> ImportResult:
-        """Import a list of visitors and collectors (ids only) as one batch."""
-        return import_users(self.store, path, mapping=_mapping(mapping),
-                            skip_invalid=skip_invalid, progress=progress, cancel=cancel,
-                            dry_run=dry_run, rejects=rejects)
-
-    # -- embedding ----------------------------------------------------------------------
-    def embedding_model_path(self) -> Path:
-        """The text model folder: the configured one, else the packaged default."""
-        from .embedding.text_encoder import default_model_path
-
-        configured = get_setting(self.store, "embedding.model_path")
-        return Path(configured) if configured else default_model_path()
-
-    def set_embedding_model_path(self, path: str | Path | None) -> None:
-        """Use another local encoder folder (``None``: the default); marks vectors stale."""
-        from .embedding.text_encoder import read_model_info
-
-        if path is not None:
-            read_model_info(Path(path))  # refuse a folder that is not a model
-        set_setting(self.store, "embedding.model_path", str(path) if path else None)
-        self._encoders.clear()
-        self._forget(text=True)
-
-    def text_template(self) -> str:
-        return get_setting(self.store, "embedding.template") or DEFAULT_TEMPLATE
-
-    def set_text_template(self, template: str | None) -> None:
-        """Change the text artworks are embedded as (``None``: the default); marks every
-        text vector stale when it differs."""
-        if template is not None:
-            self.check_text_template(template)
-        set_setting(self.store, "embedding.template", template)
-        self._forget(text=True)
-
-    def template_fields(self) -> list[str]:
-        """The fields a text template may name: the built-in ones, then the extra fields."""
-        return [*TEMPLATE_FIELDS, *sorted(f["name"] for f in self.extra_fields())]
-
-    def check_text_template(self, template: str) -> None:
-        """Raise :class:`CuratorError` when ``template`` names no field or an unknown one."""
-        check_template(template, extras=[f["name"] for f in self.extra_fields()])
-
-    def embedding_text(self, artwork_id: str, template: str | None = None) -> str:
-        """The text an artwork is embedded as, under ``template`` or the current one."""
-        template = template if template is not None else self.text_template()
-        cur = self.store.cursor()
-        try:
-            text = artwork_text(cur, template, artwork_id)
-        finally:
-            cur.close()
-        if text is None:
-            raise CuratorError(f"There is no artwork {artwork_id!r} in this catalog.")
-        return text
-
-    def embedding_status(self) -> EmbeddingStatus:
-        """Which model and template are in use, and how many artworks wait to be embedded."""
-        from .embedding.text_encoder import default_model_path, read_model_info
-
-        path = self.embedding_model_path()
-        info = read_model_info(path)
-        template = self.text_template()
-        space = find_space(self.store, "text", info.model_id, template)
-        cur = self.store.cursor()
-        try:
-            total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
-            stale = count_stale(cur, space)
-        finally:
-            cur.close()
-        return EmbeddingStatus(
-            model_path=str(path), model_id=info.model_id, dim=info.dim,
-            default_model=Path(path) == default_model_path(), template=template,
-            default_template=template == DEFAULT_TEMPLATE, artworks=total, stale=stale)
-
-    def text_encoder(self, device: str = "auto"):
-        """The loaded text encoder (loaded on first use; slow the first time)."""
-        from .embedding.text_encoder import TextEncoder
-
-        key = f"{self.embedding_model_path()}@{device}"
-        if key not in self._encoders:
-            self._encoders[key] = TextEncoder(self.embedding_model_path(), device=device)
-        return self._encoders[key]
-
-    def embed(self, *, device: str = "auto", progress: ProgressFn | None = None,
-              cancel: CancelToken | None = None) -> EmbedResult:
-        """Embed new and changed artworks (content hash, model and template decide)."""
-        from .embedding.text_encoder import read_model_info
-
-        info = read_model_info(self.embedding_model_path())
-        result = embed_text(self.store, model_id=info.model_id, dim=info.dim,
-                            template=self.text_template(),
-                            load_encoder=lambda: self.text_encoder(device),
-                            progress=progress, cancel=cancel)
-        if result.embedded:
-            self._forget(text=True, models=True)
-        return result
-
-    def text_index(self) -> VectorIndex:
-        """The current text vectors in memory (cached until the catalog changes)."""
-        if self._text_index is None:
-            from .embedding.text_encoder import read_model_info
-
-            info = read_model_info(self.embedding_model_path())
-            space = find_space(self.store, "text", info.model_id, self.text_template())
-            if space is None:
-                raise CuratorError("The catalog has not been embedded yet; run "
-                                   "`curator embed` (or wait for the app to finish).")
-            self._text_index = VectorIndex.load(self.store, space)
-        return self._text_index
-
-    def search(self, query: str, *, k: int = 20, filters: Filters | None = None
-               ) -> list[Hit]:
-        """Artworks whose text is closest in meaning to ``query``, best first."""
-        index = self.text_index()
-        vector = self.text_encoder().encode([query])[0]
-        found = index.top_k(vector, k, index.allowed(self.store, filters))
-        return self._hits(found)
-
-    def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
-                ) -> list[Hit]:
-        """Artworks most like ``artwork_id`` ("more like this"), best first."""
-        index = self.text_index()
-        pos = index.position(artwork_id)
-        if pos is None:
-            known = self.artwork(artwork_id) is not None
-            raise CuratorError(f"Artwork {artwork_id} has no embedding yet; run `curator embed`."
-                               if known else f"There is no artwork {artwork_id!r}.")
-        found = index.top_k(index.matrix[pos], k, index.allowed(self.store, filters),
-                            exclude={artwork_id})
-        return self._hits(found)
-
-    def _hits(self, found: list[tuple[str, float]]) -> list[Hit]:
-        details = {a["id"]: a for a in self.artworks([i for i, _ in found])}
-        return [Hit(i, s, details[i]["title"], details[i]["artists"] or [],
-                    details[i]["date_text"]) for i, s in found if i in details]
-
-    # -- images ----------------------------------------------------------------------------
-    def images_root(self) -> Path | None:
-        root = get_setting(self.store, "images.root")
-        return Path(root) if root else None
-
-    def set_images_root(self, folder: str | Path | None) -> None:
-        """The folder whose files the catalog's image paths name (None: no images)."""
-        if folder is not None and not Path(folder).is_dir():
-            raise CuratorError(f"{folder} is not a folder.")
-        set_setting(self.store, "images.root", str(Path(folder).resolve()) if folder else None)
-        self._forget(images=True)
-
-    def set_image_model_path(self, path: str | Path | None) -> None:
-        """Use a local CLIP-style model for images (None: the colour/texture descriptor)."""
-        from .embedding.image_features import is_clip_folder
-
-        if path is not None and not is_clip_folder(Path(path)):
-            raise CuratorError(f"{path} is not a CLIP model folder.")
-        set_setting(self.store, "images.model_path", str(path) if path else None)
-        self._encoders.pop("image", None)
-        self._forget(images=True)
-
-    def image_encoder(self):
-        from .embedding.image_features import ClipEncoder, ColourTextureEncoder
-
-        if "image" not in self._encoders:
-            path = get_setting(self.store, "images.model_path")
-            self._encoders["image"] = ClipEncoder(path) if path else ColourTextureEncoder()
-        return self._encoders["image"]
-
-    def embed_images(self, *, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None) -> EmbedResult:
-        """Describe new and changed artwork images (thumbnails are made as they are shown)."""
-        from .embedding.image_pipeline import embed_images
-
-        result = embed_images(self.store, images_root=self.images_root(),
-                              encoder=self.image_encoder(), progress=progress, cancel=cancel)
-        self._forget(images=True)
-        return result
-
-    def image_index(self) -> VectorIndex:
-        if self._image_index is None:
-            encoder = self.image_encoder()
-            space = find_space(self.store, "image", encoder.model_id)
-            if space is None:
-                raise CuratorError("No artwork images have been described yet; set an images "
-                                   "folder and run `curator embed --images`.")
-            self._image_index = VectorIndex.load(self.store, space)
-        return self._image_index
-
-    def visually_similar(self, artwork_id: str, *, k: int = 20,
-                         filters: Filters | None = None) -> list[Hit]:
-        """Artworks whose images look most like this one's."""
-        index = self.image_index()
-        pos = index.position(artwork_id)
-        if pos is None:
-            raise CuratorError(f"Artwork {artwork_id} has no described image.")
-        return self._hits(index.top_k(index.matrix[pos], k, index.allowed(self.store, filters),
-                                      exclude={artwork_id}))
-
-    def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
-                      ) -> list[Hit]:
-        """Pictures matching words (needs a CLIP-style image model)."""
-        encoder = self.image_encoder()
-        if not getattr(encoder, "can_match_text", False):
-            raise CuratorError("Searching pictures by words needs a CLIP-style image model; "
-                               "the colour/texture descriptor cannot read text.")
-        index = self.image_index()
-        vector = encoder.encode_texts([query])[0]
-        return self._hits(index.top_k(vector, k, index.allowed(self.store, filters)))
-
-    # -- recommending --------------------------------------------------------------------
-    def _index_or_none(self) -> VectorIndex | None:
-        try:
-            return self.text_index()
-        except CuratorError:
-            return None
-
-    def recommender(self, config=None):
-        """The fitted hybrid recommender for a :class:`WeightConfig` (kind weights, decay).
-
-        Cached until the catalog or the histories change.
-        """
-        from .recommend.build import build
-        from .recommend.interactions import WeightConfig
-
-        config = config or WeightConfig()
-        key = repr(sorted(config.to_json().items()))
-        cached = self._recommenders.get(key)
-        if cached is None:
-            cached = build(self.store, self._index_or_none(), config)
-            self._recommenders = {key: cached}
-        return cached
-
-    def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
-                  weights: dict[str, float] | None = None, mmr_lambda: float | None = None,
-                  artist_cap: int | None = None, brief: str | None = None,
-                  exclude_seen: bool = True):
-        """One visitor's top ``k`` with score breakdowns and explanations.
-
-        ``weights`` (signal -> weight) override the profile's; an unknown or new visitor
-        gets popularity and, with ``brief``, artworks matching the curator's brief.
-        """
-        from .recommend.hybrid import Rules
-        from .recommend.profiles import get_profile
-
-        chosen = get_profile(self.store, profile)
-        rec = self.recommender(chosen.weight_config())
-        if user_id is not None and rec.interactions.user_index(user_id) is None:
-            if not self._user_exists(user_id):
-                raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
-        rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
-                      artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
-                      exclude_seen=exclude_seen)
-        brief_scores = None
-        if brief:
-            index = self.text_index()
-            from .recommend.build import aligned_vectors
-
-            vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
-                index, rec.interactions.item_ids)
-            brief_scores = vectors @ self.text_encoder().encode([brief])[0]
-        return rec.recommend_explained(user_id, k, weights={**chosen.weights, **(weights or {})},
-                                       rules=rules, brief_scores=brief_scores)
-
-    def recommend_all(self, *, k: int = 10, profile: str | None = None,
-                      weights: dict[str, float] | None = None, progress: ProgressFn | None = None,
-                      cancel: CancelToken | None = None) -> list[dict]:
-        """Top ``k`` for every visitor as rows: user, rank, artwork, score, signal parts."""
-        from .progress import check, report
-
-        users = self.user_ids()
-        rows = []
-        for n, user in enumerate(users):
-            for rank, r in enumerate(self.recommend(user, k=k, profile=profile,
-                                                    weights=weights), 1):
-                rows.append({"user": user, "rank": rank, "artwork": r.item_id,
-                             "score": round(r.score, 6),
-                             **{name: round(v, 6) for name, v in r.breakdown().items()}})
-            report(progress, n + 1, len(users), "Recommending")
-            check(cancel)
-        return rows
-
-    def _user_exists(self, user_id: str) -> bool:
-        cur = self.store.cursor()
-        try:
-            return bool(cur.execute("SELECT count(*) FROM users WHERE id = ?",
-                                    [user_id]).fetchall()[0][0])
-        finally:
-            cur.close()
-
-    def user_ids(self, search: str | None = None, limit: int | None = None) -> list[str]:
-        cur = self.store.cursor()
-        try:
-            sql, params = "SELECT id FROM users", []
-            if search:
-                sql += " WHERE id ILIKE ?"
-                params.append(f"%{search}%")
-            sql += " ORDER BY id"
-            if limit:
-                sql += f" LIMIT {int(limit)}"
-            return [r[0] for r in cur.execute(sql, params).fetchall()]
-        finally:
-            cur.close()
-
-    def history(self, user_id: str) -> list[dict]:
-        """A visitor's events, newest first, with the artwork's title."""
-        cur = self.store.cursor()
-        try:
-            return cur.sql(
-                "SELECT e.ts, e.kind, e.value, e.artwork_id, a.title FROM events e "
-                "LEFT JOIN artworks a ON a.id = e.artwork_id WHERE e.user_id = ? "
-                "ORDER BY e.ts DESC", params=[user_id]).to_arrow_table().to_pylist()
-        finally:
-            cur.close()
-
-    def profiles(self):
-        from .recommend.profiles import list_profiles
-
-        return list_profiles(self.store)
-
-    def profile(self, name: str | None = None):
-        from .recommend.profiles import get_profile
-
-        return get_profile(self.store, name)
-
-    def save_profile(self, profile, *, make_default: bool = False) -> None:
-        from .recommend.profiles import save_profile
-
-        save_profile(self.store, profile, make_default=make_default)
-
-    def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
-                   last_n: int | None = None, k: int = 10, half_life_days: float | None = 365.0,
-                   kind_weights: dict[str, float] | None = None,
-                   max_users: int | None = 2000):
-        """An :class:`~.evaluate.runner.Evaluation` over this catalog's histories."""
-        from .evaluate.runner import Evaluation
-        from .evaluate.splits import stratified_split, temporal_split
-        from .recommend.build import aligned_vectors, default_signals
-        from .recommend.explain import ItemInfo
-        from .recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
-
-        inter = Interactions.from_store(self.store)
-        if len(inter.users) == 0:
-            raise CuratorError("There are no visitor histories to evaluate; import some first.")
-        if split == "stratified":
-            train = stratified_split(inter, ratio, seed)
-        elif split == "temporal":
-            train = temporal_split(inter, last_n=last_n, fraction=None if last_n else 1 - ratio)
-        else:
-            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
-        info = ItemInfo.from_store(self.store, inter.item_ids)
-        return Evaluation(inter, train, signals=default_signals(), info=info,
-                          vectors=aligned_vectors(self._index_or_none(), inter.item_ids),
-                          config=WeightConfig(
-                              kind_weights={**DEFAULT_KIND_WEIGHTS, **(kind_weights or {})},
-                              half_life_days=half_life_days),
-                          k=k, max_users=max_users)
-
-    # -- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Rows per table: artworks, users, events, import batches."""
         cur = self.store.cursor()
@@ -530,184 +82,12 @@ class Catalog:
             cur.close()
         return dict(zip(["artworks", "users", "events", "batches"], row, strict=True))
 
-    def batches(self, limit: int | None = None) -> list[BatchInfo]:
-        """Import batches, newest first."""
-        cur = self.store.cursor()
-        try:
-            sql = ("SELECT id, kind, source_path, source_sha256, strftime(finished_at, "
-                   "'%Y-%m-%d %H:%M:%S'), accepted, rejected, inserted, updated, unchanged, "
-                   "status FROM import_batches ORDER BY id DESC")
-            if limit is not None:
-                sql += f" LIMIT {int(limit)}"
-            rows = cur.execute(sql).fetchall()
-        finally:
-            cur.close()
-        return [BatchInfo(*r) for r in rows]
+    def close(self) -> None:
+        self._caches.clear()
+        self.store.close()
 
-    def preview(self, path: str | Path, *, kind: str = "catalog",
-                mapping: Mapping | str | Path | None = None, rows: int = 20,
-                sheet: str | int | None = None, language: str | None = None) -> dict:
-        """The first rows of a file as read, its columns, and the detected mapping:
-        ``mapping`` (field -> column) and, for catalogs, ``extra`` (extra field -> column)."""
-        from .importing.mapping import (
-            CATALOG_FIELDS,
-            EVENT_FIELDS,
-            USER_FIELDS,
-            resolve,
-            resolve_extra,
-        )
-        from .importing.sources import open_source
+    def __enter__(self) -> Catalog:
+        return self
 
-        mapping = _with_read(_mapping(mapping), sheet=sheet, language=language) or Mapping()
-        with self.store.session() as cur, open_source(cur, path, mapping.read) as source:
-            if source.kind == "json":
-                from .importing.common import json_path
-
-                columns = source.columns[:16]
-                paths = [json_path(c) for c in columns]
-                head = [tuple(r[0]) for r in cur.execute(
-                    f"SELECT json_extract_string(rec, ?) FROM src ORDER BY _row "
-                    f"LIMIT {int(rows)}", [paths]).fetchall()] if columns else []
-            else:
-                columns = source.columns
-                head = cur.execute(f"SELECT * EXCLUDE (_row) FROM src ORDER BY _row "
-                                   f"LIMIT {int(rows)}").fetchall()
-            fields = {"catalog": CATALOG_FIELDS, "users": USER_FIELDS}.get(kind, EVENT_FIELDS)
-            detected = resolve(fields, source.columns, mapping, source.path.name)
-            extra = (resolve_extra(source.columns, detected, mapping, source.path.name)
-                     if kind == "catalog" else {})
-            return {"file": source.path.name, "rows": source.rows, "columns": columns,
-                    "source_columns": source.columns, "head": head, "mapping": detected,
-                    "extra": extra, "encoding": source.encoding, "fields": list(fields)}
-
-    def find_ids(self, filters: Filters | None = None, *, order: str = "title",
-                 limit: int | None = None) -> list[str]:
-        """Artwork ids matching the filters (keyword text included), in ``order``."""
-        where, params = (filters or Filters()).where()
-        order_sql = {"title": "title NULLS LAST, id", "id": "id",
-                     "year": "year_start NULLS LAST, id"}.get(order, "id")
-        sql = f"SELECT id FROM artworks WHERE {where} ORDER BY {order_sql}"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        cur = self.store.cursor()
-        try:
-            return [r[0] for r in cur.execute(sql, params).fetchall()]
-        finally:
-            cur.close()
-
-    def facet_values(self, field: str, *, limit: int = 200) -> list[tuple[str, int]]:
-        """The most common values of ``artists``, ``tags``, ``medium``, ``classification``
-        or an extra field (each of its "; "-separated values counts)."""
-        params: list = [limit]
-        if field in ("artists", "tags"):
-            sql = (f"SELECT v, count(*) c FROM (SELECT unnest({field}) AS v FROM artworks) "
-                   "GROUP BY v ORDER BY c DESC, v LIMIT ?")
-        elif field in ("medium", "classification"):
-            sql = (f"SELECT {field}, count(*) c FROM artworks WHERE {field} IS NOT NULL "
-                   "GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?")
-        elif field in {f["name"] for f in self.extra_fields()}:
-            sql = ("SELECT v, count(*) c FROM (SELECT unnest(string_split(extra[?], '; ')) AS v "
-                   "FROM artworks) WHERE v <> '' GROUP BY v ORDER BY c DESC, v LIMIT ?")
-            params = [field, limit]
-        else:
-            raise CuratorError(f"There is no facet {field!r}.")
-        cur = self.store.cursor()
-        try:
-            return cur.execute(sql, params).fetchall()
-        finally:
-            cur.close()
-
-    def extra_fields(self) -> list[dict]:
-        """The catalog's extra fields, most used first: ``name``, ``artworks`` (how many have
-        it), ``values`` (distinct ones) and ``facet`` (categorical: a few values, repeated)."""
-        cur = self.store.cursor()
-        try:
-            rows = cur.execute(
-                "SELECT e.key, count(*), count(DISTINCT e.value) FROM (SELECT "
-                "unnest(map_entries(extra)) AS e FROM artworks) GROUP BY 1 "
-                "ORDER BY 2 DESC, 1").fetchall()
-        finally:
-            cur.close()
-        return [{"name": k, "artworks": n, "values": d,
-                 "facet": 2 <= d <= FACET_MAX_VALUES and d * 2 <= n} for k, n, d in rows]
-
-    def year_bounds(self) -> tuple[int | None, int | None]:
-        cur = self.store.cursor()
-        try:
-            return tuple(cur.execute("SELECT min(year_start), max(year_end) FROM artworks"
-                                     ).fetchall()[0])
-        finally:
-            cur.close()
-
-    def artworks(self, ids: list[str]) -> list[dict]:
-        """Curated fields of the given artworks (any order; unknown ids are left out).
-
-        ``extra`` is a list of ``(name, value)`` pairs sorted by name, or ``None``.
-        """
-        if not ids:
-            return []
-        cur = self.store.cursor()
-        try:
-            cur.register("_wanted", pa.table({"id": list(ids)}))
-            rows = cur.sql(
-                "SELECT a.id, title, artists, date_text, year_start, year_end, medium, "
-                "classification, description, tags, image_path, available, extra "
-                "FROM artworks a "
-                "JOIN _wanted w ON w.id = a.id").to_arrow_table().to_pylist()
-        finally:
-            cur.close()
-        return rows
-
-    def artwork(self, artwork_id: str) -> dict | None:
-        found = self.artworks([artwork_id])
-        return found[0] if found else None
-
-    # -- safety and privacy -----------------------------------------------------------------
-    def undo_batch(self, batch_id: int) -> dict:
-        """Restore what one import changed (see :func:`.maintenance.undo_batch`)."""
-        from .maintenance import undo_batch
-
-        result = undo_batch(self.store, batch_id)
-        self._forget(text=True, images=True, models=True)
-        return result
-
-    def backup(self, target: str | Path) -> Path:
-        """A consistent copy of the database in a new file."""
-        from .maintenance import backup
-
-        return backup(self.store, target)
-
-    def pseudonymize_users(self, *, rotate: bool = False) -> int:
-        from .maintenance import pseudonymize
-
-        n = pseudonymize(self.store, rotate=rotate)
-        self._forget(models=True)
-        return n
-
-    def delete_user(self, user_id: str) -> int:
-        """Remove a visitor, their events, and what was derived from them (cached models)."""
-        from .maintenance import delete_user
-
-        n = delete_user(self.store, user_id)
-        self._forget(models=True)
-        return n
-
-    def schema_version(self) -> int:
-        return self.store.schema_version()
-
-
-def _with_read(mapping: Mapping | None, **options) -> Mapping | None:
-    """``mapping`` with the given read options set (those not None)."""
-    given = {k: v for k, v in options.items() if v is not None}
-    if not given:
-        return mapping
-    from dataclasses import replace
-
-    mapping = mapping or Mapping()
-    return replace(mapping, read=replace(mapping.read, **given))
-
-
-def _mapping(mapping: Mapping | str | Path | None) -> Mapping | None:
-    if mapping is None or isinstance(mapping, Mapping):
-        return mapping
-    return load_mapping(mapping)
+    def __exit__(self, *exc) -> None:
+        self.close()

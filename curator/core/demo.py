@@ -20,6 +20,6 @@ def open_demo(path: Path | None = None, progress: ProgressFn | None = None) -> C
     path = path or demo_db_path()
     catalog = Catalog(path)
     if catalog.counts()["artworks"] == 0:
-        catalog.import_catalog(DEMO_DIR / "artworks.jsonl.gz", progress=progress)
-        catalog.import_events(DEMO_DIR / "events.csv.gz", progress=progress)
+        catalog.imports.catalog(DEMO_DIR / "artworks.jsonl.gz", progress=progress)
+        catalog.imports.events(DEMO_DIR / "events.csv.gz", progress=progress)
     return catalog

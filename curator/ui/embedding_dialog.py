@@ -36,7 +36,7 @@ class EmbeddingDialog(QDialog):
         self.catalog = catalog
         self.setWindowTitle("Embedding model and text")
         self.resize(720, 420)
-        status = catalog.embedding_status()
+        status = catalog.embeddings.status()
         self._model_path: str | None = None if status.default_model else status.model_path
 
         self.model_label = QLabel()
@@ -56,14 +56,14 @@ class EmbeddingDialog(QDialog):
 
         self.template = QPlainTextEdit(status.template)
         self.template.setToolTip(
-            "Fields: " + ", ".join("{" + f + "}" for f in catalog.template_fields())
+            "Fields: " + ", ".join("{" + f + "}" for f in catalog.embeddings.template_fields())
             + ". A part in [square "
             "brackets] is left out when a field in it is empty.")
         self.template.textChanged.connect(self.update_example)
         default_template = QPushButton("Default template")
         default_template.clicked.connect(lambda: self.template.setPlainText(DEFAULT_TEMPLATE))
 
-        ids = catalog.find_ids(order="id", limit=1)
+        ids = catalog.artworks.find_ids(order="id", limit=1)
         self.artwork = QLineEdit(artwork_id or (ids[0] if ids else ""))
         self.artwork.setPlaceholderText("artwork id")
         self.artwork.setToolTip("The artwork the example is shown for")
@@ -119,14 +119,14 @@ class EmbeddingDialog(QDialog):
     def update_example(self) -> None:
         template = self.template.toPlainText()
         try:
-            self.catalog.check_text_template(template)
+            self.catalog.embeddings.check_template(template)
         except CuratorError as exc:
             self._show(self.example, str(exc), error=True)
             self.save_button.setEnabled(False)
             return
         self.save_button.setEnabled(True)
         try:
-            text = self.catalog.embedding_text(self.artwork.text().strip(), template)
+            text = self.catalog.embeddings.text(self.artwork.text().strip(), template)
         except CuratorError as exc:
             self._show(self.example, str(exc), error=True)
             return
@@ -135,8 +135,8 @@ class EmbeddingDialog(QDialog):
     def save(self) -> None:
         template = self.template.toPlainText().strip()
         try:
-            self.catalog.set_text_template(None if template == DEFAULT_TEMPLATE else template)
-            self.catalog.set_embedding_model_path(self._model_path)
+            self.catalog.embeddings.set_template(None if template == DEFAULT_TEMPLATE else template)
+            self.catalog.embeddings.set_model_path(self._model_path)
         except CuratorError as exc:
             self._show(self.example, str(exc), error=True)
             return

@@ -44,9 +44,9 @@ def test_every_corpus_file_has_an_expectation():
 def test_bad_file(loaded, name, monkeypatch):
     monkeypatch.setattr(sources, "MAX_EXPANDED_BYTES", 16 << 20)
     kind, pattern = EXPECTED[name]
-    run = loaded.import_catalog if kind == "catalog" else loaded.import_events
+    run = loaded.imports.catalog if kind == "catalog" else loaded.imports.events
     if pattern is None:
-        result = run(BAD / name)
+        result = run(BAD / name).detail
         assert result.inserted == 1 and result.rejected == 0
         return
     before = snapshot(loaded)
@@ -60,10 +60,10 @@ def test_a_field_of_several_megabytes(loaded, tmp_path):
     path = write(tmp_path / "big_field.csv",
                  "accession_number,title,description\nB1,One," + "z" * (5 << 20) + "\n")
     with pytest.raises(CuratorError, match=r"row 2, field `description`: .* is longer than"):
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)
     assert snapshot(loaded) == before
 
 
 def test_utf16_without_bom_is_read_correctly(catalog):
-    catalog.import_catalog(BAD / "utf16_no_bom.csv")
-    assert catalog.artwork("B1")["title"] == "Tempête"
+    catalog.imports.catalog(BAD / "utf16_no_bom.csv")
+    assert catalog.artworks.one("B1")["title"] == "Tempête"

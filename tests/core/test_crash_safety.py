@@ -53,7 +53,7 @@ IMPORT = """
     import sys
     from curator.core.catalog import Catalog
     cat = Catalog({db!r})
-    cat.import_catalog({csv!r}, progress=lambda d, t, m: print(m, flush=True))
+    cat.imports.catalog({csv!r}, progress=lambda d, t, m: print(m, flush=True))
     print("FINISHED", flush=True)
 """
 
@@ -65,11 +65,11 @@ def test_killed_import_leaves_no_half_batch(tmp_path, big_csv, marker, wait):
     rc, _ = run_until(IMPORT.format(db=str(db), csv=str(big_csv)), marker, wait)
     assert rc == -signal.SIGKILL
     cat = Catalog(db)
-    assert cat.schema_version() == migrations()[-1][0]
+    assert cat.maintenance.schema_version() == migrations()[-1][0]
     counts = cat.counts()
     # all or nothing: either the whole batch is there, with its record, or none of it
     assert (counts["artworks"], counts["batches"]) in {(0, 0), (N_ROWS, 1)}
-    result = cat.import_catalog(big_csv)  # resume: the next run completes the work
+    result = cat.imports.catalog(big_csv).detail  # resume: the next run completes the work
     assert cat.counts()["artworks"] == N_ROWS
     assert result.inserted + result.unchanged == N_ROWS
     cat.close()
@@ -93,7 +93,7 @@ EMBED = """
 
     pipeline.write_vectors = announced
     cat = Catalog({db!r})
-    cat.embed(device="cpu", progress=progress)
+    cat.embeddings.embed(device="cpu", progress=progress)
     print("FINISHED", flush=True)
 """
 
@@ -104,8 +104,8 @@ def test_killed_embedding_resumes(tmp_path, tiny_model):
     path = tmp_path / "c.csv"
     titles = "".join(f"E{i},{f'Title {i} ' * 20}\n" for i in range(4000))  # ~60 tokens each
     path.write_text("accession_number,title\n" + titles)
-    cat.import_catalog(path)
-    cat.set_embedding_model_path(tiny_model)
+    cat.imports.catalog(path)
+    cat.embeddings.set_model_path(tiny_model)
     cat.close()
     rc, lines = run_until(EMBED.format(db=str(db)), "past 1500")
     assert rc == -signal.SIGKILL
@@ -115,7 +115,64 @@ def test_killed_embedding_resumes(tmp_path, tiny_model):
     space = cat.store.con.execute("SELECT id FROM embedding_spaces").fetchall()[0][0]
     kept = cat.store.con.execute(f"SELECT count(*) FROM emb_{space}").fetchall()[0][0]
     assert 0 < kept < 4000 and kept in whole  # whole chunks only
-    result = cat.embed(device="cpu")
+    result = cat.embeddings.embed(device="cpu").detail
     assert result.embedded == 4000 - kept
-    assert cat.embed(device="cpu").embedded == 0
+    assert cat.embeddings.embed(device="cpu").detail.embedded == 0
+    cat.close()
+
+
+ROTATE = """
+    import time
+    from curator.core import maintenance, privacy
+    from curator.core.catalog import Catalog
+
+    write_key_file, hash_ids = privacy.write_key_file, maintenance._hash_stored_ids
+
+    def slow_write(path, keys):
+        write_key_file(path, keys)
+        print("key file written", flush=True)
+        time.sleep({pause_write})
+
+    def slow_hash(*args):
+        n = hash_ids(*args)
+        print("ids committed", flush=True)
+        time.sleep(60)
+        return n
+
+    privacy.write_key_file, maintenance._hash_stored_ids = slow_write, slow_hash
+    cat = Catalog({db!r})
+    cat.visitors.pseudonymize(rotate=True)
+    print("FINISHED", flush=True)
+"""
+
+
+@pytest.mark.parametrize("marker", ["key file written", "ids committed"])
+def test_killed_key_rotation_keeps_key_and_pseudonyms_together(tmp_path, monkeypatch, marker):
+    from ..conftest import SMALL_CATALOG, write
+    from .test_import_events import HEADER
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("CURATOR_HOME", str(home))
+    db = tmp_path / "rotate.duckdb"
+    history = write(tmp_path / "h.csv", HEADER + "".join(
+        f"V{v:04d},A{1 + e % 3},view,,{1700000000 + 10 * v + e}\n"
+        for v in range(50) for e in range(3)))
+    cat = Catalog(db)
+    cat.imports.catalog(write(tmp_path / "c.csv", SMALL_CATALOG))
+    cat.imports.events(history)
+    cat.visitors.pseudonymize()
+    before = set(cat.visitors.ids())
+    cat.close()
+    rc, _ = run_until(ROTATE.format(db=str(db), pause_write=60 if marker.startswith("key")
+                                    else 0), marker)
+    assert rc == -signal.SIGKILL
+    cat = Catalog(db)
+    after = set(cat.visitors.ids())
+    # Killed before the commit nothing changed; after it, every id did. The key file in
+    # use agrees either way: the same history joins the same 50 people.
+    assert after.isdisjoint(before) if marker == "ids committed" else after == before
+    assert cat.imports.events(history).detail.inserted == 0
+    assert cat.counts()["users"] == 50
+    assert cat.visitors.delete("V0002").count == 3
+    assert not list((home / "keys").glob("*.new"))
     cat.close()

@@ -21,17 +21,17 @@ MET = """Object Number,Title,Artist Display Name,Object Date,Medium,Dimensions,C
 
 
 def extras(cat, artwork_id):
-    return dict(cat.artwork(artwork_id)["extra"] or [])
+    return dict(cat.artworks.one(artwork_id)["extra"] or [])
 
 
 @pytest.fixture
 def met(catalog, tmp_path):
-    catalog.import_catalog(write(tmp_path / "met.csv", MET))
+    catalog.imports.catalog(write(tmp_path / "met.csv", MET))
     return catalog
 
 
 def test_other_columns_are_kept_as_named_extra_fields(met):
-    art = met.artwork("1979.3")
+    art = met.artworks.one("1979.3")
     assert (art["title"], art["artists"], art["year_start"], art["year_end"]) == (
         "The Wave", ["Hokusai"], 1830, 1832)
     assert art["classification"] == "Prints"
@@ -47,45 +47,45 @@ def test_extra_names_follow_the_column(catalog):
 
 
 def test_categorical_extra_fields_are_facets(met):
-    fields = {f["name"]: f for f in met.extra_fields()}
+    fields = {f["name"]: f for f in met.artworks.extra_fields()}
     assert fields["department"]["facet"] and fields["department"]["values"] == 3
     assert not fields["dimensions"]["facet"]  # every value differs
-    assert met.facet_values("department") == [("Asian Art", 2), ("European Paintings", 2),
+    assert met.artworks.facet_values("department") == [("Asian Art", 2), ("European Paintings", 2),
                                                ("Greek and Roman Art", 2)]
     # by title: Fuji, The Wave
-    assert met.find_ids(Filters(extra=(("department", "asian art"),))) == ["1979.4", "1979.3"]
+    assert met.artworks.find_ids(Filters(extra=(("department", "asian art"),))) == ["1979.4", "1979.3"]
     with pytest.raises(CuratorError, match="no facet 'nope'"):
-        met.facet_values("nope")
+        met.artworks.facet_values("nope")
 
 
 def test_keyword_search_reads_extra_fields(met):
-    assert met.find_ids(Filters(text="Bequest")) == ["1979.4", "1979.3"]
-    assert met.find_ids(Filters(text="Bequest Fuji")) == ["1979.4"]
+    assert met.artworks.find_ids(Filters(text="Bequest")) == ["1979.4", "1979.3"]
+    assert met.artworks.find_ids(Filters(text="Bequest Fuji")) == ["1979.4"]
 
 
 def test_extra_fields_in_the_embedding_template(met):
-    text = met.embedding_text("1979.1", "{title}. [{dimensions}.] [{credit_line}.] [{nope}]")
+    text = met.embeddings.text("1979.1", "{title}. [{dimensions}.] [{credit_line}.] [{nope}]")
     assert text == "Wheat Field. 25 x 30 cm. Gift of A."
-    met.set_text_template("{title} ({department})")
-    assert met.embedding_text("1979.6") == "Jug (Greek and Roman Art)"
+    met.embeddings.set_template("{title} ({department})")
+    assert met.embeddings.text("1979.6") == "Jug (Greek and Roman Art)"
     with pytest.raises(CuratorError, match="unknown field.*nope.*known fields.*department"):
-        met.set_text_template("{title} {nope}")
-    assert "credit_line" in met.template_fields()
+        met.embeddings.set_template("{title} {nope}")
+    assert "credit_line" in met.embeddings.template_fields()
 
 
 def test_reimport_unchanged_changes_nothing_and_edits_update(met, tmp_path):
     before = snapshot(met)
-    again = met.import_catalog(write(tmp_path / "met.csv", MET))
+    again = met.imports.catalog(write(tmp_path / "met.csv", MET)).detail
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
     assert snapshot(met) == before
-    edited = met.import_catalog(write(tmp_path / "met.csv", MET.replace("Gift of A", "Gift of Z")))
+    edited = met.imports.catalog(write(tmp_path / "met.csv", MET.replace("Gift of A", "Gift of Z"))).detail
     assert (edited.updated, edited.unchanged) == (1, 5)
     assert extras(met, "1979.1")["credit_line"] == "Gift of Z"
 
 
 def test_fields_a_file_does_not_carry_keep_their_values(met, tmp_path):
     flat = "Object Number,Title,Department\n1979.1,Wheat Field,Drawings\n1979.2,Cypresses,\n"
-    met.import_catalog(write(tmp_path / "flat.csv", flat))
+    met.imports.catalog(write(tmp_path / "flat.csv", flat))
     assert extras(met, "1979.1") == {"dimensions": "25 x 30 cm", "credit_line": "Gift of A",
                                      "department": "Drawings"}
     # The file carries `Department`; a blank cell empties it.
@@ -95,9 +95,9 @@ def test_fields_a_file_does_not_carry_keep_their_values(met, tmp_path):
 
 def test_undo_restores_extra_fields(met, tmp_path):
     before = snapshot(met)
-    result = met.import_catalog(write(tmp_path / "met.csv", MET.replace("25 x 30", "1 x 1")))
+    result = met.imports.catalog(write(tmp_path / "met.csv", MET.replace("25 x 30", "1 x 1"))).detail
     assert extras(met, "1979.1")["dimensions"] == "1 x 1 cm"
-    met.undo_batch(result.batch_id)
+    met.imports.undo(result.batch_id)
     assert extras(met, "1979.1")["dimensions"] == "25 x 30 cm"
     assert {k: v for k, v in snapshot(met).items() if k != "import_batches"} == {
         k: v for k, v in before.items() if k != "import_batches"}
@@ -113,31 +113,31 @@ def test_json_movements_become_tags_and_a_facet(catalog, tmp_path):
         {"acno": "T3", "title": "Late key", "later": 7},
     ]
     path = write(tmp_path / "t.jsonl", "\n".join(json.dumps(r) for r in records) + "\n")
-    catalog.import_catalog(path)
-    assert catalog.artwork("T1")["tags"] == ["Romanticism", "sea"]
-    assert catalog.artwork("T2")["tags"] == ["Pop Art", "Romanticism", "food"]
+    catalog.imports.catalog(path)
+    assert catalog.artworks.one("T1")["tags"] == ["Romanticism", "sea"]
+    assert catalog.artworks.one("T2")["tags"] == ["Pop Art", "Romanticism", "food"]
     assert extras(catalog, "T1") == {
         "credit_line": "Presented 1920", "movement": "Romanticism",
         "date_range": '{"startYear":1840,"endYear":1845}'}
     assert extras(catalog, "T2") == {"movement": "Pop Art; Romanticism"}
     assert extras(catalog, "T3") == {"later": "7"}
-    assert catalog.facet_values("movement") == [("Romanticism", 2), ("Pop Art", 1)]
-    assert catalog.find_ids(Filters(extra=(("movement", "pop art"),))) == ["T2"]
+    assert catalog.artworks.facet_values("movement") == [("Romanticism", 2), ("Pop Art", 1)]
+    assert catalog.artworks.find_ids(Filters(extra=(("movement", "pop art"),))) == ["T2"]
 
 
 def test_mapping_names_a_new_extra_field(catalog, tmp_path):
     path = write(tmp_path / "c.csv", "inv,Titel,Masse,Abteilung\nK1,Baum,10 x 20,Grafik\n")
     mapping = write(tmp_path / "m.toml", '[columns]\nid = "inv"\ntitle = "Titel"\n'
                     '[extra]\ndimensions = "Masse"\ndepartment = "Abteilung"\n')
-    catalog.import_catalog(path, mapping=mapping)
+    catalog.imports.catalog(path, mapping=mapping)
     assert extras(catalog, "K1") == {"dimensions": "10 x 20", "department": "Grafik"}
-    preview = catalog.preview(path, mapping=mapping)
+    preview = catalog.imports.preview(path, mapping=mapping)
     assert preview["extra"] == {"dimensions": "Masse", "department": "Abteilung"}
     bad = Mapping(columns={"id": "inv"}, extra={"title": "Masse"})
     with pytest.raises(CuratorError, match="`title` cannot name an extra field"):
-        catalog.import_catalog(path, mapping=bad)
+        catalog.imports.catalog(path, mapping=bad)
     with pytest.raises(CuratorError, match="no column `Mass` \\(mapped to extra field"):
-        catalog.import_catalog(path, mapping=Mapping(extra={"dimensions": "Mass"},
+        catalog.imports.catalog(path, mapping=Mapping(extra={"dimensions": "Mass"},
                                                      columns={"id": "inv"}))
 
 
@@ -167,10 +167,10 @@ MET_OPEN = ("Object Number,Is Highlight,Object ID,Department,AccessionYear,Objec
 ])
 def test_museum_open_access_layouts_need_no_mapping(catalog, tmp_path, text, expected, extra):
     path = write(tmp_path / "open.csv", text)
-    preview = catalog.preview(path)
+    preview = catalog.imports.preview(path)
     assert {f: preview["mapping"][f] for f in expected} == expected
     assert {k: preview["extra"][k] for k in extra} == extra
-    result = catalog.import_catalog(path)
+    result = catalog.imports.catalog(path).detail
     assert (result.inserted, result.rejected) == (1, 0)
-    art = catalog.artworks(catalog.find_ids())[0]
+    art = catalog.artworks.get(catalog.artworks.find_ids())[0]
     assert art["year_start"] in (1896, 1853) and art["title"]

@@ -29,7 +29,7 @@ def test_bad_catalog_rows_are_rejected_and_nothing_changes(loaded, tmp_path, cas
     before = snapshot(loaded)
     path = write(tmp_path / "bad.csv", text)
     with pytest.raises(ImportRejected, match=r"^bad\.csv, " + message) as info:
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)
     assert "the import was not applied" in str(info.value)
     assert snapshot(loaded) == before
 
@@ -53,7 +53,7 @@ def test_unreadable_files_leave_the_database_unchanged(loaded, tmp_path, case):
     path = tmp_path / "bad.csv"
     path.write_bytes(data)
     with pytest.raises(CuratorError, match=message):
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)
     assert snapshot(loaded) == before
 
 
@@ -63,14 +63,14 @@ def test_truncated_gzip(loaded, tmp_path):
     path = tmp_path / "cut.csv.gz"
     path.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(CuratorError, match=r"cut\.csv\.gz is a damaged or truncated gzip"):
-        loaded.import_catalog(path)
+        loaded.imports.catalog(path)
     assert snapshot(loaded) == before
 
 
 def test_skip_invalid_imports_the_rest_and_writes_rejects(loaded, tmp_path):
     path = write(tmp_path / "mixed.csv", HEADER + "B1,Good,X,whenever,\n,No id,Y,1901,\n"
                  "B2,Bad image,Z,1900,/etc/passwd\n")
-    result = loaded.import_catalog(path, skip_invalid=True)
+    result = loaded.imports.catalog(path, skip_invalid=True).detail
     assert (result.inserted, result.rejected, result.text_only_dates) == (1, 2, 1)
     report = (tmp_path / "mixed.csv.rejects.csv").read_text().splitlines()
     assert report[0] == "file,row,field,value,reason"
@@ -84,21 +84,21 @@ def test_unknown_mapping_column_is_named(loaded, tmp_path):
     path = write(tmp_path / "c.csv", HEADER + "B1,One,X,1900,\n")
     mapping = write(tmp_path / "m.toml", '[columns]\ntitle = "naam"\n')
     with pytest.raises(CuratorError, match=r"c\.csv has no column `naam` \(mapped to `title`\)"):
-        loaded.import_catalog(path, mapping=mapping)
+        loaded.imports.catalog(path, mapping=mapping)
 
 
 def test_broken_mapping_file(loaded, tmp_path):
     path = write(tmp_path / "c.csv", HEADER + "B1,One,X,1900,\n")
     mapping = write(tmp_path / "m.toml", "[columns\n")
     with pytest.raises(CuratorError, match=r"Mapping file m\.toml could not be read"):
-        loaded.import_catalog(path, mapping=mapping)
+        loaded.imports.catalog(path, mapping=mapping)
 
 
 def test_dry_run_reports_every_reject_and_changes_nothing(loaded, tmp_path):
     before = snapshot(loaded)
     path = write(tmp_path / "mixed.csv", HEADER + "B1,Good,X,1900,\n,No id,Y,1901,\n"
                  "B2,Bad image,Z,whenever,../up.jpg\n")
-    result = loaded.import_catalog(path, dry_run=True)
+    result = loaded.imports.catalog(path, dry_run=True).detail
     assert (result.inserted, result.rejected, result.batch_id) == (1, 2, None)
     assert [r.row for r in result.rejects] == [3, 4]
     assert result.text_only_dates == 0  # the rejected row's date is not counted
@@ -114,14 +114,14 @@ def test_rejects_go_beside_the_database_not_a_read_only_source(tmp_path):
     share.chmod(0o555)
     try:
         with Catalog(tmp_path / "db" / "cat.duckdb") as cat:
-            result = cat.import_catalog(path, skip_invalid=True)
+            result = cat.imports.catalog(path, skip_invalid=True).detail
             assert (result.inserted, result.rejected) == (1, 1)
             assert result.rejects_path == str(tmp_path / "db" / "mixed.csv.rejects.csv")
             assert "has no id" in (tmp_path / "db" / "mixed.csv.rejects.csv").read_text()
             chosen = tmp_path / "reports" / "r.csv"
-            again = cat.import_events(write(tmp_path / "h.csv", "user,artwork,ts\nu,B1,2020-01-01\n"
+            again = cat.imports.events(write(tmp_path / "h.csv", "user,artwork,ts\nu,B1,2020-01-01\n"
                                             "u,NOPE,2020-01-01\n"), skip_invalid=True,
-                                      rejects=chosen)
+                                      rejects=chosen).detail
             assert again.rejects_path == str(chosen) and "NOPE" in chosen.read_text()
     finally:
         share.chmod(0o755)

@@ -32,7 +32,7 @@ def test_record_keeps_the_original_row(loaded):
 def test_encodings_are_detected(catalog, tmp_path, encoding):
     text = SMALL_CATALOG.replace("Storm at Sea", "Tempête – “Storm” at Sea")
     path = write(tmp_path / "enc.csv", text, encoding)
-    catalog.import_catalog(path)
+    catalog.imports.catalog(path)
     assert rows(catalog)[0][1] == "Tempête – “Storm” at Sea"
 
 
@@ -41,7 +41,7 @@ def test_cp1252_bytes_late_in_the_file_are_read(catalog, tmp_path):
     lines.append("X9999,Caf\u00e9 \u201cle d\u00e9jeuner\u201d")
     path = tmp_path / "late.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
-    catalog.import_catalog(path)
+    catalog.imports.catalog(path)
     title = rows(catalog, "SELECT title FROM artworks WHERE id = 'X9999'")[0][0]
     assert title == "Caf\u00e9 \u201cle d\u00e9jeuner\u201d"
 
@@ -51,7 +51,7 @@ def test_delimiters_are_detected(catalog, tmp_path, delimiter):
     lines = ["accession_number,title,artist,date", "A1,Storm,Turner,1840", "A2,Hay,Constable,1821",
              "A3,Night,Whistler,1870s"]
     path = write(tmp_path / "cat.txt", "\n".join(x.replace(",", delimiter) for x in lines))
-    catalog.import_catalog(path)
+    catalog.imports.catalog(path)
     assert rows(catalog)[1][:4] == ("A2", "Hay", ["Constable"], 1821)
 
 
@@ -71,14 +71,14 @@ def test_json_lines_flatten_subject_trees_and_contributors(catalog, tmp_path):
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         for r in _records():
             fh.write(json.dumps(r) + "\n")
-    catalog.import_catalog(path)
+    catalog.imports.catalog(path)
     assert rows(catalog) == [("T1", "Sea", ["J. M. W. Turner"], 1805, 1805, ["sea", "waves"]),
                              ("T2", "Hill", [], None, None, [])]
 
 
 def test_json_array(catalog, tmp_path):
     path = write(tmp_path / "art.json", json.dumps(_records()))
-    catalog.import_catalog(path)
+    catalog.imports.catalog(path)
     assert catalog.counts()["artworks"] == 2
 
 
@@ -89,7 +89,7 @@ def test_parquet(catalog, tmp_path):
     table = pa.table({"object_number": ["P1", "P2"], "title": ["One", "Two"],
                       "keywords": [["a", "b"], ["c"]], "year": [1900, 1950]})
     pq.write_table(table, tmp_path / "art.parquet")
-    catalog.import_catalog(tmp_path / "art.parquet")
+    catalog.imports.catalog(tmp_path / "art.parquet")
     assert rows(catalog) == [("P1", "One", None, 1900, 1900, ["a", "b"]),
                              ("P2", "Two", None, 1950, 1950, ["c"])]
 
@@ -98,13 +98,13 @@ def test_explicit_mapping_file(catalog, tmp_path):
     path = write(tmp_path / "odd.csv", "ref;naam;maker\nZ1;Zee;Mesdag\n")
     mapping = write(tmp_path / "map.toml", '[columns]\nid = "ref"\ntitle = "naam"\n'
                                            'artists = "maker"\n[read]\ndelimiter = ";"\n')
-    catalog.import_catalog(path, mapping=mapping)
+    catalog.imports.catalog(path, mapping=mapping)
     assert rows(catalog)[0][:3] == ("Z1", "Zee", ["Mesdag"])
 
 
 def test_reimporting_the_same_file_changes_nothing(loaded, small_catalog_file):
     before = snapshot(loaded)
-    result = loaded.import_catalog(small_catalog_file)
+    result = loaded.imports.catalog(small_catalog_file).detail
     assert (result.inserted, result.updated, result.unchanged) == (0, 0, 4)
     assert result.batch_id is None
     assert snapshot(loaded) == before
@@ -114,7 +114,7 @@ def test_edited_file_updates_only_changed_artworks(loaded, tmp_path):
     hashes = dict(rows(loaded, "SELECT id, content_hash FROM artworks"))
     edited = SMALL_CATALOG.replace("The Haywain", "The Hay Wain").replace(
         "A4,Untitled", "A5,New work,Someone,1999,Video,\nA4,Untitled")
-    result = loaded.import_catalog(write(tmp_path / "edited.csv", edited))
+    result = loaded.imports.catalog(write(tmp_path / "edited.csv", edited)).detail
     assert (result.inserted, result.updated, result.unchanged) == (1, 1, 3)
     after = dict(rows(loaded, "SELECT id, content_hash FROM artworks"))
     assert [k for k in hashes if hashes[k] != after[k]] == ["A2"]
@@ -125,14 +125,14 @@ def test_edited_file_updates_only_changed_artworks(loaded, tmp_path):
 
 def test_fields_a_file_does_not_have_are_kept(loaded, tmp_path):
     flat = write(tmp_path / "flat.csv", "accession_number,title\nA1,Storm at Sea\n")
-    result = loaded.import_catalog(flat)
+    result = loaded.imports.catalog(flat).detail
     assert result.updated == 0
     assert rows(loaded)[0][5] == ["sea", "ship", "storm"]
 
 
 def test_progress_is_reported(catalog, small_catalog_file):
     seen = []
-    catalog.import_catalog(small_catalog_file, progress=lambda d, t, m: seen.append((d, t)))
+    catalog.imports.catalog(small_catalog_file, progress=lambda d, t, m: seen.append((d, t)))
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1]
 
 
@@ -144,12 +144,12 @@ def test_progress_is_reported(catalog, small_catalog_file):
 ])
 def test_date_texts_a_curator_writes(catalog, tmp_path, text, start, end):
     path = write(tmp_path / "d.csv", f'accession_number,dateText\nD1,"{text}"\n')
-    catalog.import_catalog(path)
+    catalog.imports.catalog(path)
     assert rows(catalog, "SELECT year_start, year_end FROM artworks")[0] == (start, end)
 
 
 def test_mapping_object_can_set_constants(catalog, small_catalog_file):
-    catalog.import_catalog(small_catalog_file, mapping=Mapping(constants={"classification": "painting"}))
+    catalog.imports.catalog(small_catalog_file, mapping=Mapping(constants={"classification": "painting"}))
     assert {r[0] for r in rows(catalog, "SELECT classification FROM artworks")} == {"painting"}
 
 
@@ -172,7 +172,7 @@ def test_mapping_object_can_set_constants(catalog, small_catalog_file):
 ])
 def test_readable_date_forms(catalog, tmp_path, text, start, end):
     path = write(tmp_path / "d.csv", f'accession_number,dateText\nD1,"{text}"\n')
-    result = catalog.import_catalog(path)
+    result = catalog.imports.catalog(path).detail
     assert result.inserted == 1 and result.text_only_dates == 0
     assert rows(catalog, "SELECT date_text, year_start, year_end FROM artworks")[0] == (
         text, start, end)
@@ -184,7 +184,7 @@ def test_readable_date_forms(catalog, tmp_path, text, start, end):
 ])
 def test_dates_kept_as_text_only(catalog, tmp_path, text, counted):
     path = write(tmp_path / "d.csv", f'accession_number,dateText\nD1,"{text}"\nD2,1900\n')
-    result = catalog.import_catalog(path)
+    result = catalog.imports.catalog(path).detail
     assert (result.inserted, result.rejected) == (2, 0)
     assert rows(catalog, "SELECT date_text, year_start, year_end FROM artworks WHERE id = 'D1'"
                 )[0] == (text, None, None)
@@ -198,7 +198,7 @@ def test_dates_kept_as_text_only(catalog, tmp_path, text, counted):
 
 def test_reversed_range_is_swapped_with_a_note(catalog, tmp_path):
     path = write(tmp_path / "d.csv", 'accession_number,date\nD1,1929-1928\n')
-    result = catalog.import_catalog(path)
+    result = catalog.imports.catalog(path).detail
     assert result.swapped_dates == 1 and result.text_only_dates == 0
     assert result.notes[0].reason == ("the year range ends before it starts; read as 1928-1929")
     assert "1 year ranges read in swapped order" in result.summary()
@@ -210,7 +210,7 @@ def test_text_only_dates_are_listed_beside_the_database(catalog, tmp_path):
     lines = ["accession_number,date"] + [f"D{i},{d}" for i, d in enumerate(
         ["1900", "someday", "n.d.", "Meiji era", "1805"])]
     path = write(source / "d.csv", "\n".join(lines) + "\n")
-    result = catalog.import_catalog(path)
+    result = catalog.imports.catalog(path).detail
     assert result.inserted == 5 and result.text_only_dates == 2
     listed = (tmp_path / "d.csv.dates.csv").read_text().splitlines()
     assert listed == ["file,row,field,value,reason",
@@ -221,7 +221,7 @@ def test_text_only_dates_are_listed_beside_the_database(catalog, tmp_path):
 
 def test_a_dry_run_lists_text_only_dates_and_writes_nothing(catalog, tmp_path):
     path = write(tmp_path / "d.csv", "accession_number,date\nD1,someday\n")
-    result = catalog.import_catalog(path, dry_run=True)
+    result = catalog.imports.catalog(path, dry_run=True).detail
     assert result.text_only_dates == 1 and result.notes[0].value == "someday"
     assert not (tmp_path / "d.csv.dates.csv").exists()
     assert catalog.counts()["artworks"] == 0

@@ -17,7 +17,7 @@ def test_standard_columns_import_without_mapping(loaded, tmp_path):
     path = write(tmp_path / "h.csv", HEADER + "u1,A1,view,,1700000000\n"
                  "u1,A2,Favorite,,2024-05-01T10:00:00Z\nu2,A1,rating,4.5,2024-05-02 12:30:00+02:00\n"
                  "u2,A3,purchase,,1717243200000\n")
-    result = loaded.import_events(path)
+    result = loaded.imports.events(path).detail
     assert result.inserted == 4
     assert events(loaded) == [
         ("u1", "A1", "view", None, "2023-11-14 22:13:20"),
@@ -30,9 +30,9 @@ def test_standard_columns_import_without_mapping(loaded, tmp_path):
 
 def test_reimport_adds_nothing(loaded, tmp_path):
     path = write(tmp_path / "h.csv", HEADER + "u1,A1,view,,1700000000\nu1,A2,view,,1700000001\n")
-    loaded.import_events(path)
+    loaded.imports.events(path)
     before = snapshot(loaded)
-    again = loaded.import_events(path)
+    again = loaded.imports.events(path).detail
     assert (again.inserted, again.unchanged, again.batch_id) == (0, 2, None)
     assert snapshot(loaded) == before
 
@@ -40,13 +40,13 @@ def test_reimport_adds_nothing(loaded, tmp_path):
 def test_jsonl_history(loaded, tmp_path):
     path = write(tmp_path / "h.jsonl", '{"visitor": "v9", "object_id": "A4", "action": "like", '
                  '"time": "2025-01-01T00:00:00"}\n')
-    loaded.import_events(path)
+    loaded.imports.events(path)
     assert events(loaded) == [("v9", "A4", "like", None, "2025-01-01 00:00:00")]
 
 
 def test_headerless_tab_file_with_mapping(loaded, tmp_path):
     path = write(tmp_path / "u.data", "7\tA1\t3\t881250949\n8\tA2\t5\t881250950\n")
-    result = loaded.import_events(path, mapping=TEST_DATA / "mappings" / "movielens-u-data.toml")
+    result = loaded.imports.events(path, mapping=TEST_DATA / "mappings" / "movielens-u-data.toml").detail
     assert result.inserted == 2
     assert events(loaded)[0][:4] == ("7", "A1", "rating", 3.0)
 
@@ -73,18 +73,18 @@ def test_bad_events_are_rejected_and_nothing_changes(loaded, tmp_path, case):
     before = snapshot(loaded)
     path = write(tmp_path / "h.csv", HEADER + line + "\nu1,A1,view,,1700000000\n")
     with pytest.raises(ImportRejected, match=r"^h\.csv, " + message):
-        loaded.import_events(path)
+        loaded.imports.events(path)
     assert snapshot(loaded) == before
 
 
 def test_missing_required_column(loaded, tmp_path):
     path = write(tmp_path / "h.csv", "user_id,artwork_id\nu1,A1\n")
     with pytest.raises(CuratorError, match=r"h\.csv has no timestamp column"):
-        loaded.import_events(path)
+        loaded.imports.events(path)
 
 
 def test_skip_invalid_keeps_good_events(loaded, tmp_path):
     path = write(tmp_path / "h.csv", HEADER + "u1,NOPE,view,,1700000000\nu1,A1,view,,1700000000\n")
-    result = loaded.import_events(path, skip_invalid=True)
+    result = loaded.imports.events(path, skip_invalid=True).detail
     assert (result.inserted, result.rejected) == (1, 1)
     assert (tmp_path / "h.csv.rejects.csv").exists()

@@ -31,13 +31,13 @@ def no_network(monkeypatch):
 
 def test_import_embed_search_recommend_with_sockets_blocked(catalog, small_catalog_file,
                                                              tmp_path, no_network):
-    catalog.import_catalog(small_catalog_file)
-    catalog.import_events(write(tmp_path / "h.csv", "user_id,artwork_id,kind,value,timestamp\n"
+    catalog.imports.catalog(small_catalog_file)
+    catalog.imports.events(write(tmp_path / "h.csv", "user_id,artwork_id,kind,value,timestamp\n"
                                 "u1,A1,view,,1700000000\nu2,A2,view,,1700000000\n"))
-    assert catalog.embed(device="cpu").embedded == 4
-    assert catalog.search("sea", k=2)
-    assert catalog.similar("A1", k=2)
-    assert catalog.recommend("u1", k=2)
+    assert catalog.embeddings.embed(device="cpu").detail.embedded == 4
+    assert catalog.artworks.search("sea", k=2)
+    assert catalog.artworks.similar("A1", k=2)
+    assert catalog.recommendations.recommend("u1", k=2)
     assert no_network == []
 
 
@@ -55,11 +55,11 @@ HOSTILE = ["'; DROP TABLE artworks; --", "\" OR 1=1 --", "%", "_", "\\", "a' UNI
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_strings_in_filters_and_ids(loaded, text):
     before = loaded.counts()
-    loaded.find_ids(Filters(text=text, artist=text, medium=text, tag=text))
-    assert loaded.find_ids(Filters(text=text)) == []
+    loaded.artworks.find_ids(Filters(text=text, artist=text, medium=text, tag=text))
+    assert loaded.artworks.find_ids(Filters(text=text)) == []
     with pytest.raises(CuratorError):
-        loaded.recommend(text)
-    assert loaded.user_ids(search=text) == []
+        loaded.recommendations.recommend(text)
+    assert loaded.visitors.ids(search=text) == []
     assert loaded.counts() == before
 
 
@@ -78,17 +78,17 @@ def test_image_paths_cannot_escape_the_images_folder(tmp_path):
 
 
 def test_missing_model_keeps_browsing_and_recommending(loaded, tmp_path):
-    loaded.import_events(write(tmp_path / "h.csv", "user_id,artwork_id,kind,value,timestamp\n"
+    loaded.imports.events(write(tmp_path / "h.csv", "user_id,artwork_id,kind,value,timestamp\n"
                                "u1,A1,view,,1700000000\nu2,A1,view,,1700000000\n"
                                "u2,A2,view,,1700000000\n"))
     broken = tmp_path / "broken-model"
     broken.mkdir()
     (broken / "config.json").write_text('{"hidden_size": 8}')
-    loaded.set_embedding_model_path(broken)
+    loaded.embeddings.set_model_path(broken)
     with pytest.raises(CuratorError, match="could not be loaded.*browsing and keyword search"):
-        loaded.embed(device="cpu")
-    assert loaded.find_ids(Filters(text="storm")) == ["A1"]
-    recs = loaded.recommend("u1", k=2)  # content has no vectors; the other signals work
+        loaded.embeddings.embed(device="cpu")
+    assert loaded.artworks.find_ids(Filters(text="storm")) == ["A1"]
+    recs = loaded.recommendations.recommend("u1", k=2)  # content has no vectors; the other signals work
     assert recs and recs[0].item_id == "A2"
 
 

@@ -43,8 +43,8 @@ def _round_trip(folder, data: bytes, ids: list[str]) -> dict:
     path.write_bytes(data)
     cat = Catalog(folder / "p.duckdb")
     try:
-        cat.import_catalog(path)
-        return {a["id"]: a["title"] for a in cat.artworks(ids)}
+        cat.imports.catalog(path)
+        return {a["id"]: a["title"] for a in cat.artworks.get(ids)}
     finally:
         cat.close()
 
@@ -86,8 +86,8 @@ def test_year_ranges_parse(tmp_path_factory, start, span):
     path.write_text(f"accession_number,date\nY1,c.{start}–{end}\nY2,{start}\n")
     cat = Catalog(folder / "y.duckdb")
     try:
-        cat.import_catalog(path)
-        got = {a["id"]: (a["year_start"], a["year_end"]) for a in cat.artworks(["Y1", "Y2"])}
+        cat.imports.catalog(path)
+        got = {a["id"]: (a["year_start"], a["year_end"]) for a in cat.artworks.get(["Y1", "Y2"])}
     finally:
         cat.close()
     assert got == {"Y1": (start, end), "Y2": (start, start)}

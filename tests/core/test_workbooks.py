@@ -73,26 +73,26 @@ EXPORT = [
 
 def test_xlsx_imports_through_the_csv_path(catalog, tmp_path):
     path = xlsx(tmp_path / "export.xlsx", {"Notes": [["nothing here"]], "Works": EXPORT})
-    result = catalog.import_catalog(path, sheet="Works")
+    result = catalog.imports.catalog(path, sheet="Works").detail
     assert (result.inserted, result.rejected, result.text_only_dates) == (3, 0, 1)
-    storm = catalog.artwork("W1")
+    storm = catalog.artworks.one("W1")
     assert (storm["title"], storm["artists"], storm["year_start"], storm["year_end"]) == (
         "Storm", ["J. M. W. Turner"], 1840, 1845)
     assert dict(storm["extra"]) == {"dimensions": "91 x 122 cm", "acquisition_year": "1856",
                                     "date_acquired": "1956-03-01"}
-    hay = catalog.artwork("W2")
+    hay = catalog.artworks.one("W2")
     assert (hay["date_text"], hay["year_start"]) == ("1821", 1821)  # a number cell, as text
     assert dict(hay["extra"]) == {"acquisition_year": "1886",
                                   "date_acquired": "1986-01-02 10:30:00"}
     # The row a spreadsheet shows: header on row 3, a blank row 5, "someday" on row 7.
     assert [(n.row, n.value) for n in result.notes] == [(7, "someday")]
-    again = catalog.import_catalog(path, sheet=2)
+    again = catalog.imports.catalog(path, sheet=2).detail
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
 
 
 def test_the_first_visible_sheet_is_read_and_the_preview_names_it(catalog, tmp_path):
     path = xlsx(tmp_path / "export.xlsx", {"Works": EXPORT, "Other": [["id"], ["X"]]})
-    preview = catalog.preview(path)
+    preview = catalog.imports.preview(path)
     assert preview["encoding"] == "workbook, sheet Works"
     assert preview["mapping"]["id"] == "ObjectNumber"
     assert preview["extra"]["date_acquired"] == "DateAcquired"
@@ -103,7 +103,7 @@ def test_a_bad_row_in_a_workbook_names_the_sheet_row(catalog, tmp_path):
     path = xlsx(tmp_path / "export.xlsx", {"Works": [*EXPORT, ["W1", "Again"]]})
     with pytest.raises(ImportRejected, match=r"export\.xlsx, row 8, field `ObjectNumber`: 'W1' "
                        r"appears more than once in this file \(first on row 4\)"):
-        catalog.import_catalog(path)
+        catalog.imports.catalog(path)
     assert catalog.counts()["artworks"] == 0
 
 
@@ -111,13 +111,13 @@ def test_unknown_sheet_and_damaged_workbook(catalog, tmp_path):
     before = snapshot(catalog)
     path = xlsx(tmp_path / "export.xlsx", {"Works": EXPORT})
     with pytest.raises(CuratorError, match=r"export\.xlsx has no sheet `Nope`; its sheets are Works"):
-        catalog.import_catalog(path, sheet="Nope")
+        catalog.imports.catalog(path, sheet="Nope")
     with pytest.raises(CuratorError, match=r"there is no sheet number 3"):
-        catalog.import_catalog(path, sheet=3)
+        catalog.imports.catalog(path, sheet=3)
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(path.read_bytes()[:300])
     with pytest.raises(CuratorError, match=r"broken\.xlsx could not be read as a workbook"):
-        catalog.import_catalog(broken)
+        catalog.imports.catalog(broken)
     assert snapshot(catalog) == before
 
 
@@ -125,15 +125,15 @@ def test_ods(catalog, tmp_path):
     path = ods(tmp_path / "export.ods", [["Inventory number", "Title", "Date", "Department"],
                                          ["O1", "Bowl", "1st century B.C.", "Glass"],
                                          ["O2", "Jug", 1750, "Ceramics"]])
-    result = catalog.import_catalog(path)
+    result = catalog.imports.catalog(path).detail
     assert result.inserted == 2
-    assert catalog.artwork("O1")["year_start"] == -100
-    assert catalog.artwork("O2")["date_text"] == "1750"
-    assert dict(catalog.artwork("O2")["extra"]) == {"department": "Ceramics"}
+    assert catalog.artworks.one("O1")["year_start"] == -100
+    assert catalog.artworks.one("O2")["date_text"] == "1750"
+    assert dict(catalog.artworks.one("O2")["extra"]) == {"department": "Ceramics"}
 
 
 def test_sheet_in_the_mapping_file(catalog, tmp_path):
     path = xlsx(tmp_path / "export.xlsx", {"Cover": [["About"]], "Works": EXPORT})
     mapping = tmp_path / "m.toml"
     mapping.write_text('[read]\nsheet = "Works"\n')
-    assert catalog.import_catalog(path, mapping=mapping).inserted == 3
+    assert catalog.imports.catalog(path, mapping=mapping).detail.inserted == 3

@@ -29,7 +29,7 @@ class Filters:
     tag: str | None = None
     year_from: int | None = None
     year_to: int | None = None
-    text: str | None = None
+    text: str | None = None  # keyword words: matched by the keyword index, not by where()
     # (extra field, value) pairs, e.g. (("department", "Prints"),); a value matches one of
     # the "; "-separated values the field holds, ignoring case.
     extra: tuple[tuple[str, str], ...] = ()
@@ -37,8 +37,13 @@ class Filters:
     def active(self) -> bool:
         return any(v is not None and v != "" and v != () for v in self.__dict__.values())
 
+    def facets_active(self) -> bool:
+        return any(v is not None and v != "" and v != () for k, v in self.__dict__.items()
+                   if k != "text")
+
     def where(self) -> tuple[str, list]:
-        """A SQL condition over ``artworks`` and its parameters (always ``?`` bound)."""
+        """A SQL condition over ``artworks`` for the facets, and its parameters (always ``?``
+        bound). ``text`` is left out: see :meth:`ArtworkManager.find_ids`."""
         parts: list[str] = []
         params: list = []
         if self.artist:
@@ -63,15 +68,6 @@ class Filters:
             parts.append("list_contains([lower(x) for x in string_split(extra[?], '; ')], "
                          "lower(?))")
             params.extend([name, value])
-        if self.text:
-            words = [w for w in self.text.split() if w]
-            for w in words:
-                parts.append("(title ILIKE ? ESCAPE '\\' OR array_to_string(artists, ' ') ILIKE ? "
-                             "ESCAPE '\\' OR medium ILIKE ? ESCAPE '\\' OR "
-                             "array_to_string(tags, ' ') ILIKE ? ESCAPE '\\' OR "
-                             "description ILIKE ? ESCAPE '\\' OR "
-                             "array_to_string(map_values(extra), ' ') ILIKE ? ESCAPE '\\')")
-                params.extend([f"%{_escape_like(w)}%"] * 6)
         return (" AND ".join(parts) or "TRUE"), params
 
 
@@ -127,7 +123,7 @@ class VectorIndex:
 
     def allowed(self, store: Store, filters: Filters | None) -> np.ndarray | None:
         """Rows allowed by ``filters``, in ascending order (``None``: all rows)."""
-        if filters is None or not filters.active():
+        if filters is None or not filters.facets_active():
             return None
         where, params = filters.where()
         cur = store.cursor()

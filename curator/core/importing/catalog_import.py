@@ -35,6 +35,7 @@ STORED_FIELDS = ["title", "artists", "date_text", "year_start", "year_end", "med
                  "classification", "description", "tags", "image_path", "extra"]
 NESTED = {"artists", "tags", "movement"}
 NOTES_SHOWN = 20
+MAX_DATE_TEXT = 500
 
 
 def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = None,
@@ -147,6 +148,8 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
         select.append("json_type(rec) = 'OBJECT' AS is_object")
     else:
         select.append("TRUE AS is_object")
+    # A date text is a few words; a longer one is not parsed (the patterns would take
+    # minutes on a field of megabytes) and is kept as text only.
     this_year = now_utc().year
     cur.execute(
         "CREATE TEMP TABLE norm AS SELECT * EXCLUDE (_y, _future), "
@@ -158,8 +161,8 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
         f"  WHEN _y.swapped THEN '{SWAPPED}; read as ' || _y.s || '-' || _y.e "
         "END AS date_note "
         f"FROM (SELECT *, coalesce(_y.e, _y.s) > {this_year} AS _future FROM "
-        f"(SELECT *, cur_years(date_src) AS _y FROM (SELECT {', '.join(select)} "
-        f"FROM {fs.relation})))")
+        f"(SELECT *, cur_years(CASE WHEN length(date_src) <= {MAX_DATE_TEXT} THEN date_src END) "
+        f"AS _y FROM (SELECT {', '.join(select)} FROM {fs.relation})))")
 
 
 def _date_notes(cur, source, field: str, limit: int | None) -> tuple[list[Reject], int, int]:

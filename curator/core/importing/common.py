@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import CuratorError, ImportRejected, Reject
+from ..spreadsheet import write_csv
 from .sources import Source
 
 MAX_TEXT = 100_000
@@ -118,19 +118,24 @@ def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid:
     return shown, total, str(write_report(target, everything))
 
 
+REJECT_COLUMNS = ["file", "row", "field", "value", "reason"]
+
+
+def write_reject_rows(path: Path, rejects) -> Path:
+    """Write rejects (or date notes) as a CSV a spreadsheet opens safely (the wizard's
+    export uses it too)."""
+    return write_csv(path, REJECT_COLUMNS,
+                     ([r.file, r.row, r.field, r.value, r.reason] for r in rejects))
+
+
 def write_report(target: Path, rows: list[Reject]) -> Path:
-    """Write rejects or notes as CSV (file, row, field, value, reason) to ``target``."""
+    """Write rejects or notes to ``target``; a failure stops the import."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "row", "field", "value", "reason"])
-            for r in rows:
-                writer.writerow([r.file, r.row, r.field, r.value, r.reason])
+        return write_reject_rows(target, rows)
     except OSError as exc:
         raise CuratorError(f"Could not write the report {target}: {exc.strerror or exc}; "
                            "the import was not applied.") from exc
-    return target
 
 
 def record_batch(cur: duckdb.DuckDBPyConnection, *, kind: str, source: Source, mapping_json: str,

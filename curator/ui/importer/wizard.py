@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.catalog import Catalog
-from ...core.importing.common import write_report
+from ...core.importing.common import write_reject_rows
 from ...core.importing.mapping import Mapping
+from .. import operations
 from ..jobs import JobRunner
+from ..operations import ImportRequest, Op
 
 NOT_MAPPED = "(not in this file)"
 
@@ -60,20 +62,11 @@ class ImportWizard(QWizard):
     def mapping(self) -> Mapping:
         return self.mapping_page.mapping()
 
-    def embed_all(self, progress=None, cancel=None):
-        result = self.catalog.embed(progress=progress, cancel=cancel)
-        if self.catalog.images_root() is not None:
-            self.catalog.embed_images(progress=progress, cancel=cancel)
-        return result
-
-    def run_import(self, *, dry_run: bool, progress=None, cancel=None):
-        options = dict(mapping=self.mapping(), dry_run=dry_run, progress=progress,
-                       cancel=cancel, skip_invalid=self.report.skip.isChecked())
-        if self.kind() == "events":
-            options["new_users"] = self.choose.new_users.isChecked()
-        method = {"catalog": self.catalog.import_catalog, "events": self.catalog.import_events,
-                  "users": self.catalog.import_users}[self.kind()]
-        return method(self.path(), **options)
+    def request(self) -> ImportRequest:
+        """What to import, read off the pages (main thread; the job gets this copy)."""
+        return ImportRequest(kind=self.kind(), path=self.path(), mapping=self.mapping(),
+                             skip_invalid=self.report.skip.isChecked(),
+                             new_users=self.choose.new_users.isChecked())
 
 
 class ChoosePage(QWizardPage):
@@ -155,7 +148,7 @@ class ChoosePage(QWizardPage):
             if not folder.is_dir():
                 wizard.mapping_page.error.setText(f"{folder} is not a folder.")
                 return False
-            wizard.catalog.set_images_root(folder)
+            wizard.catalog.embeddings.set_images_root(folder)
         return True
 
 
@@ -183,6 +176,7 @@ class MappingPage(QWizardPage):
         self.error.setStyleSheet("color: #b00020")
         self.info = QLabel()
         self._columns: list[str] = []
+        self.ready = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.info)
         layout.addWidget(self.preview, 2)
@@ -199,12 +193,20 @@ class MappingPage(QWizardPage):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.boxes = {}
-        try:
-            p = self.w.catalog.preview(self.w.path(), kind=self.w.kind())
-        except Exception as exc:  # a CuratorError with the file's problem
-            self.error.setText(str(exc))
-            self.preview.clear()
-            return
+        self.ready = False
+        self.info.setText("Reading the file…")
+        self.preview.clear()
+        self.preview.setRowCount(0)
+        self.preview.setColumnCount(0)
+        self.w.jobs.start(Op.IMPORT_PREVIEW, operations.preview_file, self.w.catalog,
+                          self.w.path(), self.w.kind(), on_done=self._show,
+                          on_error=self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.info.clear()
+        self.error.setText(message)
+
+    def _show(self, p: dict) -> None:
         self.info.setText(f"{p['file']}: {p['rows']:,} rows, read as {p['encoding']}")
         self.preview.setColumnCount(len(p["columns"]))
         self.preview.setHorizontalHeaderLabels(p["columns"])
@@ -226,6 +228,11 @@ class MappingPage(QWizardPage):
         catalog = self.w.kind() == "catalog"
         for widget in (self.extra_label, self.extras, self.add_extra):
             widget.setVisible(catalog)
+        self.ready = True
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return self.ready
 
     def _add_extra_row(self, name: str, column: str) -> None:
         row = self.extras.rowCount()
@@ -251,7 +258,7 @@ class MappingPage(QWizardPage):
         return Mapping(columns=columns, extra=extra)
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
-        return not self.error.text()
+        return self.ready and not self.error.text()
 
 
 class ReportPage(QWizardPage):
@@ -282,11 +289,11 @@ class ReportPage(QWizardPage):
         self.result = None
         self.summary.setText("Checking every row…")
         self.table.setRowCount(0)
-        self.w.jobs.submit(lambda p, c: self.w.run_import(dry_run=True, progress=p, cancel=c),
-                           on_done=self._checked, on_error=self._failed, key="import-check")
+        self.w.jobs.start(Op.IMPORT_CHECK, operations.run_import, self.w.catalog,
+                          self.w.request(), True, on_done=self._checked, on_error=self._failed)
 
-    def _checked(self, result) -> None:
-        self.result = result
+    def _checked(self, changes) -> None:
+        result = self.result = changes.detail
         self.done = True
         self.summary.setText(
             f"{result.rows:,} rows: {result.inserted:,} new, {result.updated:,} updated, "
@@ -326,8 +333,7 @@ class ReportPage(QWizardPage):
 
 
 def export_rejects(path: Path, rejects) -> None:
-    """Save rejects (or date notes) as the import itself writes them."""
-    write_report(path, list(rejects))
+    write_reject_rows(path, rejects)
 
 
 class RunPage(QWizardPage):
@@ -351,28 +357,27 @@ class RunPage(QWizardPage):
         self.finished_ok = False
         self.label.setText("Importing…")
         self.cancel_button.setEnabled(True)
-        self.token = self.w.jobs.submit(
-            lambda p, c: self.w.run_import(dry_run=False, progress=p, cancel=c),
-            on_done=self._imported, on_error=self._failed, on_progress=self._progress,
-            key="import-run")
+        self.token = self.w.jobs.start(
+            Op.IMPORT_RUN, operations.run_import, self.w.catalog, self.w.request(), False,
+            on_done=self._imported, on_error=self._failed, on_progress=self._progress)
 
     def _progress(self, done: int, total: int, message: str) -> None:
         self.bar.setMaximum(max(total, 1))
         self.bar.setValue(done)
         self.label.setText(message)
 
-    def _imported(self, result) -> None:
-        self.label.setText(result.summary())
-        self.w.imported.emit(result)
-        if self.w.kind() == "catalog" and result.changed:
-            self.label.setText(result.summary() + "\nEmbedding new and changed artworks…")
-            self.token = self.w.jobs.submit(
-                lambda p, c: self.w.embed_all(progress=p, cancel=c),
-                on_done=lambda r: self._finish(result.summary() + "\n" + r.summary()),
-                on_error=lambda m: self._finish(result.summary() + "\n" + m),
-                on_progress=self._progress, key="import-embed")
+    def _imported(self, changes) -> None:
+        self.label.setText(changes.message)
+        self.w.imported.emit(changes)
+        if changes.artworks:
+            self.label.setText(changes.message + "\nEmbedding new and changed artworks…")
+            self.token = self.w.jobs.start(
+                Op.EMBED, operations.embed_all, self.w.catalog,
+                on_done=lambda r: self._finish(changes.message + "\n" + r.message),
+                on_error=lambda m: self._finish(changes.message + "\n" + m),
+                on_progress=self._progress)
         else:
-            self._finish(result.summary())
+            self._finish(changes.message)
 
     def _finish(self, text: str) -> None:
         self.label.setText(text)

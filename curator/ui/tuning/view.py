@@ -45,12 +45,12 @@ class TuningView(QWidget):
         self.catalog = catalog
         self.jobs = jobs
         self.evaluation = None
-        users = catalog.user_ids(limit=1)
+        users = catalog.visitors.ids(limit=1)
         self.sample_user: str | None = users[0] if users else None
         self.history: list[tuple[float, dict]] = []
         self.last: dict | None = None
         self._frontiers: dict[tuple, list] = {}
-        profile = catalog.profile()
+        profile = catalog.recommendations.profile()
 
         form = QFormLayout()
         self.sliders: dict[str, QSlider] = {}
@@ -85,6 +85,15 @@ class TuningView(QWidget):
         row.addWidget(self.make_default)
         row.addWidget(self.save)
         form.addRow(row)
+        self.fit = QPushButton("Fit weights")
+        self.fit.setToolTip("Choose weights, diversity and half-life from the histories "
+                            "(validated on held-out training events) and save them under "
+                            "the name above, or as the default profile")
+        self.fit.clicked.connect(self.fit_weights)
+        self.provenance = QLabel(wordWrap=True)
+        self.provenance.setToolTip("How the default profile's settings came about")
+        self.show_provenance(profile)
+        form.addRow(self.fit, self.provenance)
         self.metrics_label = QLabel(wordWrap=True)
         form.addRow(self.metrics_label)
         self.sample_label = QLabel()
@@ -146,8 +155,8 @@ class TuningView(QWidget):
     def rebuild(self) -> None:
         half_life = self.half_life_days()
         self.status.emit("Scoring the evaluation visitors…")
-        self.jobs.submit(lambda p, c: self.catalog.evaluation(half_life_days=half_life,
-                                                               max_users=1000),
+        self.jobs.submit(lambda p, c: self.catalog.recommendations.evaluation(
+                             half_life_days=half_life, max_users=1000),
                          on_done=self._built, on_error=self.status.emit, key="tuning-build")
 
     def _built(self, evaluation) -> None:
@@ -161,7 +170,7 @@ class TuningView(QWidget):
         if self.evaluation is None:
             return
         evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
-        profiles = self.catalog.profiles()
+        profiles = self.catalog.recommendations.profiles()
         visitor = self.sample_user
 
         def work(progress, cancel):
@@ -179,9 +188,9 @@ class TuningView(QWidget):
                                      .metrics))
             sample = []
             if visitor:
-                recs = self.catalog.recommend(visitor, k=10, weights=weights,
+                recs = self.catalog.recommendations.recommend(visitor, k=10, weights=weights,
                                               mmr_lambda=rules.mmr_lambda)
-                titles = {a["id"]: a["title"] for a in self.catalog.artworks(
+                titles = {a["id"]: a["title"] for a in self.catalog.artworks.get(
                     [r.item_id for r in recs])}
                 sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
             return weights, current, saved, dists, sample, frontier
@@ -242,15 +251,43 @@ class TuningView(QWidget):
         self.canvas.draw_idle()
         self.redraws += 1
 
+    def show_provenance(self, profile: Profile) -> None:
+        self.provenance.setText(f"“{profile.name}”: {profile.provenance()}")
+
+    def fit_weights(self) -> None:
+        """Fit a profile in the background: the named one, else the default one."""
+        name = self.name.text().strip() or None
+        make_default = self.make_default.isChecked()
+        self.fit.setEnabled(False)
+        self.status.emit("Fitting weights to the histories…")
+        self.jobs.submit(lambda progress, cancel: self.catalog.recommendations.fit_profile(
+            name, make_default=make_default, progress=progress, cancel=cancel),
+            on_done=self._fitted, on_error=self._fit_failed, key="tuning-fit")
+
+    def _fit_failed(self, message: str) -> None:
+        self.fit.setEnabled(True)
+        self.status.emit(message)
+
+    def _fitted(self, report) -> None:
+        self.fit.setEnabled(True)
+        profile = report.profile
+        for signal, slider in self.sliders.items():
+            slider.setValue(round(100 * profile.weights.get(signal, 0.0)))
+        self.mmr.setValue(round(100 * profile.mmr_lambda))
+        self.half_life.setValue(_half_life_step(profile.half_life_days))
+        self.show_provenance(profile)
+        self.status.emit(report.summary().replace("\n", " "))
+        self.profile_saved.emit(profile.name)
+
     def save_profile(self) -> None:
         name = self.name.text().strip()
         if not name:
             self.status.emit("Give the profile a name first.")
             return
-        self.catalog.save_profile(Profile(name, weights=self.weights(),
+        self.catalog.recommendations.save_profile(Profile(name, weights=self.weights(),
                                           mmr_lambda=self.mmr.value() / 100,
                                           half_life_days=self.half_life_days(),
-                                          kind_weights=self.catalog.profile().kind_weights),
+                                          kind_weights=self.catalog.recommendations.profile().kind_weights),
                                   make_default=self.make_default.isChecked())
         self.status.emit(f"Saved profile “{name}”.")
         self.profile_saved.emit(name)

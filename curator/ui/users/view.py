@@ -78,8 +78,10 @@ class QtRecommendationModel(QAbstractTableModel):
             return [str(index.row() + 1), self.titles.get(r.item_id, r.item_id),
                     f"{r.score:.3f}", None, r.explanation][col]
         if role == Qt.ToolTipRole:
-            lines = [f"{name}: raw {p.raw:.3f}, normalised {p.normalised:.3f} × weight "
-                     f"{p.weight:g} = {p.contribution:.3f}" for name, p in r.parts.items()]
+            shares = r.shares()
+            lines = [f"{name}: {shares[name]:.0%} of the score (raw {p.raw:.3f}, normalised "
+                     f"{p.normalised:.3f} × weight {p.weight:g} = {p.contribution:.3f})"
+                     for name, p in r.parts.items()]
             return "\n".join([f"Score {r.score:.3f} =", *lines, "", r.explanation])
         return None
 
@@ -137,7 +139,7 @@ class UsersView(QWidget):
         self.jobs = jobs
         self.filter = QLineEdit(placeholderText="Find a visitor…")
         self.filter.setToolTip("Type part of a visitor id")
-        self.users_model = QStringListModel(catalog.user_ids(), self)
+        self.users_model = QStringListModel(catalog.visitors.ids(), self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.users_model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseInsensitive)
@@ -196,8 +198,8 @@ class UsersView(QWidget):
         self.user_id: str | None = None
 
     def reload_profiles(self) -> None:
-        names = [p.name for p in self.catalog.profiles()]
-        default = self.catalog.profile().name
+        names = [p.name for p in self.catalog.recommendations.profiles()]
+        default = self.catalog.recommendations.profile().name
         if default not in names:
             names.insert(0, default)
         for box, extra in ((self.profile, []), (self.compare, [NO_COMPARE])):
@@ -209,7 +211,7 @@ class UsersView(QWidget):
             box.blockSignals(False)
 
     def reload_users(self) -> None:
-        self.users_model.setStringList(self.catalog.user_ids())
+        self.users_model.setStringList(self.catalog.visitors.ids())
 
     def select_user(self, user_id: str | None = None) -> None:
         if user_id is None:
@@ -219,7 +221,7 @@ class UsersView(QWidget):
             user_id = index.data()
         self.user_id = user_id
         self.user_selected.emit(user_id)
-        events = self.catalog.history(user_id)
+        events = self.catalog.visitors.history(user_id)
         self.history.setRowCount(len(events))
         for r, e in enumerate(events):
             value = "" if e["value"] is None else f"{e['value']:g}"
@@ -243,10 +245,11 @@ class UsersView(QWidget):
             self.secondary.heading.setText(f"… with profile {compare}")
 
         def work(progress, cancel):
-            first = self.catalog.recommend(user, k=20, profile=profile)
-            second = self.catalog.recommend(user, k=20, profile=compare) if compare else []
+            first = self.catalog.recommendations.recommend(user, k=20, profile=profile)
+            second = (self.catalog.recommendations.recommend(user, k=20, profile=compare)
+                      if compare else [])
             ids = [r.item_id for r in first + second]
-            titles = {a["id"]: a["title"] or a["id"] for a in self.catalog.artworks(ids)}
+            titles = {a["id"]: a["title"] or a["id"] for a in self.catalog.artworks.get(ids)}
             return first, second, titles
 
         self.status.emit(f"Recommending for {user}…")

@@ -28,11 +28,11 @@ def pictured(catalog, tmp_path):
     _image(folder / "red2.png", (200, 30, 25))
     _image(folder / "blue.png", (20, 30, 220))
     _image(folder / "blue_striped.png", (20, 30, 220), stripes=True)
-    catalog.import_catalog(write(tmp_path / "c.csv", "accession_number,title,image\n"
+    catalog.imports.catalog(write(tmp_path / "c.csv", "accession_number,title,image\n"
                                  "R1,Red one,red1.png\nR2,Red two,red2.png\nB1,Blue,blue.png\n"
                                  "B2,Blue stripes,blue_striped.png\nN1,No picture,\n"
                                  "M1,Missing file,gone.png\n"))
-    catalog.set_images_root(folder)
+    catalog.embeddings.set_images_root(folder)
     return catalog
 
 
@@ -51,13 +51,13 @@ def test_not_an_image_is_a_readable_error(tmp_path):
 
 
 def test_colour_texture_similarity(pictured):
-    result = pictured.embed_images()
+    result = pictured.embeddings.embed_images().detail
     assert (result.embedded, result.total) == (4, 5)  # the missing file is skipped
-    assert [h.id for h in pictured.visually_similar("R1", k=1)] == ["R2"]
-    assert [h.id for h in pictured.visually_similar("B1", k=1)] == ["B2"]
-    assert pictured.embed_images().embedded == 0  # nothing stale the second time
+    assert [h.id for h in pictured.artworks.visually_similar("R1", k=1)] == ["R2"]
+    assert [h.id for h in pictured.artworks.visually_similar("B1", k=1)] == ["B2"]
+    assert pictured.embeddings.embed_images().detail.embedded == 0  # nothing stale the second time
     with pytest.raises(CuratorError, match="CLIP-style"):
-        pictured.search_images("red")
+        pictured.artworks.search_images("red")
 
 
 @pytest.fixture(scope="session")
@@ -81,16 +81,16 @@ def tiny_clip(tmp_path_factory, tiny_model):
 
 
 def test_clip_path_embeds_images_and_matches_text(pictured, tiny_clip):
-    pictured.set_image_model_path(tiny_clip)
-    result = pictured.embed_images()
+    pictured.embeddings.set_image_model_path(tiny_clip)
+    result = pictured.embeddings.embed_images().detail
     assert result.embedded == 4 and result.space.dim == 16
-    index = pictured.image_index()
+    index = pictured.embeddings.image_index()
     assert np.allclose(np.linalg.norm(index.matrix, axis=1), 1.0, atol=1e-5)
-    hits = pictured.search_images("a red painting", k=4)
+    hits = pictured.artworks.search_images("a red painting", k=4)
     assert len(hits) == 4 and {h.id for h in hits} == {"R1", "R2", "B1", "B2"}
-    assert pictured.visually_similar("R1", k=3)
+    assert pictured.artworks.visually_similar("R1", k=3)
 
 
 def test_not_a_clip_folder(pictured, tmp_path):
     with pytest.raises(CuratorError, match="not a CLIP model folder"):
-        pictured.set_image_model_path(tmp_path)
+        pictured.embeddings.set_image_model_path(tmp_path)

@@ -1,0 +1,117 @@
+"""The shape of the house: front ends go through the facade; every mutation says what changed."""
+
+import ast
+import threading
+from pathlib import Path
+
+import pytest
+
+from curator.core.caches import RECOMMENDERS_KEPT, Caches
+from curator.core.catalog import Catalog
+from curator.core.changes import Changes
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONT_ENDS = [*sorted((ROOT / "curator" / "ui").rglob("*.py")), ROOT / "curator" / "cli.py",
+              ROOT / "curator" / "app.py"]
+
+
+@pytest.mark.parametrize("path", FRONT_ENDS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_front_ends_never_reach_past_the_facade(path):
+    """No store, no SQL, no settings helpers in the app or the command line."""
+    tree = ast.parse(path.read_text())
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("store", "execute", "sql", "con"):
+            bad.append(f"line {node.lineno}: .{node.attr}")
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith(
+                ("core.store", "core.settings", "core.maintenance")):
+            bad.append(f"line {node.lineno}: imports {node.module}")
+    assert not bad, f"{path.name} reaches past the Catalog facade: {bad}"
+
+
+def test_every_mutation_returns_one_change_record(loaded, tmp_path):
+    events = tmp_path / "h.csv"
+    events.write_text("user_id,artwork_id,kind,value,timestamp\n"
+                      "ann,A1,view,,2024-01-01T00:00:00\n")
+    results = [
+        loaded.imports.events(events),
+        loaded.embeddings.set_template("{title}"),
+        loaded.embeddings.set_template(None),
+        loaded.visitors.delete("ann"),
+    ]
+    assert all(isinstance(r, Changes) for r in results)
+    imported, template, _, deleted = results
+    assert imported.events and imported.visitors and not imported.artworks
+    assert imported.batch_id is not None and imported.count == 1
+    assert template.vectors and not template.events
+    assert deleted.visitors and deleted.count == 1
+    undone = loaded.imports.undo(imported.batch_id)
+    assert isinstance(undone, Changes) and undone.events and undone.batch_id == imported.batch_id
+
+
+def test_switching_profiles_keeps_each_fitted_recommender(loaded):
+    """Compare-with switches between profiles without refitting either one."""
+    from curator.core.recommend.interactions import WeightConfig
+
+    first = loaded.recommendations.recommender(WeightConfig(half_life_days=30))
+    second = loaded.recommendations.recommender(WeightConfig(half_life_days=300))
+    assert first is not second
+    assert loaded.recommendations.recommender(WeightConfig(half_life_days=30)) is first
+    assert loaded.recommendations.recommender(WeightConfig(half_life_days=300)) is second
+
+
+def test_a_change_to_histories_drops_fitted_recommenders(loaded, tmp_path):
+    before = loaded.recommendations.recommender()
+    events = tmp_path / "h.csv"
+    events.write_text("user_id,artwork_id,kind,value,timestamp\n"
+                      "bob,A2,favourite,,2024-01-01T00:00:00\n")
+    loaded.imports.events(events)
+    assert loaded.recommendations.recommender() is not before
+
+
+def test_caches_build_once_under_concurrent_readers():
+    caches = Caches()
+    builds = []
+    barrier = threading.Barrier(8)
+
+    def build():
+        builds.append(1)
+        return object()
+
+    def reader(out):
+        barrier.wait()
+        out.append(caches.get("text_index:x", build))
+
+    got: list = []
+    threads = [threading.Thread(target=reader, args=(got,)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1 and len({id(v) for v in got}) == 1
+
+
+def test_caches_keep_the_last_few_recommenders_and_drop_on_change():
+    caches = Caches()
+    for n in range(RECOMMENDERS_KEPT + 2):
+        caches.recommender(f"p{n}", lambda n=n: n)
+    assert caches.recommender("p0", lambda: "refit") == "refit"  # the oldest went
+    assert caches.recommender(f"p{RECOMMENDERS_KEPT + 1}", lambda: "refit") == RECOMMENDERS_KEPT + 1
+    caches.invalidate(Changes(events=True))
+    assert caches.recommender("p1", lambda: "refit") == "refit"
+
+
+def test_a_value_built_while_a_change_lands_is_not_kept():
+    caches = Caches()
+
+    def build():
+        caches.invalidate(Changes(artworks=True))  # an import lands during the build
+        return "stale"
+
+    assert caches.get("text_index:x", build) == "stale"
+    assert caches.get("text_index:x", lambda: "fresh") == "fresh"
+
+
+def test_catalog_facade_is_thin():
+    public = [n for n in vars(Catalog) if not n.startswith("_")]
+    assert len(public) <= 8, public
