@@ -375,6 +375,13 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
         source.encoding = f"workbook, sheet {sheet}"
         return source
     encoding = options.encoding or detect_encoding(head)
+    from .lido import is_lido, stage_lido
+
+    if not encoding.startswith("utf-16") and is_lido(head.decode("utf-8", errors="replace")):
+        source = Source(path=path, kind="table", columns=[], rows=0, sha256=sha256,
+                        encoding="LIDO XML")
+        source.columns, source.rows = stage_lido(cur, path, gz, options.language)
+        return source
     if _looks_binary(head, encoding) and not head.startswith(b"PAR1"):
         raise CuratorError(f"{path.name} is not a text, JSON, Parquet or workbook file.")
     fmt = detect_format(path, head, encoding)
