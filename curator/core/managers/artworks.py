@@ -142,18 +142,20 @@ class ArtworkManager(Manager):
 
     def extra_fields(self) -> list[dict]:
         """The catalog's extra fields, most used first: ``name``, ``artworks`` (how many have
-        it), ``values`` (distinct ones) and ``facet`` (categorical: at most
-        ``FACET_MAX_VALUES`` values, each shared by two works on average)."""
+        it), ``values`` (distinct ones) and ``facet`` (categorical: words, not numbers, at
+        most ``FACET_MAX_VALUES`` values, each shared by two works on average)."""
         cur = self._store.cursor()
         try:
             rows = cur.execute(
-                "SELECT e.key, count(*), count(DISTINCT e.value) FROM (SELECT "
+                "SELECT e.key, count(*), count(DISTINCT e.value), "
+                r"bool_and(regexp_matches(e.value, '^\s*-?[0-9.,]+\s*$')) FROM (SELECT "
                 "unnest(map_entries(extra)) AS e FROM artworks) GROUP BY 1 "
                 "ORDER BY 2 DESC, 1").fetchall()
         finally:
             cur.close()
         return [{"name": k, "artworks": n, "values": d,
-                 "facet": 2 <= d <= FACET_MAX_VALUES and d * 2 <= n} for k, n, d in rows]
+                 "facet": not numeric and 2 <= d <= FACET_MAX_VALUES and d * 2 <= n}
+                for k, n, d, numeric in rows]
 
     def year_bounds(self) -> tuple[int | None, int | None]:
         cur = self._store.cursor()
