@@ -2,11 +2,13 @@
 
 A mapping file is TOML or JSON::
 
-    [read]                 # optional: how to read a delimited file
+    [read]                 # optional: how to read the file
     delimiter = "\\t"
     header = false
     names = ["user", "item", "rating", "when"]
     encoding = "latin-1"
+    sheet = "Works"        # a workbook's sheet (name, or number from 1)
+    language = "en"        # LIDO: the language the catalog shows
 
     [columns]              # field = source column (or JSON key)
     user_id = "user"
@@ -20,6 +22,9 @@ A mapping file is TOML or JSON::
     [validate]
     rating_min = 1
     rating_max = 5
+
+    [extra]                # catalogs: extra field = source column (every other column is
+    dimensions = "Masse"   # kept too, under a name made from its own)
 """
 
 from __future__ import annotations
