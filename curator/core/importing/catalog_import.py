@@ -18,6 +18,7 @@ from .common import (
     DryRun,
     ImportResult,
     fail_or_report,
+    json_path,
     now_utc,
     record_batch,
     report_target,
@@ -35,6 +36,7 @@ STORED_FIELDS = ["title", "artists", "date_text", "year_start", "year_end", "med
                  "classification", "description", "tags", "image_path", "extra"]
 NESTED = {"artists", "tags", "movement"}
 NOTES_SHOWN = 20
+SAMPLE_RECORDS = 10_000
 MAX_DATE_TEXT = 500
 
 
@@ -117,9 +119,24 @@ def extra_keys(chosen: dict[str, str], extra: dict[str, str]) -> list[str]:
     return sorted({*extra, *(["movement"] if "movement" in chosen else [])})
 
 
+def _lists_and_trees(cur, source, extra: dict[str, str]) -> set[str]:
+    """The extra fields of a JSON file that hold a list or an object, judged on the first
+    records (a later record's list under a key of plain values is kept as its JSON text)."""
+    if source.kind != "json" or not extra:
+        return set()
+    names = list(extra)
+    paths = ", ".join(literal(json_path(extra[n])) for n in names)
+    flags = cur.execute("SELECT " + ", ".join(
+        f"bool_or(json_type(x[{i}]) IN ('ARRAY', 'OBJECT'))" for i in range(1, len(names) + 1))
+        + f" FROM (SELECT json_extract(rec, [{paths}]) AS x FROM src ORDER BY _row "
+        f"LIMIT {SAMPLE_RECORDS})").fetchall()[0]
+    return {n for n, deep in zip(names, flags, strict=True) if deep}
+
+
 def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
                extra: dict[str, str]) -> None:
-    fs = field_sql(source, chosen, mapping.constants, NESTED, extra)
+    fs = field_sql(source, chosen, mapping.constants, NESTED, extra,
+                   _lists_and_trees(cur, source, extra))
     e = fs.exprs
     date_src = "NULL"
     if "date_text" in e and "year" in e:
@@ -150,19 +167,22 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
         select.append("TRUE AS is_object")
     # A date text is a few words; a longer one is not parsed (the patterns would take
     # minutes on a field of megabytes) and is kept as text only.
+    # Fields first (one table), then the years: each date text is read once, and the
+    # struct of results is unpacked once (an expression used twice may run twice).
     this_year = now_utc().year
-    cur.execute(
-        "CREATE TEMP TABLE norm AS SELECT * EXCLUDE (_y, _future), "
-        "CASE WHEN NOT _future THEN _y.s END AS year_start, "
-        "CASE WHEN NOT _future THEN _y.e END AS year_end, "
-        "CASE WHEN date_src IS NULL OR cur_unknown_date(date_src) THEN NULL "
-        f"  WHEN _y IS NULL THEN '{TEXT_ONLY}: no years could be read from it' "
-        f"  WHEN _future THEN '{TEXT_ONLY}: its years lie in the future' "
-        f"  WHEN _y.swapped THEN '{SWAPPED}; read as ' || _y.s || '-' || _y.e "
-        "END AS date_note "
-        f"FROM (SELECT *, coalesce(_y.e, _y.s) > {this_year} AS _future FROM "
-        f"(SELECT *, cur_years(CASE WHEN length(date_src) <= {MAX_DATE_TEXT} THEN date_src END) "
-        f"AS _y FROM (SELECT {', '.join(select)} FROM {fs.relation})))")
+    cur.execute(f"CREATE TEMP TABLE fields AS SELECT {', '.join(select)} FROM {fs.relation}")
+    dates = (
+        "[[{'year_start': CASE WHEN NOT f THEN y.s END, "
+        "'year_end': CASE WHEN NOT f THEN y.e END, "
+        "'date_note': CASE WHEN date_src IS NULL OR cur_unknown_date(date_src) THEN NULL "
+        f"  WHEN y IS NULL THEN '{TEXT_ONLY}: no years could be read from it' "
+        f"  WHEN f THEN '{TEXT_ONLY}: its years lie in the future' "
+        f"  WHEN y.swapped THEN '{SWAPPED}; read as ' || y.s || '-' || y.e END}} "
+        f"for f in [coalesce(coalesce(y.e, y.s) > {this_year}, false)]][1] for y in "
+        f"[cur_years(CASE WHEN length(date_src) <= {MAX_DATE_TEXT} THEN date_src END)]][1]")
+    cur.execute(f"CREATE TEMP TABLE norm AS SELECT * EXCLUDE (_d), unnest(_d) FROM "
+                f"(SELECT *, {dates} AS _d FROM fields)")
+    cur.execute("DROP TABLE fields")
 
 
 def _date_notes(cur, source, field: str, limit: int | None) -> tuple[list[Reject], int, int]:

@@ -20,12 +20,13 @@ class FieldSQL:
 
 
 def field_sql(source: Source, chosen: dict[str, str], constants: dict[str, str],
-              nested: set[str], extra: dict[str, str] | None = None) -> FieldSQL:
+              nested: set[str], extra: dict[str, str] | None = None,
+              deep_extra: set[str] = frozenset()) -> FieldSQL:
     """Build the expressions for the fields in ``chosen`` (source columns) and ``constants``.
 
     Fields in ``nested`` come out as JSON (lists, trees); the others as trimmed text, NULL
     when blank. ``extra`` (name -> source column) come out as text: a JSON list or tree as
-    its names joined with "; ".
+    its names joined with "; " (only the extra fields named in ``deep_extra`` can hold one).
     """
     exprs: dict[str, str] = {}
     extra = extra or {}
@@ -34,10 +35,17 @@ def field_sql(source: Source, chosen: dict[str, str], constants: dict[str, str],
         scalar = [f for f in chosen if f not in nested]
         deep = [f for f in chosen if f in nested]
         cols = ["_row", "rec"]
-        if extra:
-            paths = ", ".join(literal(json_path(c)) for c in extra.values())
-            cols.append(f"json_extract(rec, [{paths}]) AS _x")
-            extras = {name: f"cur_extra_text(_x[{i}])" for i, name in enumerate(extra, start=1)}
+        flat = [n for n in extra if n not in deep_extra]
+        deep_names = [n for n in extra if n in deep_extra]
+        if flat:
+            paths = ", ".join(literal(json_path(extra[n])) for n in flat)
+            cols.append(f"json_extract_string(rec, [{paths}]) AS _xs")
+            extras.update({n: f"cur_blank(_xs[{i}])" for i, n in enumerate(flat, start=1)})
+        if deep_names:
+            paths = ", ".join(literal(json_path(extra[n])) for n in deep_names)
+            cols.append(f"json_extract(rec, [{paths}]) AS _xj")
+            extras.update({n: f"cur_extra_text(_xj[{i}])"
+                           for i, n in enumerate(deep_names, start=1)})
         if scalar:
             paths = ", ".join(literal(json_path(chosen[f])) for f in scalar)
             cols.append(f"json_extract_string(rec, [{paths}]) AS _s")

@@ -47,6 +47,7 @@ CREATE OR REPLACE TEMP MACRO cur_tags(j) AS list_sort(list_distinct(coalesce(CAS
 
 -- An extra field's text from a JSON value: scalars as text, lists and trees as their names
 -- joined with '; ' (or, holding no names, as JSON), empty ones as NULL.
+-- (Flattening is slow: importers use it only for keys that hold lists or trees.)
 CREATE OR REPLACE TEMP MACRO cur_extra_text(j) AS CASE
     WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL
     WHEN json_type(j) IN ('ARRAY', 'OBJECT') THEN coalesce(
@@ -98,34 +99,35 @@ CREATE OR REPLACE TEMP MACRO cur_expand_end(a, b) AS CASE
         THEN CAST(left(a, length(a) - length(b)) || b AS INTEGER)
     ELSE CAST(left(a, length(a) - length(b)) || b AS INTEGER)
          + CAST(pow(10, length(b)) AS INTEGER) END;
--- The years as written, before era, 'before'/'after' and order are applied.
-CREATE OR REPLACE TEMP MACRO cur_raw_years(t) AS CASE
-    WHEN cur_century(t) BETWEEN 1 AND 21 THEN
-        {'s': (cur_century(t) - 1) * 100, 'e': (cur_century(t) - 1) * 100 + 99, 'c': true}
-    WHEN cur_iso_year(t) IS NOT NULL THEN {'s': cur_iso_year(t), 'e': cur_iso_year(t), 'c': false}
-    WHEN cur_decade(t) IS NOT NULL THEN
-        {'s': cur_decade(t) * 10, 'e': cur_decade(t) * 10 + 9, 'c': false}
-    WHEN cur_range(t).a <> '' THEN {'s': CAST(cur_range(t).a AS INTEGER),
-                                    'e': cur_expand_end(cur_range(t).a, cur_range(t).b),
-                                    'c': false}
-    WHEN cur_single(t) IS NOT NULL THEN {'s': cur_single(t), 'e': cur_single(t), 'c': false}
-    WHEN cur_bc(t) AND cur_single_bc(t) > 0 THEN
-        {'s': cur_single_bc(t), 'e': cur_single_bc(t), 'c': false}
-    END;
+-- The years as written, before era, 'before'/'after' and order are applied. Each pattern is
+-- matched once per text: a one-element list comprehension binds its results (`for p in
+-- [...]`), where a macro argument used twice would be matched twice.
+CREATE OR REPLACE TEMP MACRO cur_raw_years(t) AS [CASE
+    WHEN p.c BETWEEN 1 AND 21 THEN {'s': (p.c - 1) * 100, 'e': (p.c - 1) * 100 + 99, 'c': true}
+    WHEN p.i IS NOT NULL THEN {'s': p.i, 'e': p.i, 'c': false}
+    WHEN p.d IS NOT NULL THEN {'s': p.d * 10, 'e': p.d * 10 + 9, 'c': false}
+    WHEN p.r.a <> '' THEN {'s': CAST(p.r.a AS INTEGER), 'e': cur_expand_end(p.r.a, p.r.b),
+                           'c': false}
+    WHEN p.x IS NOT NULL THEN {'s': p.x, 'e': p.x, 'c': false}
+    WHEN p.bc AND p.bx > 0 THEN {'s': p.bx, 'e': p.bx, 'c': false}
+    END for p in [{'c': cur_century(t), 'i': cur_iso_year(t), 'd': cur_decade(t),
+                   'r': cur_range(t), 'x': cur_single(t), 'bx': cur_single_bc(t),
+                   'bc': cur_bc(t)}]][1];
 CREATE OR REPLACE TEMP MACRO cur_era_years(r, bc) AS CASE
     WHEN r IS NULL THEN NULL
     WHEN bc AND r.c THEN {'s': -(r.s + 100), 'e': -(r.s + 1)}
     WHEN bc THEN {'s': -r.s, 'e': -r.e}
     ELSE {'s': r.s, 'e': r.e} END;
--- {start, end, swapped}: an end before the start is swapped (and reported, not rejected).
-CREATE OR REPLACE TEMP MACRO cur_ordered(y, t) AS CASE
+-- {s, e, swapped}: start and end year (either may be NULL: 'before 1850' has no start), and
+-- whether the text gave them in reverse order (they are swapped, and reported, not rejected).
+CREATE OR REPLACE TEMP MACRO cur_years(text) AS [[CASE
     WHEN y IS NULL THEN NULL
-    WHEN cur_before(t) THEN {'s': NULL::INTEGER, 'e': greatest(y.s, y.e), 'swapped': false}
-    WHEN cur_after(t) THEN {'s': least(y.s, y.e), 'e': NULL::INTEGER, 'swapped': false}
-    ELSE {'s': least(y.s, y.e), 'e': greatest(y.s, y.e), 'swapped': y.s > y.e} END;
-CREATE OR REPLACE TEMP MACRO cur_years_clean(t) AS
-    cur_ordered(cur_era_years(cur_raw_years(t), cur_bc(t)), t);
-CREATE OR REPLACE TEMP MACRO cur_years(t) AS cur_years_clean(cur_date_clean(t));
+    WHEN p.before THEN {'s': NULL::INTEGER, 'e': greatest(y.s, y.e), 'swapped': false}
+    WHEN p.after THEN {'s': least(y.s, y.e), 'e': NULL::INTEGER, 'swapped': false}
+    ELSE {'s': least(y.s, y.e), 'e': greatest(y.s, y.e), 'swapped': y.s > y.e} END
+    for y in [cur_era_years(p.raw, p.bc)]][1]
+    for p in [{'raw': cur_raw_years(t), 'bc': cur_bc(t), 'before': cur_before(t),
+               'after': cur_after(t)} for t in [cur_date_clean(text)]]][1];
 CREATE OR REPLACE TEMP MACRO cur_unknown_date(t) AS
     regexp_matches(lower(t), '^\W*(date )?(not known|unknown|undated|no date|n\.? ?d\.?)\W*$');
 """
