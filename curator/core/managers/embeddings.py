@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..changes import Changes
+from ..embedding import ann
 from ..embedding.pipeline import count_stale, embed_text
 from ..embedding.search import VectorIndex
 from ..embedding.spaces import find_space
@@ -160,9 +161,12 @@ class EmbeddingManager(Manager):
                             template=self.template(),
                             load_encoder=lambda: self.text_encoder(device),
                             progress=progress, cancel=cancel)
-        return self._catalog.apply(Changes(vectors=bool(result.embedded),
-                                           count=result.embedded, message=result.summary(),
-                                           detail=result))
+        changes = self._catalog.apply(Changes(vectors=bool(result.embedded),
+                                              count=result.embedded, message=result.summary(),
+                                              detail=result))
+        if result.embedded:
+            self.index_vectors(progress=progress, cancel=cancel)
+        return changes
 
     def text_index(self) -> VectorIndex:
         """The current text vectors in memory (cached until the catalog changes).
@@ -179,9 +183,38 @@ class EmbeddingManager(Manager):
             index = VectorIndex.load(self._store, space) if space is not None else None
             if index is None or len(index) == 0:
                 raise CuratorError(self.not_embedded("semantic search works once it is done"))
+            index.use_ann(self._ann_for(index, build=False))
             return index
 
         return self._caches.get(f"text_index:{info.model_id}:{template}", load)
+
+    def index_vectors(self, *, progress: ProgressFn | None = None,
+                      cancel: CancelToken | None = None) -> Changes:
+        """Build or extend the approximate index of the text vectors when the catalog is
+        large enough to need one (see :mod:`curator.core.embedding.ann`); nothing otherwise.
+        """
+        index = self.text_index_or_none()
+        built = None if index is None else self._ann_for(index, build=True, progress=progress,
+                                                         cancel=cancel)
+        if built is None:
+            return Changes(message="The catalog is small enough for exact search.")
+        index.use_ann(built)  # the cached vectors use it from now on; results are unchanged
+        return Changes(count=len(index),
+                       message=f"Indexed {len(index):,} vectors for fast search.")
+
+    def _ann_for(self, index: VectorIndex, *, build: bool, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None):
+        """The approximate index of ``index``'s space, brought up to date (built when
+        ``build``; else only an existing file is extended, or used as it is when the
+        catalog is read-only); ``None`` below the size that needs one."""
+        if len(index) < ann.MIN_VECTORS or self._store.path == ":memory:":
+            return None
+        path = ann.ann_path(self._store.path, index.space.kind, index.space.id)
+        if self._store.read_only:
+            return ann.in_sync(path, index.keys, index.space.dim)
+        if not build and not path.is_file():
+            return None
+        return ann.sync(path, index.keys, index.matrix, progress=progress, cancel=cancel)
 
     def text_index_or_none(self) -> VectorIndex | None:
         """The text vectors, or ``None`` while the catalog has none."""
