@@ -47,8 +47,6 @@ def build_catalog(catalog, n: int, *, vectors_kind: str = "clustered", embed: bo
                   seed: int = 0) -> None:
     """Fill an empty ``catalog`` with ``n`` synthetic artworks (one import batch) and, with
     ``embed``, a vector each in the current text space."""
-    from curator.core.embedding.spaces import get_or_create_space, write_vectors
-    from curator.core.embedding.text_encoder import read_model_info
 
     with catalog.store.transaction() as cur:
         cur.execute("INSERT INTO import_batches (id, kind, source_path, source_sha256, "
@@ -63,23 +61,34 @@ def build_catalog(catalog, n: int, *, vectors_kind: str = "clustered", embed: bo
             "['oil on canvas', 'watercolour', 'bronze', 'etching', 'photograph'][i % 5 + 1], "
             "'artwork', ['subject ' || (i % 400), 'theme ' || (i % 23)], md5(i::VARCHAR), 1, "
             "now() FROM range(?) t(i)", [n])
-    if not embed:
-        return
+    if embed:
+        write_synthetic_vectors(catalog, vectors_kind, seed=seed)
+
+
+def write_synthetic_vectors(catalog, vectors_kind: str = "clustered", *, seed: int = 0) -> int:
+    """A vector for every artwork of a synthetic catalog (ids ``A%07d``), written into the
+    current text space as if the model had made them; returns how many."""
+    from curator.core.embedding.spaces import get_or_create_space, write_vectors
+    from curator.core.embedding.text_encoder import read_model_info
+
     info = read_model_info(catalog.embeddings.model_path())
     space = get_or_create_space(catalog.store, "text", info.model_id,
                                 catalog.embeddings.template(), info.dim)
-    step = 100_000
+    cur = catalog.store.cursor()
+    try:
+        table = cur.sql("SELECT id, content_hash FROM artworks ORDER BY id").to_arrow_table()
+    finally:
+        cur.close()
+    ids, hashes = table.column(0).to_pylist(), table.column(1).to_pylist()
+    n, step = len(ids), 100_000
     for start in range(0, n, step):
         count = min(step, n - start)
-        ids = [f"A{i:07d}" for i in range(start, start + count)]
         cur = catalog.store.cursor()
-        hashes = [r[0] for r in cur.execute(
-            "SELECT md5(i::VARCHAR) FROM range(?, ?) t(i) ORDER BY i",
-            [start, start + count]).fetchall()]
         with catalog.store.transaction(cur) as cur:
-            write_vectors(cur, space, ids, hashes,
+            write_vectors(cur, space, ids[start:start + count], hashes[start:start + count],
                           vectors(vectors_kind, start, count, n, info.dim, seed))
         cur.close()
+    return n
 
 
 def new_catalog(path: Path, n: int, **options):
