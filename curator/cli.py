@@ -172,6 +172,29 @@ def cmd_embed(args) -> int:
     return 0
 
 
+def cmd_export_catalog(args) -> int:
+    with _open(args, read_only=True) as catalog:
+        n = catalog.embeddings.export_catalog(args.file)
+    print(f"Exported {n:,} artworks (id, content hash, text) to {args.file}.")
+    return 0
+
+
+def cmd_cluster_embed(args) -> int:
+    from .core.embedding.cluster import embed_on_cluster
+
+    result = embed_on_cluster(args.catalog, args.outdir, model_path=args.model,
+                              address=args.address, num_gpus=args.num_gpus,
+                              workers=args.workers, batch_size=args.batch_size)
+    print(result.summary())
+    return 0
+
+
+def cmd_attach_vectors(args) -> int:
+    with _open(args) as catalog, progress_bar("Attaching") as bar:
+        print(catalog.embeddings.attach_vectors(args.folder, progress=bar).message)
+    return 0
+
+
 def _filters(args):
     from .core.embedding.search import Filters
 
@@ -454,6 +477,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "artworks wait; embed nothing")
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("export-catalog",
+                       help="write ids, content hashes and texts to Parquet for a cluster")
+    p.add_argument("file", type=Path, help="the .parquet file to write")
+    p.set_defaults(func=cmd_export_catalog)
+
+    p = sub.add_parser("cluster", help="work on a Ray cluster (needs curator[cluster])")
+    cluster = p.add_subparsers(dest="cluster_command", required=True, metavar="COMMAND")
+    p = cluster.add_parser("embed", help="embed an exported catalog into Parquet shards")
+    p.add_argument("catalog", type=Path, help="a file from `curator export-catalog`")
+    p.add_argument("outdir", type=Path, help="a new folder for the vector shards")
+    p.add_argument("--address", help="the Ray cluster (ray://HEAD:10001, or auto on a node); "
+                   "default: a cluster on this machine")
+    p.add_argument("--num-gpus", type=int, default=0,
+                   help="GPU workers, one GPU and one model each, half precision (default 0: "
+                        "CPU workers)")
+    p.add_argument("--workers", type=int, default=None, help="CPU workers (default 1)")
+    p.add_argument("--batch-size", type=int, default=256, help="texts per worker call")
+    p.add_argument("--model", type=Path, default=None,
+                   help="the encoder folder on every node (default: the packaged model)")
+    p.set_defaults(func=cmd_cluster_embed)
+
+    p = sub.add_parser("attach-vectors", help="use vectors from `curator cluster embed`")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_attach_vectors)
 
     p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")

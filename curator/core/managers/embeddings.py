@@ -216,6 +216,36 @@ class EmbeddingManager(Manager):
             return None
         return ann.sync(path, index.keys, index.matrix, progress=progress, cancel=cancel)
 
+    # -- a cluster's vectors --------------------------------------------------------------
+    def export_catalog(self, path: str | Path) -> int:
+        """Write the artworks' ids, content hashes and texts (under the current template) to
+        a Parquet file for `curator cluster embed`; returns how many."""
+        from ..embedding.cluster import export_catalog
+        from ..embedding.text_encoder import read_model_info
+
+        return export_catalog(self._store, Path(path), self.template(),
+                              read_model_info(self.model_path()).model_id)
+
+    def attach_vectors(self, folder: str | Path, *, progress: ProgressFn | None = None,
+                       cancel: CancelToken | None = None) -> Changes:
+        """Use the vectors a cluster computed (a folder from `curator cluster embed`).
+
+        One transaction; refuses shards of another model, template or dimension. ``detail``
+        says how many matched, were stale or named unknown artworks.
+        """
+        from ..embedding.cluster import attach_vectors
+        from ..embedding.text_encoder import read_model_info
+
+        info = read_model_info(self.model_path())
+        result = attach_vectors(self._store, Path(folder), model_id=info.model_id,
+                                dim=info.dim, template=self.template(), progress=progress)
+        changes = self._catalog.apply(Changes(vectors=bool(result.matched),
+                                              count=result.matched, message=result.summary(),
+                                              detail=result))
+        if result.matched:
+            self.index_vectors(progress=progress, cancel=cancel)
+        return changes
+
     def text_index_or_none(self) -> VectorIndex | None:
         """The text vectors, or ``None`` while the catalog has none."""
         try:
