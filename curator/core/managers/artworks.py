@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from .. import checks
 from ..embedding.search import Filters
 from ..errors import CuratorError
 from .base import Manager
@@ -92,6 +93,7 @@ class ArtworkManager(Manager):
     def search(self, query: str, *, k: int = 20, filters: Filters | None = None
                ) -> list[Hit]:
         """Artworks whose text is closest in meaning to ``query``, best first."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         index = embeddings.text_index()
         vector = embeddings.text_encoder().encode([query])[0]
@@ -100,6 +102,7 @@ class ArtworkManager(Manager):
     def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
                 ) -> list[Hit]:
         """Artworks most like ``artwork_id`` ("more like this"), best first."""
+        checks.count("The number of results (-k)", k)
         index = self._catalog.embeddings.text_index()
         pos = index.position(artwork_id)
         if pos is None:
@@ -113,6 +116,7 @@ class ArtworkManager(Manager):
     def visually_similar(self, artwork_id: str, *, k: int = 20,
                          filters: Filters | None = None) -> list[Hit]:
         """Artworks whose images look most like this one's."""
+        checks.count("The number of results (-k)", k)
         index = self._catalog.embeddings.image_index()
         pos = index.position(artwork_id)
         if pos is None:
@@ -124,6 +128,7 @@ class ArtworkManager(Manager):
     def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
                       ) -> list[Hit]:
         """Pictures matching words (needs a CLIP-style image model)."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         encoder = embeddings.image_encoder()
         if not getattr(encoder, "can_match_text", False):
