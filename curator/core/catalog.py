@@ -19,15 +19,16 @@ from pathlib import Path
 
 from .caches import Caches
 from .changes import Changes
-from .managers.artworks import ArtworkManager, Hit
-from .managers.embeddings import EmbeddingManager, EmbeddingStatus
+from .managers.artworks import ArtworkManager, Hit, Hits
+from .managers.embeddings import EmbeddingManager, EmbeddingProgress, EmbeddingStatus
 from .managers.imports import BatchInfo, ImportManager
 from .managers.maintenance import MaintenanceManager
 from .managers.recommendations import RecommendationManager
 from .managers.visitors import VisitorManager
 from .store import Store
 
-__all__ = ["BatchInfo", "Catalog", "Changes", "EmbeddingStatus", "Hit"]
+__all__ = ["BatchInfo", "Catalog", "Changes", "EmbeddingProgress", "EmbeddingStatus", "Hit",
+           "Hits"]
 
 
 class Catalog:

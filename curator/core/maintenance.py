@@ -239,3 +239,29 @@ def delete_user(store: Store, user_id: str) -> int:
         cur.execute("DELETE FROM users WHERE id = ?", [stored])
     store.rewrite()
     return n
+
+
+def set_available(store: Store, artwork_ids: list[str], available: bool) -> int:
+    """Mark artworks available or not (on loan, in conservation) in one transaction.
+
+    Returns how many changed. Unknown ids raise :class:`CuratorError` and change nothing.
+    """
+    import pyarrow as pa
+
+    ids = list(dict.fromkeys(artwork_ids))
+    if not ids:
+        raise CuratorError("Name at least one artwork.")
+    with store.transaction() as cur:
+        cur.register("_marked", pa.table({"id": ids}))
+        unknown = [r[0] for r in cur.execute(
+            "SELECT m.id FROM _marked m ANTI JOIN artworks a ON a.id = m.id").fetchall()]
+        if unknown:
+            raise CuratorError(f"There is no artwork {', '.join(map(repr, unknown[:5]))}"
+                               f"{' and more' if len(unknown) > 5 else ''}; nothing was changed.")
+        changed = cur.execute(
+            "SELECT count(*) FROM artworks WHERE id IN (SELECT id FROM _marked) "
+            "AND available <> ?", [available]).fetchall()[0][0]
+        cur.execute("UPDATE artworks SET available = ? WHERE id IN (SELECT id FROM _marked)",
+                    [available])
+        cur.unregister("_marked")
+    return int(changed)

@@ -59,8 +59,12 @@ class RecommendationManager(Manager):
             from ..recommend.build import aligned_vectors
 
             embeddings = self._catalog.embeddings
+            index = embeddings.text_index_or_none()
+            if index is None:
+                raise CuratorError(embeddings.not_embedded("a brief can be matched once it is "
+                                                           "done"))
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
-                embeddings.text_index(), rec.interactions.item_ids)
+                index, rec.interactions.item_ids)
             brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
@@ -68,20 +72,29 @@ class RecommendationManager(Manager):
     def recommend_all(self, *, k: int = 10, profile: str | None = None,
                       weights: dict[str, float] | None = None, progress: ProgressFn | None = None,
                       cancel: CancelToken | None = None) -> list[dict]:
-        """Top ``k`` for every visitor as rows: user, rank, artwork, score, signal parts."""
+        """Top ``k`` for every visitor as export rows (see :func:`..recommend.export.export_rows`):
+        visitor, rank, artwork, title, artists, date, score, signal parts, explanation."""
         from ..progress import check, report
 
         users = self._catalog.visitors.ids()
-        rows = []
+        lists = []
         for n, user in enumerate(users):
-            for rank, r in enumerate(self.recommend(user, k=k, profile=profile,
-                                                    weights=weights), 1):
-                rows.append({"user": user, "rank": rank, "artwork": r.item_id,
-                             "score": round(r.score, 6),
-                             **{name: round(v, 6) for name, v in r.breakdown().items()}})
+            lists.append((user, self.recommend(user, k=k, profile=profile, weights=weights)))
             report(progress, n + 1, len(users), "Recommending")
             check(cancel)
-        return rows
+        wanted = sorted({r.item_id for _, recs in lists for r in recs})
+        return self._rows(lists, wanted)
+
+    def export_rows(self, user_id: str | None, recs: list) -> list[dict]:
+        """A list already made (``recommend``'s result) as export rows with titles, artists,
+        dates and explanations."""
+        return self._rows([(user_id, recs)], [r.item_id for r in recs])
+
+    def _rows(self, lists: list[tuple], wanted: list[str]) -> list[dict]:
+        from ..recommend.export import export_rows
+
+        artworks = {a["id"]: a for a in self._catalog.artworks.get(wanted)}
+        return [row for user, recs in lists for row in export_rows(user, recs, artworks)]
 
     # -- profiles -------------------------------------------------------------------------
     def profiles(self):
@@ -107,6 +120,55 @@ class RecommendationManager(Manager):
         delete_profile(self._store, name)
         return self._catalog.apply(Changes(profiles=True, count=1,
                                            message=f"Profile {name!r} deleted."))
+
+    def fit_profile(self, name: str | None = None, *, split: str = "stratified",
+                    make_default: bool = False, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None):
+        """Fit a profile's weights, MMR lambda and half-life to this catalog's histories and
+        save it (see :mod:`..evaluate.fit`); returns the :class:`~..evaluate.fit.FitReport`.
+
+        ``name`` defaults to the default profile; a new name starts from the built-in one.
+        Slow (seconds to minutes): the app runs it as a background job.
+        """
+        import numpy as np
+
+        from ..evaluate.fit import fit_profile
+        from ..recommend.build import aligned_vectors
+        from ..recommend.explain import ItemInfo
+        from ..recommend.interactions import Interactions
+        from ..recommend.profiles import BUILT_IN, Profile
+
+        if split not in ("stratified", "temporal"):
+            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
+        saved = {p.name: p for p in self.profiles()}
+        if name is None:
+            base = self.profile()
+        else:
+            base = saved.get(name) or (BUILT_IN if name == BUILT_IN.name else Profile(name))
+        inter = Interactions.from_store(self._store)
+        if len(np.unique(inter.users)) < 2:
+            raise CuratorError("Fitting needs the histories of several visitors; import "
+                               "events first.")
+        info = ItemInfo.from_store(self._store, inter.item_ids)
+        index = self._catalog.embeddings.text_index_or_none()
+        result = fit_profile(inter, info, aligned_vectors(index, inter.item_ids), base,
+                             split=split, progress=progress, cancel=cancel)
+        self.save_profile(result.profile, make_default=make_default or base.is_default)
+        return result
+
+    def fit_default_if_ready(self, *, progress: ProgressFn | None = None,
+                             cancel: CancelToken | None = None):
+        """Fit the default profile once: when the catalog is embedded, has enough history
+        and no profile has been saved yet. Returns the report, or None when not due."""
+        from ..evaluate.fit import enough_history
+        from ..recommend.interactions import Interactions
+
+        if self._catalog.read_only or self.profiles() \
+                or self._catalog.embeddings.text_index_or_none() is None:
+            return None
+        if not enough_history(Interactions.from_store(self._store)):
+            return None
+        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
