@@ -172,6 +172,8 @@ def cmd_embed(args) -> int:
                 result = catalog.embeddings.embed_images(progress=bar).detail
             print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
                   "image file.")
+            for artwork, name, reason in result.unreadable:
+                print(f"  skipped {name} (artwork {artwork}): {reason}", file=sys.stderr)
     return 0
 
 
