@@ -404,9 +404,7 @@ def cmd_artworks(args) -> int:
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
-            n = catalog.visitors.pseudonymize(rotate=args.rotate).count
-            print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
-                  f"{' under a new key' if args.rotate else ''}.")
+            print(catalog.visitors.pseudonymize(rotate=args.rotate).message)
         elif args.action == "delete":
             if not args.user:
                 raise CuratorError("Name the visitor to delete.")
