@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import checks
 from ..changes import Changes
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
@@ -56,6 +57,12 @@ class RecommendationManager(Manager):
         from ..recommend.hybrid import Rules
         from ..recommend.profiles import get_profile
 
+        checks.count("The number of recommendations (-k)", k)
+        checks.weights("The weight of", weights)
+        if mmr_lambda is not None:
+            checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
+        if artist_cap is not None:
+            checks.count("The artist cap", artist_cap)
         chosen = get_profile(self._store, profile)
         rec = self.recommender(chosen.weight_config())
         if user_id is not None and rec.interactions.user_index(user_id) is None:
@@ -196,6 +203,13 @@ class RecommendationManager(Manager):
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
 
+        checks.count("The list length (-k)", k)
+        checks.number("The training share (--ratio)", ratio, high=1.0, low_open=True)
+        if last_n is not None:
+            checks.count("--last-n", last_n)
+        if half_life_days is not None:
+            checks.number("The half-life in days", half_life_days, low_open=True)
+        checks.weights("The weight of event kind", kind_weights)
         inter = Interactions.from_store(self._store)
         if len(inter.users) == 0:
             raise CuratorError("There are no visitor histories to evaluate; import some first.")
