@@ -37,6 +37,22 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
         bar.close()
 
 
+@contextmanager
+def cancel_on_interrupt() -> Iterator:
+    """A CancelToken that Ctrl-C sets, so long work stops at its next check (and keeps its
+    checkpoint) instead of dying mid-step."""
+    import signal
+
+    from .core.progress import CancelToken
+
+    token = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
@@ -173,15 +189,20 @@ def _print_hits(hits, as_json: bool) -> None:
               f"{', ' + h.date_text if h.date_text else ''}")
 
 
-def _find(args, method: str, subject: str) -> int:
+def _find(args, method: str, subject: str, **options) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args))
+        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args),
+                                                 **options)
+    if getattr(hits, "notice", None):
+        print(f"curator: {hits.notice}", file=sys.stderr)
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_search(args) -> int:
-    return _find(args, "search_images" if args.images else "search", args.query)
+    if args.images:
+        return _find(args, "search_images", args.query)
+    return _find(args, "search", args.query, mode=args.mode)
 
 
 def cmd_similar(args) -> int:
@@ -189,17 +210,19 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .core.recommend.export import export_format, write_rows
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
     if args.all:
         if not args.output:
-            raise CuratorError("recommend --all needs --output FILE.csv.")
+            raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
+        export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
             rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
                                                          weights=weights, progress=bar)
-        _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
+        write_rows(args.output, rows)
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
@@ -209,6 +232,9 @@ def cmd_recommend(args) -> int:
                                                  weights=weights, mmr_lambda=args.mmr_lambda,
                                                  artist_cap=args.artist_cap, brief=args.brief,
                                                  exclude_seen=not args.include_seen)
+        if args.brief and not (progress := catalog.embeddings.progress()).done:
+            print("curator: " + progress.sentence("the brief is matched against those only"),
+                  file=sys.stderr)
         titles = {a["id"]: a for a in catalog.artworks.get([r.item_id for r in recs])}
     if args.json:
         print(json.dumps({"user": args.user, "items": [
@@ -226,16 +252,6 @@ def cmd_recommend(args) -> int:
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0
-
-
-def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
-    import csv
-
-    columns = first + sorted({c for r in rows for c in r} - set(first))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def cmd_profiles(args) -> int:
@@ -310,9 +326,27 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_train_sequence(args) -> int:
+    from .core.errors import Cancelled
+
+    with _open(args) as catalog, progress_bar("Learning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.recommendations.train_sequence(
+                epochs=args.epochs, device=args.device, profile=args.profile, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; the finished epochs are kept, and running "
+                               "train-sequence again resumes from them.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {id, score, ...}; search adds the parts that "
+                        "ranked each work (keyword, semantic, artist)")
     p.add_argument("--artist", help="only works by this artist (exact name)")
     p.add_argument("--medium", help="only works whose medium contains this text")
     p.add_argument("--tag", help="only works with this subject tag")
@@ -421,8 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
+    p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
+                   help="hybrid (default): exact words and closeness in meaning fused; "
+                        "semantic: meaning only; keyword: whole words only (BM25). Works by "
+                        "an artist the query names come first, except in semantic mode")
     p.add_argument("--images", action="store_true",
                    help="search pictures by words (needs a CLIP-style image model)")
     _add_filters(p)
@@ -444,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", help="a curator's brief, matched against the artworks")
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
-    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
@@ -472,6 +510,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights")
     p.add_argument("--output", type=Path, help="write the results as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train-sequence",
+                       help="learn what visitors look at next from the order of their "
+                            "histories; switched on only if it improves a validation split")
+    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--profile", help="the weight profile it must improve (default: default)")
+    p.set_defaults(func=cmd_train_sequence)
 
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)
@@ -507,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 

@@ -56,12 +56,13 @@ class Caches:
     def invalidate(self, changes: Changes) -> None:
         """Drop whatever ``changes`` made stale."""
         text = changes.artworks or changes.vectors
-        models = text or changes.events or changes.visitors
+        models = text or changes.events or changes.visitors or changes.learned
         with self._lock:
             self._generation += 1
             for key in list(self._values):
                 images = changes.artworks or changes.images
-                if ((text and key.startswith(("text_index", "lexical")))
+                if ((text and key.startswith("text_index"))
+                        or (changes.artworks and key.startswith("lexical"))
                         or (images and key.startswith("image_index"))):
                     del self._values[key]
             if models:

@@ -105,6 +105,7 @@ def test_import_wizard_good_file(qtbot, window, tmp_path):
     wizard = window.import_file("catalog")
     wizard.choose.file.setText(str(path))
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     assert wizard.mapping_page.boxes["title"].currentText() == "title"
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
@@ -124,6 +125,7 @@ def test_import_wizard_bad_file_changes_nothing(qtbot, window, tmp_path):
     wizard = window.import_file("catalog")
     wizard.choose.file.setText(str(path))
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
     assert "2 rejected" in wizard.report.summary.text()
@@ -215,12 +217,14 @@ def test_undo_last_import_and_backup_from_the_menu(qtbot, window, tmp_path, monk
     errors = []
     monkeypatch.setattr(window, "show_error", errors.append)
     window.undo_last_import()
+    wait_jobs(qtbot, window)
     assert errors == []
     after = snapshot(window.catalog)
     assert after["artworks"] == before["artworks"]
     target = tmp_path / "backup.duckdb"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.backup_database()
+    wait_jobs(qtbot, window)
     assert errors == []
     copy = Catalog(target, read_only=True)
     assert copy.counts()["artworks"] == window.catalog.counts()["artworks"]
@@ -274,6 +278,7 @@ def run_wizard(qtbot, window, kind, path, *, new_users=False):
     wizard.choose.file.setText(str(path))
     wizard.choose.new_users.setChecked(new_users)
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
     return wizard

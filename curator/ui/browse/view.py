@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 
 from ...core.catalog import Catalog
 from ...core.embedding.search import Filters
+from .. import operations
 from ..jobs import JobRunner
+from ..operations import Op
 from ..widgets.tiles import TILE
 from .model import TILE_COLUMN, QtArtworkModel
 
@@ -40,14 +42,16 @@ class BrowseView(QWidget):
         super().__init__(parent)
         self.catalog = catalog
         self.jobs = jobs
-        self.model = QtArtworkModel(catalog, self)
+        self.model = QtArtworkModel(catalog, jobs, self)
 
         self.search = QLineEdit(placeholderText="Search titles, artists, subjects…")
         self.search.setToolTip("Type words and press Enter (Ctrl+F to come here)")
         self.mode = QComboBox()
-        self.mode.addItems(["Keyword", "Semantic"])
-        self.mode.setToolTip("Keyword: words must appear. Semantic: closest in meaning "
-                             "(uses the local language model)")
+        self.mode.addItems(["Hybrid", "Keyword", "Semantic"])
+        self.mode.setToolTip("Hybrid: exact words and closeness in meaning together. "
+                             "Keyword: whole words, best matches first. Semantic: closest in "
+                             "meaning (uses the local language model). Works by an artist "
+                             "you name come first, except in Semantic")
         self.view_mode = QComboBox()
         self.view_mode.addItems(["Grid", "Table"])
         self.view_mode.setToolTip("Show thumbnails or a table")
@@ -189,38 +193,43 @@ class BrowseView(QWidget):
 
     def refresh(self) -> None:
         text = self.search.text().strip()
-        if self.mode.currentText() == "Semantic" and text:
-            filters = self.filters(with_text=False)
+        mode = self.mode.currentText().lower()
+        if mode != "keyword" and text:
             self.status.emit(f"Searching for “{text}”…")
-            self.jobs.submit(lambda progress, cancel: self.catalog.artworks.search(
-                text, k=200, filters=filters), on_done=self._show_hits,
-                on_error=self.status.emit, key="browse")
+            self.jobs.start(Op.BROWSE_QUERY, operations.search, self.catalog, text,
+                            self.filters(with_text=False), mode, on_done=self._show_hits,
+                            on_error=self.status.emit)
             return
         ids = self.catalog.artworks.find_ids(self.filters())
         self.model.set_ids(ids)
         self.count.setText(f"{len(ids):,} works")
 
+    def apply_changes(self, changes) -> None:
+        """Redraw after a change to the artworks or their vectors; ignore the rest."""
+        if changes.artworks or changes.vectors or changes.images:
+            self.refresh()
+
     def _show_hits(self, hits) -> None:
         self.model.set_ids([h.id for h in hits], {h.id: h.score for h in hits})
-        self.count.setText(f"{len(hits):,} closest works")
-        self.status.emit(f"{len(hits)} works closest in meaning")
+        self.count.setText(f"{len(hits):,} best works")
+        self.status.emit(getattr(hits, "notice", None) or f"{len(hits)} best works")
 
     def more_like_this(self) -> None:
         if not self.selected_id:
             return
         artwork_id = self.selected_id
         self.status.emit("Finding similar works…")
-        self.jobs.submit(lambda progress, cancel: self.catalog.artworks.similar(
-            artwork_id, k=100, filters=self.filters(with_text=False)),
-            on_done=self._show_hits, on_error=self.status.emit, key="browse")
+        self.jobs.start(Op.BROWSE_QUERY, operations.similar, self.catalog, artwork_id,
+                        self.filters(with_text=False), on_done=self._show_hits,
+                        on_error=self.status.emit)
 
     def visually_similar(self) -> None:
         if not self.selected_id:
             return
         artwork_id = self.selected_id
-        self.jobs.submit(lambda progress, cancel: self.catalog.artworks.visually_similar(
-            artwork_id, k=100, filters=self.filters(with_text=False)),
-            on_done=self._show_hits, on_error=self.status.emit, key="browse")
+        self.jobs.start(Op.BROWSE_QUERY, operations.visually_similar, self.catalog, artwork_id,
+                        self.filters(with_text=False), on_done=self._show_hits,
+                        on_error=self.status.emit)
 
     def _context_menu(self, view, pos) -> None:
         index = view.indexAt(pos)
