@@ -132,7 +132,8 @@ def make_visitors(artworks: list[dict], path: Path, *, per_group: int = 30,
     pools = {g: ids for g, ids in pools.items() if len(ids) >= 8}
     new = {g: sorted(rng.choice(ids, max(1, round(new_share * len(ids))), replace=False))
            for g, ids in pools.items()} if new_share else {g: [] for g in pools}
-    seen_pools = {g: [a for a in ids if a not in set(new[g])] for g, ids in pools.items()}
+    arrivals = set().union(*map(set, new.values()))  # a work may belong to two groups
+    seen_pools = {g: [a for a in ids if a not in arrivals] for g, ids in pools.items()}
     kinds = np.array(["view", "favourite", "rating", "purchase"])
     rows: list[list] = []
     taste: dict[str, str] = {}
