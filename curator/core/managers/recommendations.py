@@ -6,6 +6,7 @@ from .. import checks
 from ..changes import Changes
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
+from ..recommend.interactions import DEFAULT_HALF_LIFE_DAYS
 from .base import Manager
 
 
@@ -193,7 +194,7 @@ class RecommendationManager(Manager):
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10,
-                   half_life_days: float | None = 365.0,
+                   half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
                    kind_weights: dict[str, float] | None = None,
                    max_users: int | None = 2000):
         """An :class:`~..evaluate.runner.Evaluation` over this catalog's histories."""
