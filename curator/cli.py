@@ -37,6 +37,22 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
         bar.close()
 
 
+@contextmanager
+def cancel_on_interrupt() -> Iterator:
+    """A CancelToken that Ctrl-C sets, so long work stops at its next check (and keeps its
+    checkpoint) instead of dying mid-step."""
+    import signal
+
+    from .core.progress import CancelToken
+
+    token = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
@@ -55,12 +71,23 @@ def cmd_import_catalog(args) -> int:
     return 0
 
 
+def _fit_default_if_ready(catalog) -> None:
+    with progress_bar("Fitting the default profile") as bar:
+        report = catalog.recommendations.fit_default_if_ready(progress=bar)
+    if report is not None:
+        print(f"The default profile “{report.profile.name}” was fitted to the histories. "
+              + report.summary())
+
+
 def cmd_import_events(args) -> int:
-    with _open(args) as catalog, progress_bar("Importing history") as bar:
-        result = catalog.imports.events(args.file, mapping=args.mapping,
-                                       skip_invalid=args.skip_invalid, progress=bar,
-                                       new_users=args.new_users)
-    print(result.message)
+    with _open(args) as catalog:
+        with progress_bar("Importing history") as bar:
+            result = catalog.imports.events(args.file, mapping=args.mapping,
+                                            skip_invalid=args.skip_invalid, progress=bar,
+                                            new_users=args.new_users)
+        print(result.message, flush=True)
+        if result.events:
+            _fit_default_if_ready(catalog)
     return 0
 
 
@@ -134,6 +161,7 @@ def cmd_embed(args) -> int:
         with progress_bar("Embedding") as bar:
             print(catalog.embeddings.embed(device=args.device, progress=bar).message,
                   flush=True)
+        _fit_default_if_ready(catalog)
         if args.images or args.images_folder:
             if catalog.embeddings.images_root() is None:
                 raise CuratorError("Set the images folder first (--images-folder DIR).")
@@ -182,17 +210,19 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .core.recommend.export import export_format, write_rows
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
     if args.all:
         if not args.output:
-            raise CuratorError("recommend --all needs --output FILE.csv.")
+            raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
+        export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
             rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
                                                          weights=weights, progress=bar)
-        _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
+        write_rows(args.output, rows)
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
@@ -211,24 +241,17 @@ def cmd_recommend(args) -> int:
             {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
              "breakdown": {n: round(v, 6) for n, v in r.breakdown().items()},
              "signals": {n: {"raw": p.raw, "normalised": p.normalised, "weight": p.weight,
-                             "contribution": p.contribution} for n, p in r.parts.items()},
+                             "contribution": p.contribution, "share": round(r.shares()[n], 4)}
+                         for n, p in r.parts.items()},
              "explanation": r.explanation} for r in recs]}, indent=2, ensure_ascii=False))
         return 0
     for rank, r in enumerate(recs, 1):
-        parts = "  ".join(f"{n} {v:.2f}" for n, v in r.breakdown().items() if v)
+        shares = r.shares()
+        parts = "  ".join(f"{n} {v:.2f} ({shares[n]:.0%})" for n, v in r.breakdown().items()
+                          if v)
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0
-
-
-def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
-    import csv
-
-    columns = first + sorted({c for r in rows for c in r} - set(first))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def cmd_profiles(args) -> int:
@@ -241,10 +264,17 @@ def cmd_profiles(args) -> int:
             for p in catalog.recommendations.profiles() or [catalog.recommendations.profile()]:
                 print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
                       f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
-                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
+                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}; "
+                      f"{p.provenance()}")
             return 0
         if not args.name:
             raise CuratorError("Name the profile.")
+        if args.action == "fit":
+            with progress_bar("Fitting") as bar:
+                report = catalog.recommendations.fit_profile(
+                    args.name, split=args.split, make_default=args.default, progress=bar)
+            print(f"Saved profile {args.name}. " + report.summary())
+            return 0
         if args.action == "delete":
             catalog.recommendations.delete_profile(args.name)
             print(f"Deleted profile {args.name}.")
@@ -296,6 +326,22 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_train_sequence(args) -> int:
+    from .core.errors import Cancelled
+
+    with _open(args) as catalog, progress_bar("Learning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.recommendations.train_sequence(
+                epochs=args.epochs, device=args.device, profile=args.profile, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; the finished epochs are kept, and running "
+                               "train-sequence again resumes from them.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
     p.add_argument("--json", action="store_true",
@@ -327,6 +373,15 @@ def cmd_backup(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
         path = catalog.maintenance.backup(args.path)
     print(f"Backed up {args.db} to {path}.")
+    return 0
+
+
+def cmd_artworks(args) -> int:
+    with _open(args) as catalog:
+        changes = catalog.artworks.set_available(args.ids, available=args.undo)
+    state = "available again" if args.undo else "unavailable"
+    print(f"Marked {changes.count:,} of {len(set(args.ids)):,} artworks {state}"
+          f"{'' if args.undo else '; recommendations leave them out'}.")
     return 0
 
 
@@ -427,13 +482,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", help="a curator's brief, matched against the artworks")
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
-    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("profiles", help="list, save or delete weight profiles")
-    p.add_argument("action", choices=["list", "save", "delete"])
+    p = sub.add_parser("profiles", help="list, save, delete or fit weight profiles")
+    p.add_argument("action", choices=["list", "save", "delete", "fit"],
+                   help="fit: choose weights, MMR lambda and half-life from the histories")
     p.add_argument("name", nargs="?")
+    p.add_argument("--split", choices=["stratified", "temporal"], default="stratified",
+                   help="fit: hold out a random quarter of each history, or its last fifth")
     p.add_argument("--weights", help="signal weights, e.g. content=0.5,item=1,popularity=0.1")
     p.add_argument("--kinds", help="event kind weights, e.g. view=1,favourite=3,purchase=5")
     p.add_argument("--mmr-lambda", type=float)
@@ -453,6 +511,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write the results as JSON")
     p.set_defaults(func=cmd_evaluate)
 
+    p = sub.add_parser("train-sequence",
+                       help="learn what visitors look at next from the order of their "
+                            "histories; switched on only if it improves a validation split")
+    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--profile", help="the weight profile it must improve (default: default)")
+    p.set_defaults(func=cmd_train_sequence)
+
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)
     p.set_defaults(func=cmd_undo)
@@ -466,6 +532,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
     p.add_argument("--rotate", action="store_true", help="pseudonymize under a new key")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("artworks", help="mark artworks unavailable (on loan, in conservation)")
+    p.add_argument("action", choices=["unavailable"])
+    p.add_argument("ids", nargs="+", metavar="ID", help="artwork ids")
+    p.add_argument("--undo", action="store_true", help="mark them available again")
+    p.set_defaults(func=cmd_artworks)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")
@@ -481,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 

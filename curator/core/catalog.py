@@ -49,6 +49,10 @@ class Catalog:
         self.path = str(path)
         # The store is for the managers, tests and benchmarks; front ends never use it.
         self.store = Store(path, read_only=read_only)
+        if not read_only:
+            from .privacy import migrate_legacy_key
+
+            migrate_legacy_key(self.store)
         self._caches = Caches()
         self.imports = ImportManager(self)
         self.embeddings = EmbeddingManager(self)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from ..changes import Changes
 from ..embedding.search import Filters, VectorIndex
 from ..errors import CuratorError
 from ..search.hybrid import MODES, Query
@@ -45,7 +46,19 @@ class Hits(list):
 
 
 class ArtworkManager(Manager):
-    """``catalog.artworks``: the collection as a curator browses it. Read-only."""
+    """``catalog.artworks``: the collection as a curator browses it, and its availability."""
+
+    def set_available(self, ids: list[str], available: bool) -> Changes:
+        """Mark artworks unavailable (``False``: on loan, in conservation) or available again;
+        recommendations leave unavailable ones out. One transaction; unknown ids change
+        nothing and raise :class:`CuratorError`. ``count`` is how many changed.
+        """
+        from ..maintenance import set_available
+
+        n = set_available(self._store, ids, available)
+        state = "available again" if available else "unavailable"
+        return self._catalog.apply(Changes(artworks=bool(n), count=n,
+                                           message=f"{n:,} artworks marked {state}."))
 
     def get(self, ids: list[str]) -> list[dict]:
         """Curated fields of the given artworks (any order; unknown ids are left out)."""
