@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .core.errors import CuratorError
-from .paths import default_db
+from .paths import default_db, demo_db
 
 
 @contextmanager
@@ -40,6 +40,10 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
+    if args.db == demo_db() and not read_only:
+        from .core.demo import open_demo
+
+        return open_demo(args.db)  # the same demo the app opens, filled the first time
     return Catalog(args.db, read_only=read_only)
 
 
