@@ -335,6 +335,16 @@ class MainWindow(QMainWindow):
             self.tuning.evaluation = None
             if self.tabs.currentWidget() is self.tuning:
                 self.tuning.start()
+        if changes.events:
+            self.jobs.start(Op.FIT_DEFAULT, operations.fit_default_if_ready, self.catalog,
+                            on_done=self._default_fitted, on_error=self.show_message)
+
+    def _default_fitted(self, report) -> None:
+        """Say so when the default profile was fitted to the histories for the first time."""
+        if report is not None:
+            self.tuning.show_provenance(report.profile)
+            self.show_message(f"The default profile was fitted to the histories: "
+                              f"{report.summary().replace(chr(10), ' ')}")
 
     def embed_in_background(self) -> None:
         """Embed what is missing or stale; a request while embedding runs after it."""

@@ -55,6 +55,8 @@ class Op(StrEnum):
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
     TUNING_BUILD = "tuning-build"      # the evaluation the Tuning tab measures with
+    FIT_WEIGHTS = "tuning-fit"         # choose weights on a validation split (Tuning)
+    FIT_DEFAULT = "fit-default"        # fit a new catalog's default profile once it can be
 
     @property
     def policy(self) -> Policy:
@@ -62,6 +64,7 @@ class Op(StrEnum):
 
 
 _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
+             Op.FIT_WEIGHTS: Policy.SERIAL, Op.FIT_DEFAULT: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
              Op.OPEN_DEMO: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
@@ -108,8 +111,9 @@ def preview_file(catalog: Catalog, path: Path, kind: str, progress=None, cancel=
     return catalog.imports.preview(path, kind=kind)
 
 
-def search(catalog: Catalog, text: str, filters: Filters, progress=None, cancel=None):
-    return catalog.artworks.search(text, k=200, filters=filters)
+def search(catalog: Catalog, text: str, filters: Filters, mode: str = "hybrid", progress=None,
+           cancel=None):
+    return catalog.artworks.search(text, k=200, filters=filters, mode=mode)
 
 
 def similar(catalog: Catalog, artwork_id: str, filters: Filters, progress=None, cancel=None):
@@ -119,6 +123,11 @@ def similar(catalog: Catalog, artwork_id: str, filters: Filters, progress=None, 
 def visually_similar(catalog: Catalog, artwork_id: str, filters: Filters, progress=None,
                      cancel=None):
     return catalog.artworks.visually_similar(artwork_id, k=100, filters=filters)
+
+
+def fit_default_if_ready(catalog: Catalog, progress=None, cancel=None):
+    """Fit the default profile to the histories the first time there are enough of them."""
+    return catalog.recommendations.fit_default_if_ready(progress=progress, cancel=cancel)
 
 
 def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None) -> Changes:

@@ -72,6 +72,10 @@ class QtArtworkModel(QAbstractTableModel):
             return COLUMNS[section][1]
         return None
 
+    def forget(self, artwork_id: str) -> None:
+        """Drop a cached row whose artwork changed, so it is read afresh."""
+        self._rows.pop(artwork_id, None)
+
     def row(self, r: int) -> dict:
         artwork_id = self.ids[r]
         found = self._rows.get(artwork_id)

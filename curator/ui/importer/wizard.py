@@ -3,7 +3,6 @@ rejected, then import (and embed) with progress and cancel."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.catalog import Catalog
+from ...core.importing.common import write_reject_rows
 from ...core.importing.mapping import Mapping
 from .. import operations
 from ..jobs import JobRunner
@@ -288,11 +288,7 @@ class ReportPage(QWizardPage):
 
 
 def export_rejects(path: Path, rejects) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "row", "field", "value", "reason"])
-        for r in rejects:
-            writer.writerow([r.file, r.row, r.field, r.value, r.reason])
+    write_reject_rows(path, rejects)
 
 
 class RunPage(QWizardPage):

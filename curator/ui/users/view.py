@@ -78,8 +78,10 @@ class QtRecommendationModel(QAbstractTableModel):
             return [str(index.row() + 1), self.titles.get(r.item_id, r.item_id),
                     f"{r.score:.3f}", None, r.explanation][col]
         if role == Qt.ToolTipRole:
-            lines = [f"{name}: raw {p.raw:.3f}, normalised {p.normalised:.3f} × weight "
-                     f"{p.weight:g} = {p.contribution:.3f}" for name, p in r.parts.items()]
+            shares = r.shares()
+            lines = [f"{name}: {shares[name]:.0%} of the score (raw {p.raw:.3f}, normalised "
+                     f"{p.normalised:.3f} × weight {p.weight:g} = {p.contribution:.3f})"
+                     for name, p in r.parts.items()]
             return "\n".join([f"Score {r.score:.3f} =", *lines, "", r.explanation])
         return None
 
