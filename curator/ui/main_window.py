@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel_button)
 
         self.tabs = QTabWidget()
-        self.browse = BrowseView(catalog, self.jobs)
+        self.browse = BrowseView(catalog, self.jobs, settings=self.settings)
         self.users = UsersView(catalog, self.jobs)
         self.tuning = TuningView(catalog, self.jobs)
         self.tabs.addTab(self.browse, "Browse")
@@ -415,6 +415,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.browse.save_state()
         self.hide()  # gone at once; a model still loading is waited for out of sight
         self.jobs.cancel_all()
         self.jobs.wait()
