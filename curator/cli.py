@@ -37,6 +37,22 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
         bar.close()
 
 
+@contextmanager
+def cancel_on_interrupt() -> Iterator:
+    """A CancelToken that Ctrl-C sets, so long work stops at its next check (and keeps its
+    checkpoint) instead of dying mid-step."""
+    import signal
+
+    from .core.progress import CancelToken
+
+    token = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
@@ -198,19 +214,19 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .core.recommend.export import export_format, write_rows
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
     if args.all:
         if not args.output:
-            raise CuratorError("recommend --all needs --output FILE.csv.")
+            raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
+        export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
             rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
                                                          weights=weights, progress=bar)
-        from .core.spreadsheet import write_records
-
-        write_records(args.output, rows, ["user", "rank", "artwork", "score"])
+        write_rows(args.output, rows)
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
@@ -311,6 +327,22 @@ def cmd_evaluate(args) -> int:
             {"k": args.k, "split": args.split, "weights": weights, "users": len(ev.users),
              "results": rows}, indent=2))
         print(f"Wrote {args.output}.")
+    return 0
+
+
+def cmd_train_sequence(args) -> int:
+    from .core.errors import Cancelled
+
+    with _open(args) as catalog, progress_bar("Learning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.recommendations.train_sequence(
+                epochs=args.epochs, device=args.device, profile=args.profile, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; the finished epochs are kept, and running "
+                               "train-sequence again resumes from them.") from None
+    print(changes.message)
     return 0
 
 
@@ -454,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", help="a curator's brief, matched against the artworks")
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
-    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
@@ -482,6 +514,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights")
     p.add_argument("--output", type=Path, help="write the results as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train-sequence",
+                       help="learn what visitors look at next from the order of their "
+                            "histories; switched on only if it improves a validation split")
+    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--profile", help="the weight profile it must improve (default: default)")
+    p.set_defaults(func=cmd_train_sequence)
 
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)
@@ -517,7 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 
