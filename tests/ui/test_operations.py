@@ -154,6 +154,7 @@ def test_thumbnails_are_decoded_off_the_ui_thread(qtbot, window, tmp_path, monke
     monkeypatch.setattr(images, "thumbnail", lambda *a, **k: threads.append(
         threading.current_thread() is threading.main_thread()) or real(*a, **k))
     browse = window.browse
+    browse.mode.setCurrentText("Keyword")
     browse.search.setText("Red")
     browse.refresh()
     assert browse.model.ids == ["Z1"]
