@@ -63,3 +63,14 @@ def test_every_visitors_rows_for_the_command_line(cat):
     rows = cat.recommendations.recommend_all(k=2)
     assert len(rows) == 2 * len(cat.visitors.ids())
     assert all(r["title"] and r["explanation"] for r in rows)
+
+
+def test_what_moved_between_two_lists():
+    from curator.core.recommend.moves import ListMoves
+
+    moves = ListMoves.between(["a", "b", "c", "d"], ["c", "a", "e", "b"])
+    assert [moves.mark_in_b(i) for i in ["c", "a", "e", "b"]] == ["↑ 2", "↓ 1", "new", "↓ 2"]
+    assert [moves.mark_in_a(i) for i in ["a", "b", "c", "d"]] == \
+        ["#2 in B", "#4 in B", "#1 in B", "dropped"]
+    assert moves.summary() == "B against A: 1 new, 1 dropped, 1 up, 2 down, 0 in the same place"
+    assert ListMoves.between(["x"], ["x"]).mark_in_b("x") == "="
