@@ -55,12 +55,23 @@ def cmd_import_catalog(args) -> int:
     return 0
 
 
+def _fit_default_if_ready(catalog) -> None:
+    with progress_bar("Fitting the default profile") as bar:
+        report = catalog.recommendations.fit_default_if_ready(progress=bar)
+    if report is not None:
+        print(f"The default profile “{report.profile.name}” was fitted to the histories. "
+              + report.summary())
+
+
 def cmd_import_events(args) -> int:
-    with _open(args) as catalog, progress_bar("Importing history") as bar:
-        result = catalog.imports.events(args.file, mapping=args.mapping,
-                                       skip_invalid=args.skip_invalid, progress=bar,
-                                       new_users=args.new_users)
-    print(result.message)
+    with _open(args) as catalog:
+        with progress_bar("Importing history") as bar:
+            result = catalog.imports.events(args.file, mapping=args.mapping,
+                                            skip_invalid=args.skip_invalid, progress=bar,
+                                            new_users=args.new_users)
+        print(result.message, flush=True)
+        if result.events:
+            _fit_default_if_ready(catalog)
     return 0
 
 
@@ -134,6 +145,7 @@ def cmd_embed(args) -> int:
         with progress_bar("Embedding") as bar:
             print(catalog.embeddings.embed(device=args.device, progress=bar).message,
                   flush=True)
+        _fit_default_if_ready(catalog)
         if args.images or args.images_folder:
             if catalog.embeddings.images_root() is None:
                 raise CuratorError("Set the images folder first (--images-folder DIR).")
@@ -161,15 +173,20 @@ def _print_hits(hits, as_json: bool) -> None:
               f"{', ' + h.date_text if h.date_text else ''}")
 
 
-def _find(args, method: str, subject: str) -> int:
+def _find(args, method: str, subject: str, **options) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args))
+        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args),
+                                                 **options)
+    if getattr(hits, "notice", None):
+        print(f"curator: {hits.notice}", file=sys.stderr)
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_search(args) -> int:
-    return _find(args, "search_images" if args.images else "search", args.query)
+    if args.images:
+        return _find(args, "search_images", args.query)
+    return _find(args, "search", args.query, mode=args.mode)
 
 
 def cmd_similar(args) -> int:
@@ -199,17 +216,23 @@ def cmd_recommend(args) -> int:
                                                  weights=weights, mmr_lambda=args.mmr_lambda,
                                                  artist_cap=args.artist_cap, brief=args.brief,
                                                  exclude_seen=not args.include_seen)
+        if args.brief and not (progress := catalog.embeddings.progress()).done:
+            print("curator: " + progress.sentence("the brief is matched against those only"),
+                  file=sys.stderr)
         titles = {a["id"]: a for a in catalog.artworks.get([r.item_id for r in recs])}
     if args.json:
         print(json.dumps({"user": args.user, "items": [
             {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
              "breakdown": {n: round(v, 6) for n, v in r.breakdown().items()},
              "signals": {n: {"raw": p.raw, "normalised": p.normalised, "weight": p.weight,
-                             "contribution": p.contribution} for n, p in r.parts.items()},
+                             "contribution": p.contribution, "share": round(r.shares()[n], 4)}
+                         for n, p in r.parts.items()},
              "explanation": r.explanation} for r in recs]}, indent=2, ensure_ascii=False))
         return 0
     for rank, r in enumerate(recs, 1):
-        parts = "  ".join(f"{n} {v:.2f}" for n, v in r.breakdown().items() if v)
+        shares = r.shares()
+        parts = "  ".join(f"{n} {v:.2f} ({shares[n]:.0%})" for n, v in r.breakdown().items()
+                          if v)
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0
@@ -225,10 +248,17 @@ def cmd_profiles(args) -> int:
             for p in catalog.recommendations.profiles() or [catalog.recommendations.profile()]:
                 print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
                       f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
-                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
+                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}; "
+                      f"{p.provenance()}")
             return 0
         if not args.name:
             raise CuratorError("Name the profile.")
+        if args.action == "fit":
+            with progress_bar("Fitting") as bar:
+                report = catalog.recommendations.fit_profile(
+                    args.name, split=args.split, make_default=args.default, progress=bar)
+            print(f"Saved profile {args.name}. " + report.summary())
+            return 0
         if args.action == "delete":
             catalog.recommendations.delete_profile(args.name)
             print(f"Deleted profile {args.name}.")
@@ -282,7 +312,9 @@ def cmd_evaluate(args) -> int:
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {id, score, ...}; search adds the parts that "
+                        "ranked each work (keyword, semantic, artist)")
     p.add_argument("--artist", help="only works by this artist (exact name)")
     p.add_argument("--medium", help="only works whose medium contains this text")
     p.add_argument("--tag", help="only works with this subject tag")
@@ -309,6 +341,15 @@ def cmd_backup(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
         path = catalog.maintenance.backup(args.path)
     print(f"Backed up {args.db} to {path}.")
+    return 0
+
+
+def cmd_artworks(args) -> int:
+    with _open(args) as catalog:
+        changes = catalog.artworks.set_available(args.ids, available=args.undo)
+    state = "available again" if args.undo else "unavailable"
+    print(f"Marked {changes.count:,} of {len(set(args.ids)):,} artworks {state}"
+          f"{'' if args.undo else '; recommendations leave them out'}.")
     return 0
 
 
@@ -382,8 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
+    p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
+                   help="hybrid (default): exact words and closeness in meaning fused; "
+                        "semantic: meaning only; keyword: whole words only (BM25). Works by "
+                        "an artist the query names come first, except in semantic mode")
     p.add_argument("--images", action="store_true",
                    help="search pictures by words (needs a CLIP-style image model)")
     _add_filters(p)
@@ -409,9 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("profiles", help="list, save or delete weight profiles")
-    p.add_argument("action", choices=["list", "save", "delete"])
+    p = sub.add_parser("profiles", help="list, save, delete or fit weight profiles")
+    p.add_argument("action", choices=["list", "save", "delete", "fit"],
+                   help="fit: choose weights, MMR lambda and half-life from the histories")
     p.add_argument("name", nargs="?")
+    p.add_argument("--split", choices=["stratified", "temporal"], default="stratified",
+                   help="fit: hold out a random quarter of each history, or its last fifth")
     p.add_argument("--weights", help="signal weights, e.g. content=0.5,item=1,popularity=0.1")
     p.add_argument("--kinds", help="event kind weights, e.g. view=1,favourite=3,purchase=5")
     p.add_argument("--mmr-lambda", type=float)
@@ -444,6 +492,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
     p.add_argument("--rotate", action="store_true", help="pseudonymize under a new key")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("artworks", help="mark artworks unavailable (on loan, in conservation)")
+    p.add_argument("action", choices=["unavailable"])
+    p.add_argument("ids", nargs="+", metavar="ID", help="artwork ids")
+    p.add_argument("--undo", action="store_true", help="mark them available again")
+    p.set_defaults(func=cmd_artworks)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")

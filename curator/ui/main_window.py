@@ -17,11 +17,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import Catalog
+from ..core.changes import Changes
 from ..core.errors import CuratorError
+from . import operations
 from .browse.view import BrowseView
 from .embedding_dialog import EmbeddingDialog
 from .importer.wizard import ImportWizard
 from .jobs import JobRunner
+from .operations import Op
 from .tuning.view import TuningView
 from .users.view import UsersView
 
@@ -48,6 +51,9 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the background work")
         self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self._cancel_embedding)
+        self._embed_token = None
+        self.jobs.changed.connect(self.apply_changes)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
@@ -74,7 +80,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.refresh_counts()
         self._restore_state()
-        self._embed_token = None
         if catalog.read_only:
             self.setWindowTitle(self.windowTitle() + " (read-only)")
             for act in self.import_actions:
@@ -180,7 +185,6 @@ class MainWindow(QMainWindow):
 
     def import_file(self, kind: str) -> ImportWizard:
         wizard = ImportWizard(self.catalog, self.jobs, kind, self)
-        wizard.imported.connect(lambda _r: self.after_import())
         wizard.setModal(True)
         wizard.show()
         return wizard
@@ -215,54 +219,59 @@ class MainWindow(QMainWindow):
         batch = applied[0]
         answer = QMessageBox.question(
             self, "Undo import", f"Undo import #{batch.id} of {Path(batch.source).name} "
-            f"({batch.inserted:,} new, {batch.updated:,} updated)?")
+            f"({batch.inserted:,} new, {batch.updated:,} updated)?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         if answer != QMessageBox.Yes:
             return
-        try:
-            result = self.catalog.imports.undo(batch.id)
-        except CuratorError as exc:
-            self.show_error(str(exc))
-            return
-        self.show_message(result.message)
-        self.after_import()
+        self.show_message(f"Undoing import #{batch.id}…")
+        self.jobs.start(Op.UNDO_IMPORT, operations.undo_last_import, self.catalog, batch.id,
+                        on_done=lambda changes: self.show_message(changes.message),
+                        on_error=self.show_error)
 
     def backup_database(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Back up database", "backup.duckdb",
                                               "Curator database (*.duckdb)")
         if not name:
             return
-        try:
-            path = self.catalog.maintenance.backup(name)
-        except CuratorError as exc:
-            self.show_error(str(exc))
-            return
-        self.show_message(f"Backed up to {path}.")
+        self.show_message("Backing up…")
+        self.jobs.start(Op.BACKUP, operations.backup, self.catalog, Path(name),
+                        on_done=lambda path: self.show_message(f"Backed up to {path}."),
+                        on_error=self.show_error)
 
-    def after_import(self) -> None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what a change concerns (every background job's record comes here)."""
         self.refresh_counts()
-        self.browse.refresh()
-        self.users.reload_users()
-        self.tuning.evaluation = None
-        if self.tabs.currentWidget() is self.tuning:
-            self.tuning.start()
+        self.browse.apply_changes(changes)
+        if changes.events or changes.visitors:
+            self.users.reload_users()
+        if changes.events or changes.visitors or changes.artworks or changes.vectors:
+            self.tuning.evaluation = None
+            if self.tabs.currentWidget() is self.tuning:
+                self.tuning.start()
+        if changes.events:
+            self.jobs.start(Op.FIT_DEFAULT, operations.fit_default_if_ready, self.catalog,
+                            on_done=self._default_fitted, on_error=self.show_message)
+
+    def _default_fitted(self, report) -> None:
+        """Say so when the default profile was fitted to the histories for the first time."""
+        if report is not None:
+            self.tuning.show_provenance(report.profile)
+            self.show_message(f"The default profile was fitted to the histories: "
+                              f"{report.summary().replace(chr(10), ' ')}")
 
     def embed_in_background(self) -> None:
+        """Embed what is missing or stale; a request while embedding runs after it."""
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.progress.setRange(0, 0)
         self.show_message("Embedding the catalog with the local language model…")
-        def work(progress, cancel):
-            result = self.catalog.embeddings.embed(progress=progress, cancel=cancel)
-            if self.catalog.embeddings.images_root() is not None:
-                result = result | self.catalog.embeddings.embed_images(progress=progress,
-                                                                        cancel=cancel)
-            return result
+        self._embed_token = self.jobs.start(
+            Op.EMBED, operations.embed_all, self.catalog, on_done=self._embedded,
+            on_error=self._embed_failed, on_progress=self._embed_progress)
 
-        token = self.jobs.submit(work,
-                                 on_done=self._embedded, on_error=self._embed_failed,
-                                 on_progress=self._embed_progress, key="embed")
-        self.cancel_button.clicked.connect(token.cancel)
-        self._embed_token = token
+    def _cancel_embedding(self) -> None:
+        if self._embed_token is not None:
+            self._embed_token.cancel()
 
     def _embed_progress(self, done: int, total: int, message: str) -> None:
         self.progress.setRange(0, max(total, 1))

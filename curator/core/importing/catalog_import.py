@@ -23,6 +23,7 @@ TEXT_FIELDS = ["title", "date_text", "medium", "classification", "description", 
 STORED_FIELDS = ["title", "artists", "date_text", "year_start", "year_end", "medium",
                  "classification", "description", "tags", "image_path"]
 NESTED = {"artists", "tags"}
+MAX_DATE_TEXT = 500
 
 
 def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = None,
@@ -104,9 +105,12 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping) -> None:
         select.append("json_type(rec) = 'OBJECT' AS is_object")
     else:
         select.append("TRUE AS is_object")
-    cur.execute(f"CREATE TEMP TABLE norm AS SELECT *, cur_year_start(date_src) AS year_start, "
-                f"cur_year_end(date_src) AS year_end FROM (SELECT {', '.join(select)} "
-                f"FROM {fs.relation})")
+    # A date text is a few words; a longer one is not parsed (the patterns would take
+    # minutes on a field of megabytes) and is reported as no date.
+    cur.execute(f"CREATE TEMP TABLE norm AS SELECT * EXCLUDE (date_short), "
+                "cur_year_start(date_short) AS year_start, cur_year_end(date_short) AS year_end "
+                f"FROM (SELECT *, CASE WHEN length(date_src) <= {MAX_DATE_TEXT} THEN date_src "
+                f"END AS date_short FROM (SELECT {', '.join(select)} FROM {fs.relation}))")
 
 
 def _find_rejects(cur, source, chosen: dict[str, str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import CuratorError, ImportRejected, Reject
+from ..spreadsheet import write_csv
 from .sources import Source
 
 MAX_TEXT = 100_000
@@ -89,17 +89,21 @@ def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid:
     return shown, total, str(write_rejects(source.path, everything))
 
 
+REJECT_COLUMNS = ["file", "row", "field", "value", "reason"]
+
+
+def write_reject_rows(path: Path, rejects) -> Path:
+    """Write rejects as a CSV a spreadsheet opens safely (the wizard's export uses it too)."""
+    return write_csv(path, REJECT_COLUMNS,
+                     ([r.file, r.row, r.field, r.value, r.reason] for r in rejects))
+
+
 def write_rejects(input_path: Path, rejects: list[Reject]) -> Path:
     """Write rejects beside the input (or in the working folder if that is read-only)."""
     target = input_path.with_name(input_path.name + ".rejects.csv")
     for candidate in (target, Path.cwd() / target.name):
         try:
-            with open(candidate, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["file", "row", "field", "value", "reason"])
-                for r in rejects:
-                    writer.writerow([r.file, r.row, r.field, r.value, r.reason])
-            return candidate
+            return write_reject_rows(candidate, rejects)
         except OSError:
             continue
     raise CuratorError(f"Could not write the rejected rows beside {input_path}.")

@@ -1,9 +1,9 @@
 """History import: views, favourites, purchases and ratings, applied in one transaction.
 
-Timestamps may be epoch seconds (or milliseconds, for values past the year 5138 in seconds)
-or ISO 8601; times without an offset are read as UTC. An event already in the database
-(same user, artwork, kind, time and value) is not added twice, so re-importing a file
-changes nothing.
+Timestamps may be epoch seconds (or milliseconds, for values past the year 5138 in seconds;
+a number that is neither is rejected) or ISO 8601; times without an offset are read as UTC.
+An event already in the database (same user, artwork, kind, time and value) is not added
+twice, so re-importing a file changes nothing.
 
 Once a list of users is in (see :mod:`.users_import`), an event naming someone the database
 does not know is rejected, unless ``new_users`` allows it for this import.
@@ -14,13 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CuratorError
-from ..maintenance import import_key, pseudonymize_column
+from ..maintenance import pseudonymize_column
+from ..privacy import import_keys
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
 from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
 from .fields import field_sql
 from .mapping import EVENT_FIELDS, Mapping, resolve
-from .sources import open_source
+from .sources import SHORT_LINE, open_source
 from .sql import install_macros, literal
 
 KINDS = ("view", "click", "favourite", "like", "share", "purchase", "rating")
@@ -38,14 +39,15 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
     started = now_utc()
-    key = import_key(store)
+    key = import_keys(store)
     steps = 3
     report(progress, 0, steps, "Reading")
     try:
         with store.session() as cur:
             cur.execute("SET TimeZone = 'UTC'")
             install_macros(cur)
-            with open_source(cur, path, mapping.read) as source, store.transaction(cur):
+            with open_source(cur, path, mapping.read, max_line=SHORT_LINE,
+                             what="a history file") as source, store.transaction(cur):
                 check(cancel)
                 report(progress, 1, steps, "Checking rows")
                 chosen = resolve(EVENT_FIELDS, source.columns, mapping, source.path.name)
@@ -113,11 +115,13 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
     value = e.get("value", "NULL")
     cur.execute(
         "CREATE TEMP TABLE norm AS SELECT *, "
-        " CASE WHEN regexp_full_match(ts_src, '\\s*-?\\d{1,16}(\\.\\d+)?\\s*') THEN "
-        "   CAST(to_timestamp(CASE WHEN abs(CAST(ts_src AS DOUBLE)) >= 1e11 "
-        "     THEN CAST(ts_src AS DOUBLE) / 1000 ELSE CAST(ts_src AS DOUBLE) END) "
-        "     AT TIME ZONE 'UTC' AS TIMESTAMP) "
+        " CASE WHEN length(ts_src) > 64 THEN NULL "
+        "   WHEN regexp_full_match(ts_src, '\\s*-?\\d{1,16}(\\.\\d+)?\\s*') THEN "
+        "   CASE WHEN abs(epoch_s) < 1e11 THEN "
+        "     CAST(to_timestamp(epoch_s) AT TIME ZONE 'UTC' AS TIMESTAMP) END "
         "   ELSE CAST(TRY_CAST(ts_src AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) END AS ts "
+        "FROM (SELECT *, CASE WHEN abs(TRY_CAST(ts_src AS DOUBLE)) >= 1e11 "
+        "   THEN TRY_CAST(ts_src AS DOUBLE) / 1000 ELSE TRY_CAST(ts_src AS DOUBLE) END AS epoch_s "
         "FROM (SELECT _row, "
         f" {e['user_id']} AS user_id, {e['user_id']} AS user_src, "
         f" {e['artwork_id']} AS artwork_id, "
@@ -125,7 +129,7 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
         f" CASE lower(coalesce({e.get('kind', 'NULL')}, '')) {aliases} "
         f"   ELSE lower(coalesce({e.get('kind', 'NULL')}, '')) END AS kind, "
         f" {value} AS value_src, TRY_CAST({value} AS DOUBLE) AS value, "
-        f" {e['timestamp']} AS ts_src FROM {fs.relation})"
+        f" {e['timestamp']} AS ts_src FROM {fs.relation}))"
     )
 
 

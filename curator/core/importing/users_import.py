@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CuratorError
-from ..maintenance import import_key, pseudonymize_column
+from ..maintenance import pseudonymize_column
+from ..privacy import import_keys
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
 from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
 from .fields import field_sql
 from .mapping import USER_FIELDS, Mapping, resolve
-from .sources import open_source
+from .sources import SHORT_LINE, open_source
 from .sql import install_macros
 
 
@@ -31,12 +32,13 @@ def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = No
     """
     mapping = mapping or Mapping()
     started = now_utc()
-    key = import_key(store)
+    key = import_keys(store)
     report(progress, 0, 3, "Reading")
     try:
         with store.session() as cur:
             install_macros(cur)
-            with open_source(cur, path, mapping.read) as source, store.transaction(cur):
+            with open_source(cur, path, mapping.read, max_line=SHORT_LINE,
+                             what="a list of visitors") as source, store.transaction(cur):
                 check(cancel)
                 report(progress, 1, 3, "Checking rows")
                 chosen = resolve(USER_FIELDS, source.columns, mapping, source.path.name)

@@ -40,8 +40,10 @@ class RecommendationManager(Manager):
         chosen = get_profile(self._store, profile)
         rec = self.recommender(chosen.weight_config())
         if user_id is not None and rec.interactions.user_index(user_id) is None:
-            if not self._catalog.visitors.exists(user_id):
+            stored = self._catalog.visitors.stored_id(user_id)
+            if stored is None:
                 raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
+            user_id = stored
         rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
                       artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
                       exclude_seen=exclude_seen)
@@ -50,8 +52,12 @@ class RecommendationManager(Manager):
             from ..recommend.build import aligned_vectors
 
             embeddings = self._catalog.embeddings
+            index = embeddings.text_index_or_none()
+            if index is None:
+                raise CuratorError(embeddings.not_embedded("a brief can be matched once it is "
+                                                           "done"))
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
-                embeddings.text_index(), rec.interactions.item_ids)
+                index, rec.interactions.item_ids)
             brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
@@ -107,6 +113,55 @@ class RecommendationManager(Manager):
         delete_profile(self._store, name)
         return self._catalog.apply(Changes(profiles=True, count=1,
                                            message=f"Profile {name!r} deleted."))
+
+    def fit_profile(self, name: str | None = None, *, split: str = "stratified",
+                    make_default: bool = False, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None):
+        """Fit a profile's weights, MMR lambda and half-life to this catalog's histories and
+        save it (see :mod:`..evaluate.fit`); returns the :class:`~..evaluate.fit.FitReport`.
+
+        ``name`` defaults to the default profile; a new name starts from the built-in one.
+        Slow (seconds to minutes): the app runs it as a background job.
+        """
+        import numpy as np
+
+        from ..evaluate.fit import fit_profile
+        from ..recommend.build import aligned_vectors
+        from ..recommend.explain import ItemInfo
+        from ..recommend.interactions import Interactions
+        from ..recommend.profiles import BUILT_IN, Profile
+
+        if split not in ("stratified", "temporal"):
+            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
+        saved = {p.name: p for p in self.profiles()}
+        if name is None:
+            base = self.profile()
+        else:
+            base = saved.get(name) or (BUILT_IN if name == BUILT_IN.name else Profile(name))
+        inter = Interactions.from_store(self._store)
+        if len(np.unique(inter.users)) < 2:
+            raise CuratorError("Fitting needs the histories of several visitors; import "
+                               "events first.")
+        info = ItemInfo.from_store(self._store, inter.item_ids)
+        index = self._catalog.embeddings.text_index_or_none()
+        result = fit_profile(inter, info, aligned_vectors(index, inter.item_ids), base,
+                             split=split, progress=progress, cancel=cancel)
+        self.save_profile(result.profile, make_default=make_default or base.is_default)
+        return result
+
+    def fit_default_if_ready(self, *, progress: ProgressFn | None = None,
+                             cancel: CancelToken | None = None):
+        """Fit the default profile once: when the catalog is embedded, has enough history
+        and no profile has been saved yet. Returns the report, or None when not due."""
+        from ..evaluate.fit import enough_history
+        from ..recommend.interactions import Interactions
+
+        if self._catalog.read_only or self.profiles() \
+                or self._catalog.embeddings.text_index_or_none() is None:
+            return None
+        if not enough_history(Interactions.from_store(self._store)):
+            return None
+        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,

@@ -20,10 +20,22 @@ class Profile:
     # How much each kind of event counts (view, favourite, purchase, ...); None: defaults.
     kind_weights: dict[str, float] | None = None
     is_default: bool = False
+    # How the settings were fitted from the histories (split, events, nDCG@10 on the
+    # validation and test events, when); None for a profile set by hand.
+    fitted: dict | None = None
 
     def params(self) -> dict:
         return {"mmr_lambda": self.mmr_lambda, "artist_cap": self.artist_cap,
-                "half_life_days": self.half_life_days, "kind_weights": self.kind_weights}
+                "half_life_days": self.half_life_days, "kind_weights": self.kind_weights,
+                "fitted": self.fitted}
+
+    def provenance(self) -> str:
+        """How the settings came about, in a phrase."""
+        f = self.fitted
+        if not f:
+            return "set by hand"
+        return (f"fitted {f['at']} on {f['events']:,} events ({f['split']} split; nDCG@10 "
+                f"validation {f['validation_ndcg']:.3f}, test {f['test_ndcg']:.3f})")
 
     def weight_config(self):
         from .interactions import DEFAULT_KIND_WEIGHTS, WeightConfig

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
 
 from ...core.catalog import Catalog
 from ...core.embedding.search import Filters
+from .. import operations
 from ..jobs import JobRunner
+from ..operations import Op
 from ..widgets.tiles import TILE
 from .model import TILE_COLUMN, QtArtworkModel
 
@@ -39,14 +42,16 @@ class BrowseView(QWidget):
         super().__init__(parent)
         self.catalog = catalog
         self.jobs = jobs
-        self.model = QtArtworkModel(catalog, self)
+        self.model = QtArtworkModel(catalog, jobs, self)
 
         self.search = QLineEdit(placeholderText="Search titles, artists, subjects…")
         self.search.setToolTip("Type words and press Enter (Ctrl+F to come here)")
         self.mode = QComboBox()
-        self.mode.addItems(["Keyword", "Semantic"])
-        self.mode.setToolTip("Keyword: words must appear. Semantic: closest in meaning "
-                             "(uses the local language model)")
+        self.mode.addItems(["Hybrid", "Keyword", "Semantic"])
+        self.mode.setToolTip("Hybrid: exact words and closeness in meaning together. "
+                             "Keyword: whole words, best matches first. Semantic: closest in "
+                             "meaning (uses the local language model). Works by an artist "
+                             "you name come first, except in Semantic")
         self.view_mode = QComboBox()
         self.view_mode.addItems(["Grid", "Table"])
         self.view_mode.setToolTip("Show thumbnails or a table")
@@ -128,12 +133,22 @@ class BrowseView(QWidget):
         self.looks.setToolTip("Find works whose images look like the selected one's")
         self.looks.setEnabled(False)
         self.looks.clicked.connect(self.visually_similar)
+        self.availability = QPushButton("Mark unavailable")
+        self.availability.setToolTip("On loan or in conservation: recommendations leave "
+                                     "unavailable works out (click again to undo)")
+        self.availability.setEnabled(False)
+        self.availability.clicked.connect(self.toggle_available)
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.addWidget(self.picture)
         dl.addWidget(self.details, 1)
         dl.addWidget(self.more)
         dl.addWidget(self.looks)
+        dl.addWidget(self.availability)
+        for view in (self.grid, self.table):
+            view.setContextMenuPolicy(Qt.CustomContextMenu)
+            view.customContextMenuRequested.connect(
+                lambda pos, v=view: self._context_menu(v, pos))
 
         facets.setMaximumWidth(300)
         detail.setMaximumWidth(360)
@@ -178,38 +193,69 @@ class BrowseView(QWidget):
 
     def refresh(self) -> None:
         text = self.search.text().strip()
-        if self.mode.currentText() == "Semantic" and text:
-            filters = self.filters(with_text=False)
+        mode = self.mode.currentText().lower()
+        if mode != "keyword" and text:
             self.status.emit(f"Searching for “{text}”…")
-            self.jobs.submit(lambda progress, cancel: self.catalog.artworks.search(
-                text, k=200, filters=filters), on_done=self._show_hits,
-                on_error=self.status.emit, key="browse")
+            self.jobs.start(Op.BROWSE_QUERY, operations.search, self.catalog, text,
+                            self.filters(with_text=False), mode, on_done=self._show_hits,
+                            on_error=self.status.emit)
             return
         ids = self.catalog.artworks.find_ids(self.filters())
         self.model.set_ids(ids)
         self.count.setText(f"{len(ids):,} works")
 
+    def apply_changes(self, changes) -> None:
+        """Redraw after a change to the artworks or their vectors; ignore the rest."""
+        if changes.artworks or changes.vectors or changes.images:
+            self.refresh()
+
     def _show_hits(self, hits) -> None:
         self.model.set_ids([h.id for h in hits], {h.id: h.score for h in hits})
-        self.count.setText(f"{len(hits):,} closest works")
-        self.status.emit(f"{len(hits)} works closest in meaning")
+        self.count.setText(f"{len(hits):,} best works")
+        self.status.emit(getattr(hits, "notice", None) or f"{len(hits)} best works")
 
     def more_like_this(self) -> None:
         if not self.selected_id:
             return
         artwork_id = self.selected_id
         self.status.emit("Finding similar works…")
-        self.jobs.submit(lambda progress, cancel: self.catalog.artworks.similar(
-            artwork_id, k=100, filters=self.filters(with_text=False)),
-            on_done=self._show_hits, on_error=self.status.emit, key="browse")
+        self.jobs.start(Op.BROWSE_QUERY, operations.similar, self.catalog, artwork_id,
+                        self.filters(with_text=False), on_done=self._show_hits,
+                        on_error=self.status.emit)
 
     def visually_similar(self) -> None:
         if not self.selected_id:
             return
         artwork_id = self.selected_id
-        self.jobs.submit(lambda progress, cancel: self.catalog.artworks.visually_similar(
-            artwork_id, k=100, filters=self.filters(with_text=False)),
-            on_done=self._show_hits, on_error=self.status.emit, key="browse")
+        self.jobs.start(Op.BROWSE_QUERY, operations.visually_similar, self.catalog, artwork_id,
+                        self.filters(with_text=False), on_done=self._show_hits,
+                        on_error=self.status.emit)
+
+    def _context_menu(self, view, pos) -> None:
+        index = view.indexAt(pos)
+        if not index.isValid():
+            return
+        view.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("More like this", self.more_like_this)
+        menu.addAction(self.availability.text(), self.toggle_available)
+        menu.exec(view.viewport().mapToGlobal(pos))
+
+    def toggle_available(self) -> None:
+        """Mark the selected work unavailable, or available again."""
+        if not self.selected_id:
+            return
+        rec = self.catalog.artworks.one(self.selected_id) or {}
+        available = not rec.get("available", True)
+        self.catalog.artworks.set_available([self.selected_id], available)
+        self.model.forget(self.selected_id)
+        self._show_availability(available)
+        state = "available" if available else "unavailable; recommendations leave it out"
+        self.status.emit(f"{rec.get('title') or self.selected_id} is now {state}.")
+
+    def _show_availability(self, available: bool) -> None:
+        self.availability.setEnabled(True)
+        self.availability.setText("Mark unavailable" if available else "Mark available again")
 
     # -- details ----------------------------------------------------------------------------
     def _selected(self, current, _previous=None) -> None:
@@ -219,6 +265,7 @@ class BrowseView(QWidget):
         self.selected_id = rec["id"]
         self.more.setEnabled(True)
         self.looks.setEnabled(bool(rec.get("image_path")))
+        self._show_availability(rec.get("available", True))
         self.picture.setPixmap(self.model.picture(rec))
         artists = ", ".join(rec.get("artists") or []) or "Unknown artist"
         tags = ", ".join(rec.get("tags") or [])
@@ -226,7 +273,9 @@ class BrowseView(QWidget):
                 f"<b>{_esc(artists)}</b>", _esc(rec.get("date_text") or ""),
                 _esc(rec.get("medium") or ""), _esc(rec.get("classification") or ""),
                 f"<i>{_esc(rec.get('description') or '')}</i>",
-                f"Subjects: {_esc(tags)}" if tags else "", f"<small>{_esc(rec['id'])}</small>"]
+                f"Subjects: {_esc(tags)}" if tags else "",
+                "" if rec.get("available", True) else "<b>Unavailable</b> (left out of "
+                "recommendations)", f"<small>{_esc(rec['id'])}</small>"]
         self.details.setText("<br>".join(r for r in rows if r))
 
 

@@ -85,6 +85,15 @@ class TuningView(QWidget):
         row.addWidget(self.make_default)
         row.addWidget(self.save)
         form.addRow(row)
+        self.fit = QPushButton("Fit weights")
+        self.fit.setToolTip("Choose weights, diversity and half-life from the histories "
+                            "(validated on held-out training events) and save them under "
+                            "the name above, or as the default profile")
+        self.fit.clicked.connect(self.fit_weights)
+        self.provenance = QLabel(wordWrap=True)
+        self.provenance.setToolTip("How the default profile's settings came about")
+        self.show_provenance(profile)
+        form.addRow(self.fit, self.provenance)
         self.metrics_label = QLabel(wordWrap=True)
         form.addRow(self.metrics_label)
         self.sample_label = QLabel()
@@ -241,6 +250,34 @@ class TuningView(QWidget):
         ax.legend(fontsize=8)
         self.canvas.draw_idle()
         self.redraws += 1
+
+    def show_provenance(self, profile: Profile) -> None:
+        self.provenance.setText(f"“{profile.name}”: {profile.provenance()}")
+
+    def fit_weights(self) -> None:
+        """Fit a profile in the background: the named one, else the default one."""
+        name = self.name.text().strip() or None
+        make_default = self.make_default.isChecked()
+        self.fit.setEnabled(False)
+        self.status.emit("Fitting weights to the histories…")
+        self.jobs.submit(lambda progress, cancel: self.catalog.recommendations.fit_profile(
+            name, make_default=make_default, progress=progress, cancel=cancel),
+            on_done=self._fitted, on_error=self._fit_failed, key="tuning-fit")
+
+    def _fit_failed(self, message: str) -> None:
+        self.fit.setEnabled(True)
+        self.status.emit(message)
+
+    def _fitted(self, report) -> None:
+        self.fit.setEnabled(True)
+        profile = report.profile
+        for signal, slider in self.sliders.items():
+            slider.setValue(round(100 * profile.weights.get(signal, 0.0)))
+        self.mmr.setValue(round(100 * profile.mmr_lambda))
+        self.half_life.setValue(_half_life_step(profile.half_life_days))
+        self.show_provenance(profile)
+        self.status.emit(report.summary().replace("\n", " "))
+        self.profile_saved.emit(profile.name)
 
     def save_profile(self) -> None:
         name = self.name.text().strip()

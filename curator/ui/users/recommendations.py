@@ -128,8 +128,10 @@ class QtRecommendationModel(QAbstractTableModel):
         if role == Qt.TextAlignmentRole and col in (self.RANK, self.SCORE, self.MOVED):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.ToolTipRole:
-            lines = [f"{name}: raw {p.raw:.3f}, normalised {p.normalised:.3f} × weight "
-                     f"{p.weight:g} = {p.contribution:.3f}" for name, p in r.parts.items()]
+            shares = r.shares()
+            lines = [f"{name}: {shares[name]:.0%} of the score (raw {p.raw:.3f}, normalised "
+                     f"{p.normalised:.3f} × weight {p.weight:g} = {p.contribution:.3f})"
+                     for name, p in r.parts.items()]
             return "\n".join([self.title(row), f"Score {r.score:.3f} =", *lines, "",
                               r.explanation, "", "Double-click to open it in Browse"])
         return None

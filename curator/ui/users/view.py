@@ -4,7 +4,7 @@ a second profile side by side with what moved, and the list exported or printed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,8 +28,15 @@ from PySide6.QtWidgets import (
 
 from ...core.catalog import Catalog
 from ...core.errors import CuratorError
-from ...core.recommend.export import export_rows, write_rows
+from ...core.recommend.export import export_rows
 from ..jobs import JobRunner
+from ..operations import (
+    ListRequest,
+    Op,
+    VisitorLists,
+    visitor_lists,
+    write_list,
+)
 from .printing import list_document, save_pdf
 from .recommendations import (
     SIGNAL_COLOURS,
@@ -42,42 +49,8 @@ from .recommendations import (
 __all__ = ["ContributionBar", "QtRecommendationModel", "RecommendationList", "UsersView"]
 
 NO_COMPARE = "— no comparison —"
-NOT_EMBEDDED = ("The brief is not used yet: it is matched against the works' text vectors, "
-                "and this catalog is not embedded yet. The list below ignores it; apply it "
-                "again once embedding has finished.")
 EXPORTS = {"pdf": ("PDF document (*.pdf)", ".pdf"), "csv": ("CSV spreadsheet (*.csv)", ".csv"),
            "xlsx": ("Excel workbook (*.xlsx)", ".xlsx")}
-
-
-@dataclass
-class Shown:
-    """What a recommendation job found: both lists, their artworks and thumbnails."""
-
-    user: str | None
-    profile: str | None
-    compare: str | None
-    brief: str
-    first: list
-    second: list
-    artworks: dict[str, dict]
-    thumbs: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-
-
-def _thumbnails(catalog: Catalog, artworks: dict[str, dict]) -> dict[str, str]:
-    """Thumbnail files of the works that have a readable image (worker thread)."""
-    from ...core.images import resolve_image, thumbnail
-
-    root = catalog.embeddings.images_root()
-    thumbs = {}
-    for item, art in artworks.items():
-        try:
-            path = resolve_image(root, art.get("image_path"))
-            if path is not None:
-                thumbs[item] = str(thumbnail(path))
-        except (CuratorError, OSError):
-            continue  # a placeholder tile instead
-    return thumbs
 
 
 class UsersView(QWidget):
@@ -91,7 +64,7 @@ class UsersView(QWidget):
         super().__init__(parent)
         self.catalog = catalog
         self.jobs = jobs
-        self.shown: Shown | None = None
+        self.shown: VisitorLists | None = None
         self.filter = QLineEdit(placeholderText="Find a visitor…")
         self.filter.setToolTip("Type part of a visitor id")
         self.users_model = QStringListModel(catalog.visitors.ids(), self)
@@ -239,57 +212,41 @@ class UsersView(QWidget):
                                      else f"Recommendations for {who} ({profile})")
         if comparing:
             self.secondary.heading.setText(f"B: {who} ({compare})")
-        catalog = self.catalog
-
-        def work(progress, cancel):
-            note, use_brief = "", brief or None
-            if use_brief and catalog.embeddings.text_index_or_none() is None:
-                note, use_brief = NOT_EMBEDDED, None
-                if user is None:
-                    raise CuratorError(NOT_EMBEDDED.split(" The list")[0]
-                                       + " Choose a visitor instead.")
-            first = catalog.recommendations.recommend(user, k=20, profile=profile,
-                                                      brief=use_brief)
-            cancel.check()
-            second = (catalog.recommendations.recommend(user, k=20, profile=compare,
-                                                        brief=use_brief) if compare else [])
-            ids = list(dict.fromkeys(r.item_id for r in first + second))
-            artworks = {a["id"]: a for a in catalog.artworks.get(ids)}
-            return Shown(user, profile, compare, brief, first, second, artworks,
-                         _thumbnails(catalog, artworks), note)
-
+        request = ListRequest(user, profile, compare, brief)
         self.status.emit(f"Recommending for {who}…")
-        self.jobs.submit(work, on_done=self._show, on_error=self._failed, key="users")
+        self.jobs.start(Op.USERS, visitor_lists, self.catalog, request, on_done=self._show,
+                        on_error=self._failed)
 
     def _failed(self, message: str) -> None:
         self.brief_note.setText(message)
         self.brief_note.setVisible(True)
         self.status.emit(message)
 
-    def _show(self, shown: Shown) -> None:
+    def _show(self, shown: VisitorLists) -> None:
         self.shown = shown
+        compare = shown.request.compare
         moves_a, moves_b, moves = moves_for(shown.first, shown.second)
         self.primary.model.set_recommendations(shown.first, shown.artworks, shown.thumbs,
-                                               moves_a if shown.compare else None)
+                                               moves_a if compare else None)
         self.secondary.model.set_recommendations(shown.second, shown.artworks, shown.thumbs,
                                                  moves_b)
-        self.moved.setText(moves.summary() if shown.compare else "")
+        self.moved.setText(moves.summary() if compare else "")
         self.brief_note.setText(shown.note)
         self.brief_note.setVisible(bool(shown.note))
         for button in (self.export_button, self.print_button):
             button.setEnabled(bool(shown.first))
-        who = shown.user or "a new visitor"
+        who = shown.request.user or "a new visitor"
         self.status.emit(f"{len(shown.first)} recommendations for {who}")
 
     # -- export and print -----------------------------------------------------------------
     def _heading(self) -> str:
-        shown = self.shown
-        who = f"visitor {shown.user}" if shown.user else "a new visitor"
-        text = f"Recommendations for {who} (profile {shown.profile})"
-        return text + (f", brief “{shown.brief}”" if shown.brief and not shown.note else "")
+        shown, request = self.shown, self.shown.request
+        who = f"visitor {request.user}" if request.user else "a new visitor"
+        text = f"Recommendations for {who} (profile {request.profile})"
+        return text + (f", brief “{request.brief}”" if request.brief and not shown.note else "")
 
     def _rows(self) -> list[dict]:
-        return export_rows(self.shown.user, self.shown.first, self.shown.artworks)
+        return export_rows(self.shown.request.user, self.shown.first, self.shown.artworks)
 
     def document(self):
         """The list shown (profile A) as a printable document. Main thread only."""
@@ -303,7 +260,7 @@ class UsersView(QWidget):
             return
         pattern, suffix = EXPORTS[kind]
         if path is None:
-            name = f"recommendations-{self.shown.user or 'brief'}{suffix}"
+            name = f"recommendations-{self.shown.request.user or 'brief'}{suffix}"
             path, _ = QFileDialog.getSaveFileName(self, "Export the list", name, pattern)
             if not path:
                 return
@@ -317,10 +274,9 @@ class UsersView(QWidget):
                 return
             self.status.emit(f"Saved the list as {path}.")
             return
-        rows = self._rows()
-        self.jobs.submit(lambda progress, cancel: write_rows(path, rows),
-                         on_done=lambda written: self.status.emit(f"Saved the list as {written}."),
-                         on_error=self.status.emit, key="users-export")
+        self.jobs.start(Op.USERS_EXPORT, write_list, Path(path), self._rows(),
+                        on_done=lambda written: self.status.emit(f"Saved the list as {written}."),
+                        on_error=self.status.emit)
 
     def print_list(self) -> None:
         """Print the list shown, through the system's print dialog."""

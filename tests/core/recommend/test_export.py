@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from curator.core.errors import CuratorError
-from curator.core.recommend.export import write_rows
+from curator.core.recommend.export import columns, write_rows
 
 from ...conftest import build_small_world
 
@@ -29,6 +29,9 @@ def test_rows_carry_what_a_curator_reads(cat):
     assert first["explanation"] == recs[0].explanation and first["explanation"]
     parts = {k: v for k, v in first.items() if k in recs[0].breakdown()}
     assert sum(parts.values()) == pytest.approx(first["score"], abs=1e-5)
+    shares = [first[f"{k} share"] for k in parts]
+    assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    assert columns(rows)[7:9] == ["content", "content share"]  # a share next to its part
 
 
 def test_csv_and_xlsx_hold_the_same_rows(cat, tmp_path):
@@ -46,9 +49,11 @@ def test_csv_and_xlsx_hold_the_same_rows(cat, tmp_path):
     assert header[-1] == "explanation" and list(from_csv[0]) == header
     from_xlsx = [dict(zip(header, [c.value for c in row], strict=True))
                  for row in sheet.iter_rows(min_row=2)]
-    assert [r["title"] for r in from_xlsx] == [r["title"] for r in from_csv] \
-        == [r["title"] for r in rows]
+    assert [r["title"] for r in from_xlsx] == [r["title"] for r in rows]
     assert sheet.cell(row=2, column=4).data_type == "s"  # kept as text, not a formula
+    # the CSV neutralises the formula the way spreadsheets read as plain text
+    assert [r["title"] for r in from_csv] == ["'" + rows[0]["title"]] + [
+        r["title"] for r in rows[1:]]
     assert [r["explanation"] for r in from_xlsx] == [r["explanation"] for r in rows]
     assert from_xlsx[0]["score"] == pytest.approx(rows[0]["score"])
 
