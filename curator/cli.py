@@ -37,6 +37,22 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, str], None]]:
         bar.close()
 
 
+@contextmanager
+def cancel_on_interrupt() -> Iterator:
+    """A CancelToken that Ctrl-C sets, so long work stops at its next check (and keeps its
+    checkpoint) instead of dying mid-step."""
+    import signal
+
+    from .core.progress import CancelToken
+
+    token = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
@@ -310,6 +326,22 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_train_sequence(args) -> int:
+    from .core.errors import Cancelled
+
+    with _open(args) as catalog, progress_bar("Learning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.recommendations.train_sequence(
+                epochs=args.epochs, device=args.device, profile=args.profile, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; the finished epochs are kept, and running "
+                               "train-sequence again resumes from them.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
     p.add_argument("--json", action="store_true",
@@ -478,6 +510,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights")
     p.add_argument("--output", type=Path, help="write the results as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train-sequence",
+                       help="learn what visitors look at next from the order of their "
+                            "histories; switched on only if it improves a validation split")
+    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--profile", help="the weight profile it must improve (default: default)")
+    p.set_defaults(func=cmd_train_sequence)
 
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)

@@ -56,7 +56,7 @@ class Caches:
     def invalidate(self, changes: Changes) -> None:
         """Drop whatever ``changes`` made stale."""
         text = changes.artworks or changes.vectors
-        models = text or changes.events or changes.visitors
+        models = text or changes.events or changes.visitors or changes.learned
         with self._lock:
             self._generation += 1
             for key in list(self._values):

@@ -30,6 +30,8 @@ class Changes:
         The set of visitors or their ids (lists, deletions, pseudonymization).
     profiles
         Saved weight profiles.
+    learned
+        A model learned from the histories was trained, switched on or left off.
     batch_id
         The import batch this change made or undid, if any.
     count
@@ -46,12 +48,13 @@ class Changes:
     events: bool = False
     visitors: bool = False
     profiles: bool = False
+    learned: bool = False
     batch_id: int | None = None
     count: int = 0
     message: str = ""
     detail: Any = None
 
-    _FLAGS = ("artworks", "vectors", "images", "events", "visitors", "profiles")
+    _FLAGS = ("artworks", "vectors", "images", "events", "visitors", "profiles", "learned")
 
     @property
     def any(self) -> bool:

@@ -25,7 +25,26 @@ class RecommendationManager(Manager):
         config = config or WeightConfig()
         key = repr(sorted(config.to_json().items()))
         index = self._catalog.embeddings.text_index_or_none()
-        return self._caches.recommender(key, lambda: build(self._store, index, config))
+        return self._caches.recommender(
+            key, lambda: build(self._store, index, config, signals=self.signals()))
+
+    def signals(self) -> list:
+        """Fresh, unfitted signals: the built-in ones, plus the sequence signal when one was
+        trained and switched on (see :meth:`train_sequence`)."""
+        from ..learn.files import learned_dir
+        from ..learn.sequence import saved_signal
+        from ..recommend.build import default_signals
+
+        saved = saved_signal(learned_dir(self._catalog.path))
+        return default_signals() + ([saved[0]] if saved else [])
+
+    def learned_weights(self) -> dict[str, float]:
+        """Weights of switched-on learned signals (a profile's own weights override them)."""
+        from ..learn.files import learned_dir
+        from ..learn.sequence import saved_signal
+
+        saved = saved_signal(learned_dir(self._catalog.path))
+        return {"sequence": saved[1]} if saved else {}
 
     def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
                   weights: dict[str, float] | None = None, mmr_lambda: float | None = None,
@@ -67,7 +86,8 @@ class RecommendationManager(Manager):
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
                 index, rec.interactions.item_ids)
             brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
-        return rec.recommend_explained(user_id, k, weights={**chosen.weights, **(weights or {})},
+        return rec.recommend_explained(user_id, k, weights={**self.learned_weights(),
+                                                            **chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
 
     def recommend_all(self, *, k: int = 10, profile: str | None = None,
@@ -180,7 +200,7 @@ class RecommendationManager(Manager):
         """An :class:`~..evaluate.runner.Evaluation` over this catalog's histories."""
         from ..evaluate.runner import Evaluation
         from ..evaluate.splits import stratified_split, temporal_split
-        from ..recommend.build import aligned_vectors, default_signals
+        from ..recommend.build import aligned_vectors
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
 
@@ -195,9 +215,47 @@ class RecommendationManager(Manager):
             raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
         info = ItemInfo.from_store(self._store, inter.item_ids)
         index = self._catalog.embeddings.text_index_or_none()
-        return Evaluation(inter, train, signals=default_signals(), info=info,
+        return Evaluation(inter, train, signals=self.signals(), info=info,
                           vectors=aligned_vectors(index, inter.item_ids),
                           config=WeightConfig(
                               kind_weights={**DEFAULT_KIND_WEIGHTS, **(kind_weights or {})},
                               half_life_days=half_life_days),
                           k=k, max_users=max_users)
+
+    # -- learned signals ------------------------------------------------------------------
+    def train_sequence(self, *, epochs: int | None = None, device: str = "auto",
+                       profile: str | None = None, settings=None,
+                       progress: ProgressFn | None = None,
+                       cancel: CancelToken | None = None) -> Changes:
+        """Learn "what next" from the order of every visitor's history; switch the sequence
+        signal on only when it improves the validation split (the latest fifth of each
+        visitor's events). Saved beside the database; a cancelled run resumes.
+
+        Call from a worker thread; it takes seconds to minutes on a CPU.
+        """
+        from dataclasses import replace
+
+        from ..embedding.text_encoder import pick_device
+        from ..learn.files import learned_dir
+        from ..learn.sequence import SequenceConfig, train_signal
+        from ..recommend.build import aligned_vectors, default_signals
+        from ..recommend.explain import ItemInfo
+        from ..recommend.interactions import Interactions
+        from ..recommend.profiles import get_profile
+
+        inter = Interactions.from_store(self._store)
+        if len(inter.users) == 0:
+            raise CuratorError("There are no visitor histories to learn from; import some first.")
+        chosen = get_profile(self._store, profile)
+        cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
+        if epochs is not None:
+            cfg = replace(cfg, epochs=epochs)
+        index = self._catalog.embeddings.text_index_or_none()
+        report = train_signal(inter, ItemInfo.from_store(self._store, inter.item_ids),
+                              aligned_vectors(index, inter.item_ids),
+                              config=chosen.weight_config(), weights=chosen.weights,
+                              signals=default_signals(), folder=learned_dir(self._catalog.path),
+                              cfg=cfg, device=pick_device(device), progress=progress,
+                              cancel=cancel)
+        return self._catalog.apply(Changes(learned=True, message=report.summary(),
+                                           detail=report))

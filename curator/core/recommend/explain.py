@@ -93,7 +93,7 @@ def clauses(info: ItemInfo, item: int, parts: dict, reasons: dict, *, rank: int 
     """
     share = shares(parts)
     out: list[Clause] = []
-    for name in ("content", "item"):
+    for name in ("content", "item", "sequence"):
         if share.get(name, 0.0) < CLAUSE_SHARE:
             continue
         because = [b for b in (reasons.get(name) or []) if b.share >= HISTORY_SHARE][:2]
@@ -104,8 +104,11 @@ def clauses(info: ItemInfo, item: int, parts: dict, reasons: dict, *, rank: int 
             text = f"it is close in subject and style to works they {_history(info, because)}"
             if tags:
                 text += f" (shares subjects {', '.join(sorted(tags)[:3])})"
-        else:
+        elif name == "item":
             text = f"visitors who {_history(info, because)} also engaged with this work"
+        else:
+            text = ("it follows on from what they looked at last: "
+                    + " and ".join(describe(info, b.item) for b in because))
         out.append(Clause(name, share[name], text))
     if brief_moved and share.get("brief", 0.0) >= CLAUSE_SHARE:
         out.append(Clause("brief", share["brief"], "it matches the curator's brief"))

@@ -307,7 +307,7 @@ class HybridRecommender:
                      if "brief" in raw and cand[0].any() else None)
         explained: dict[str, list[list[Because]]] = {}
         if not cold:
-            for name in ("content", "item"):
+            for name in ("content", "item", "sequence"):
                 if name in self.signals and np.any(np.asarray(per_item.get(name, 0.0)) > 0):
                     explained[name] = self.signals[name].explain_many(user, chosen)
         out = []

@@ -1,0 +1,55 @@
+"""Where learned models live: a folder beside the database, written without pickle.
+
+Tensors go to ``.safetensors`` files, everything else to JSON. A file is written under a
+temporary name and renamed into place, so an interrupted write never leaves half a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def learned_dir(db_path: str | Path) -> Path:
+    """``<database stem>.learned`` beside the database file (created on first use)."""
+    db_path = Path(db_path)
+    folder = db_path.parent / f"{db_path.stem}.learned"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    from safetensors.numpy import save_file
+
+    tmp = path.with_name(path.name + ".part")
+    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp))
+    os.replace(tmp, path)
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load_file
+
+    return load_file(str(path))
+
+
+def save_json(path: Path, value: dict) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(value, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_json(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def remove(*paths: Path) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
