@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from .core.errors import CuratorError
-from .paths import default_db
+from .paths import default_db, demo_db
 
 
 @contextmanager
@@ -59,6 +59,10 @@ def cancel_on_interrupt() -> Iterator:
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
+    if args.db == demo_db() and not read_only:
+        from .core.demo import open_demo
+
+        return open_demo(args.db)  # the same demo the app opens, filled the first time
     return Catalog(args.db, read_only=read_only)
 
 

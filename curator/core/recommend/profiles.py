@@ -9,6 +9,7 @@ from .. import checks
 from ..errors import CuratorError
 from ..store import Store
 from .build import DEFAULT_WEIGHTS
+from .interactions import DEFAULT_HALF_LIFE_DAYS
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Profile:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     mmr_lambda: float = 1.0
     artist_cap: int | None = None
-    half_life_days: float | None = 365.0
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS
     # How much each kind of event counts (view, favourite, purchase, ...); None: defaults.
     kind_weights: dict[str, float] | None = None
     is_default: bool = False
