@@ -44,7 +44,7 @@ class Op(StrEnum):
     """The name and key of each background job."""
 
     EMBED = "embed"                    # text vectors, then image features: one key everywhere
-    BROWSE_QUERY = "browse"            # semantic search, more like this, visually similar
+    BROWSE_QUERY = "browse"            # searches, more like this, visually similar
     THUMBNAIL = "thumbnail"            # decode one image into a thumbnail
     IMPORT_PREVIEW = "import-preview"  # read a whole file to show its first rows and columns
     IMPORT_CHECK = "import-check"      # the dry run that lists rejects
@@ -112,6 +112,11 @@ def preview_file(catalog: Catalog, path: Path, kind: str, progress=None, cancel=
 def search(catalog: Catalog, text: str, filters: Filters, mode: str = "hybrid", progress=None,
            cancel=None):
     return catalog.artworks.search(text, k=200, filters=filters, mode=mode)
+
+
+def find_ids(catalog: Catalog, filters: Filters, progress=None, cancel=None):
+    """Every match of a keyword search (the first one builds the keyword index: seconds)."""
+    return catalog.artworks.find_ids(filters)
 
 
 def similar(catalog: Catalog, artwork_id: str, filters: Filters, progress=None, cancel=None):

@@ -154,8 +154,11 @@ def test_thumbnails_are_decoded_off_the_ui_thread(qtbot, window, tmp_path, monke
     monkeypatch.setattr(images, "thumbnail", lambda *a, **k: threads.append(
         threading.current_thread() is threading.main_thread()) or real(*a, **k))
     browse = window.browse
+    browse.view_mode.setCurrentIndex(1)  # the table: no tile is asked for before ours
+    browse.mode.setCurrentText("Keyword")
     browse.search.setText("Red")
     browse.refresh()
+    wait_jobs(qtbot, window)
     assert browse.model.ids == ["Z1"]
     ready = []
     browse.model.picture_ready.connect(ready.append)

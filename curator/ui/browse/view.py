@@ -200,7 +200,13 @@ class BrowseView(QWidget):
                             self.filters(with_text=False), mode, on_done=self._show_hits,
                             on_error=self.status.emit)
             return
-        ids = self.catalog.artworks.find_ids(self.filters())
+        if text:  # keyword matches, by relevance: off the main thread
+            self.jobs.start(Op.BROWSE_QUERY, operations.find_ids, self.catalog, self.filters(),
+                            on_done=self._show_ids, on_error=self.status.emit)
+            return
+        self._show_ids(self.catalog.artworks.find_ids(self.filters()))
+
+    def _show_ids(self, ids: list[str]) -> None:
         self.model.set_ids(ids)
         self.count.setText(f"{len(ids):,} works")
 
@@ -211,8 +217,10 @@ class BrowseView(QWidget):
 
     def _show_hits(self, hits) -> None:
         self.model.set_ids([h.id for h in hits], {h.id: h.score for h in hits})
-        self.count.setText(f"{len(hits):,} best works")
-        self.status.emit(getattr(hits, "notice", None) or f"{len(hits)} best works")
+        mode = getattr(hits, "mode", None)
+        what = "closest works" if mode in (None, "semantic") else "best matches"
+        self.count.setText(f"{len(hits):,} {what}")
+        self.status.emit(getattr(hits, "notice", None) or f"{len(hits)} {what}")
 
     def more_like_this(self) -> None:
         if not self.selected_id:
