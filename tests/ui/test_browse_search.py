@@ -31,6 +31,5 @@ def test_keyword_mode_ranks_whole_words(qtbot, window):
     browse.mode.setCurrentText("Keyword")
     browse.search.setText("portrait lady")
     browse.refresh()
-    wait_jobs(qtbot, window)
     assert browse.model.row(0)["title"] == "Portrait of a Lady"
     assert browse.count.text() == "3 works"
