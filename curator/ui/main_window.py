@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
             view.status.connect(self.show_message)
         self.tuning.profile_saved.connect(lambda _: self.users.reload_profiles())
         self.users.user_selected.connect(self._sample_user)
+        self.users.open_artwork.connect(self.open_in_browse)
 
         self._build_menus()
         self.refresh_counts()
@@ -391,6 +392,20 @@ class MainWindow(QMainWindow):
     def _focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.browse.search.setFocus(Qt.ShortcutFocusReason)
+
+    def open_in_browse(self, artwork_id: str) -> None:
+        """Show one work selected in Browse; the filters are cleared when they hide it."""
+        browse = self.browse
+        self.tabs.setCurrentWidget(browse)
+        if artwork_id not in browse.model.ids:
+            browse.clear_filters()
+        if artwork_id not in browse.model.ids:
+            return
+        view = browse.stack.currentWidget()
+        index = browse.model.index(browse.model.ids.index(artwork_id),
+                                   view.modelColumn() if view is browse.grid else 1)
+        view.setCurrentIndex(index)
+        view.scrollTo(index)
 
     def _sample_user(self, user_id: str) -> None:
         self.tuning.sample_user = user_id

@@ -54,13 +54,14 @@ def test_recommendation_bars_add_up(qtbot, window):
     window.users.select_user("sailor")
     wait_jobs(qtbot, window)
     model = window.users.primary.model
+    m = QtRecommendationModel
     assert model.rowCount() == 8  # ten works, two already seen
     for r in range(model.rowCount()):
-        parts, _ = model.data(model.index(r, 3), QtRecommendationModel.PartsRole)
-        score = float(model.data(model.index(r, 2)))
+        parts, _ = model.data(model.index(r, m.SIGNALS), m.PartsRole)
+        score = float(model.data(model.index(r, m.SCORE)))
         assert abs(sum(parts.values()) - score) < 1e-3
-        assert model.data(model.index(r, 4)).startswith(("Because", "Mostly because"))
-        tip = model.data(model.index(r, 3), Qt.ToolTipRole)
+        assert model.data(model.index(r, m.WHY)).startswith(("Because", "Mostly because"))
+        tip = model.data(model.index(r, m.SIGNALS), Qt.ToolTipRole)
         shown = [float(x) for x in re.findall(r"(\d+)% of the score", tip)]
         assert shown and abs(sum(shown) - 100) <= len(shown)  # each signal's share
     window.users.compare.setCurrentText("balanced")

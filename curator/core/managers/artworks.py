@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from .. import checks
 from ..changes import Changes
 from ..embedding.search import Filters, VectorIndex
 from ..errors import CuratorError
@@ -201,6 +202,7 @@ class ArtworkManager(Manager):
         where the keyword and semantic lists ranked it, and which artist it is by when the
         query named them.
         """
+        checks.count("The number of results (-k)", k)
         if mode not in MODES:
             raise CuratorError(f"Unknown search mode {mode!r}; use {', '.join(MODES)}.")
         embeddings = self._catalog.embeddings
@@ -241,6 +243,7 @@ class ArtworkManager(Manager):
     def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
                 ) -> Hits:
         """Artworks most like ``artwork_id`` ("more like this"), best first."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         index, notice = embeddings.text_index_or_notice("“More like this” works once it is done")
         if index is None:
@@ -259,6 +262,7 @@ class ArtworkManager(Manager):
     def visually_similar(self, artwork_id: str, *, k: int = 20,
                          filters: Filters | None = None) -> list[Hit]:
         """Artworks whose images look most like this one's."""
+        checks.count("The number of results (-k)", k)
         index = self._catalog.embeddings.image_index()
         pos = index.position(artwork_id)
         if pos is None:
@@ -270,6 +274,7 @@ class ArtworkManager(Manager):
     def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
                       ) -> list[Hit]:
         """Pictures matching words (needs a CLIP-style image model)."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         encoder = embeddings.image_encoder()
         if not getattr(encoder, "can_match_text", False):
