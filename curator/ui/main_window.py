@@ -172,6 +172,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.manual_action)
         help_menu.addAction(action("&First steps", lambda: self.pages.setCurrentWidget(
             self.first_steps), None, "Import a catalog or open the demo"))
+        self.check_action = action("&Check database", self.check_database, None,
+                                   "Read every table of this database and report any damage")
+        help_menu.addAction(self.check_action)
         help_menu.addSeparator()
         help_menu.addAction(action("&About Curator", self.show_about, None,
                                    "Versions and licences"))
@@ -215,6 +218,18 @@ class MainWindow(QMainWindow):
         dialog.show()
         self._dialog = dialog
         return dialog
+
+    def check_database(self) -> None:
+        """Read the whole file in the background and say whether it is whole."""
+        self.show_message("Checking the database…")
+        self.jobs.start(Op.CHECK_DATABASE, operations.check_database, self.catalog,
+                        on_done=self._checked, on_error=self.show_error)
+
+    def _checked(self, report) -> None:
+        if report.ok:
+            self.show_message(report.sentence())
+        else:
+            self.show_error(report.sentence())
 
     def open_demo(self) -> None:
         """Fill the demo database in the background (the first time), then switch to it."""

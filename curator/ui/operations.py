@@ -52,6 +52,7 @@ class Op(StrEnum):
     UNDO_IMPORT = "undo-import"
     BACKUP = "backup"
     OPEN_DEMO = "open-demo"            # fill the demo database the first time
+    CHECK_DATABASE = "check-database"  # read every table and block (Help > Check database)
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
@@ -67,7 +68,8 @@ class Op(StrEnum):
 _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.FIT_WEIGHTS: Policy.SERIAL, Op.FIT_DEFAULT: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
-             Op.OPEN_DEMO: Policy.SERIAL, Op.USERS_EXPORT: Policy.SERIAL,
+             Op.OPEN_DEMO: Policy.SERIAL, Op.CHECK_DATABASE: Policy.SERIAL,
+             Op.USERS_EXPORT: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -137,6 +139,11 @@ def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None
 
 def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:
     return catalog.maintenance.backup(target)
+
+
+def check_database(catalog: Catalog, progress=None, cancel=None):
+    """Read the whole database file; a report whose ``sentence()`` says what was found."""
+    return catalog.maintenance.check()
 
 
 def prepare_demo(path: Path, progress=None, cancel=None) -> Path:
