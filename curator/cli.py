@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from .core.errors import CuratorError
-from .paths import default_db
+from .paths import default_db, demo_db
 
 
 @contextmanager
@@ -56,6 +59,10 @@ def cancel_on_interrupt() -> Iterator:
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
+    if args.db == demo_db() and not read_only:
+        from .core.demo import open_demo
+
+        return open_demo(args.db)  # the same demo the app opens, filled the first time
     return Catalog(args.db, read_only=read_only)
 
 
@@ -169,6 +176,8 @@ def cmd_embed(args) -> int:
                 result = catalog.embeddings.embed_images(progress=bar).detail
             print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
                   "image file.")
+            for artwork, name, reason in result.unreadable:
+                print(f"  skipped {name} (artwork {artwork}): {reason}", file=sys.stderr)
     return 0
 
 
@@ -376,6 +385,17 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .core.catalog import Catalog
+
+    report = Catalog.check_file(args.db)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.sentence())
+    return 0 if report.ok else 2
+
+
 def cmd_artworks(args) -> int:
     with _open(args) as catalog:
         changes = catalog.artworks.set_available(args.ids, available=args.undo)
@@ -527,6 +547,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.set_defaults(func=cmd_backup)
 
+    p = sub.add_parser("check", help="read every table and block; report damage and the "
+                       "newest backup")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("users", help="list, pseudonymize or delete visitors")
     p.add_argument("action", choices=["list", "pseudonymize", "delete"])
     p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
@@ -551,6 +576,17 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CuratorError as exc:
         print(f"curator: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader stopped early (`curator ... | head`): not an error. Later writes go
+        # nowhere, so Python's exit flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except duckdb.Error as exc:
+        from .core.integrity import database_error
+
+        print(f"curator: {database_error(str(args.db), exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("curator: interrupted; finished work is kept (run again to resume), nothing "

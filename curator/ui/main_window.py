@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..core.catalog import Catalog
 from ..core.changes import Changes
 from ..core.errors import CuratorError
+from ..paths import demo_db, settings_file
 from . import operations
 from .browse.view import BrowseView
 from .embedding_dialog import EmbeddingDialog
+from .help import about_dialog, manual_dialog
 from .importer.wizard import ImportWizard
 from .jobs import JobRunner
 from .operations import Op
@@ -29,6 +35,19 @@ from .tuning.view import TuningView
 from .users.view import UsersView
 
 RECENT_MAX = 8
+DEFAULT_SIZE = QSize(1280, 800)
+MINIMUM_SIZE = QSize(960, 600)  # fits a 1366x768 screen with a panel and a title bar
+
+
+def app_settings() -> QSettings:
+    """The app's settings file (in the data folder, so $CURATOR_HOME isolates it)."""
+    return QSettings(str(settings_file()), QSettings.IniFormat)
+
+
+def default_size(available: QSize) -> QSize:
+    """The first window size: 1280x800, or less on a smaller screen's free area."""
+    return DEFAULT_SIZE.boundedTo(QSize(available.width() - 16, available.height() - 40)
+                                  ).expandedTo(MINIMUM_SIZE)
 
 
 class MainWindow(QMainWindow):
@@ -38,10 +57,12 @@ class MainWindow(QMainWindow):
                  settings: QSettings | None = None):
         super().__init__()
         self.catalog = catalog
-        self.settings = settings or QSettings()
+        self.settings = settings or app_settings()
         self.jobs = JobRunner(self)
         self.setWindowTitle(f"Curator — {Path(catalog.path).name}")
-        self.resize(1280, 820)
+        screen = QGuiApplication.primaryScreen()
+        self.resize(default_size(screen.availableGeometry().size()) if screen else DEFAULT_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
 
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
@@ -59,7 +80,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel_button)
 
         self.tabs = QTabWidget()
-        self.browse = BrowseView(catalog, self.jobs)
+        self.browse = BrowseView(catalog, self.jobs, settings=self.settings)
         self.users = UsersView(catalog, self.jobs)
         self.tuning = TuningView(catalog, self.jobs)
         self.tabs.addTab(self.browse, "Browse")
@@ -70,7 +91,11 @@ class MainWindow(QMainWindow):
                                  "Tune the recommender's weights with live metrics (Ctrl+3)"]):
             self.tabs.setTabToolTip(i, tip)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.first_steps = self._build_first_steps()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.first_steps)
+        self.setCentralWidget(self.pages)
         for view in (self.browse, self.users, self.tuning):
             view.status.connect(self.show_message)
         self.tuning.profile_saved.connect(lambda _: self.users.reload_profiles())
@@ -80,6 +105,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.refresh_counts()
         self._restore_state()
+        self._show_first_steps_if_empty()
         if catalog.read_only:
             self.setWindowTitle(self.windowTitle() + " (read-only)")
             for act in self.import_actions:
@@ -118,9 +144,10 @@ class MainWindow(QMainWindow):
                    "anyone else are then refused")]
         self.import_actions.append(action("Set &images folder…", self.choose_images_folder,
                                           None, "The folder the catalog's image files are in"))
+        # No Ctrl+Z: undoing a whole import is too big a step for a reflex key.
         self.import_actions.append(action("&Undo last import…", self.undo_last_import,
-                                          QKeySequence.Undo, "Restore what the last import "
-                                          "changed"))
+                                          None, "Restore what the last import changed "
+                                          "(asks first)"))
         for act in self.import_actions:
             file_menu.addAction(act)
         file_menu.addAction(action("&Back up database…", self.backup_database, None,
@@ -139,6 +166,65 @@ class MainWindow(QMainWindow):
                                        f"Ctrl+{i + 1}", f"Show the {name} tab"))
         view_menu.addAction(action("Find", self._focus_search, QKeySequence.Find,
                                    "Search the collection"))
+        help_menu = self.menuBar().addMenu("&Help")
+        self.manual_action = action("Curator &manual", self.show_manual, QKeySequence.HelpContents,
+                                    "How to use Curator (F1)")
+        help_menu.addAction(self.manual_action)
+        help_menu.addAction(action("&First steps", lambda: self.pages.setCurrentWidget(
+            self.first_steps), None, "Import a catalog or open the demo"))
+        help_menu.addSeparator()
+        help_menu.addAction(action("&About Curator", self.show_about, None,
+                                   "Versions and licences"))
+
+    def _build_first_steps(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("first_steps")
+        text = QLabel("<h2>Welcome to Curator</h2><p>This database has no artworks yet. "
+                      "Import your catalog (CSV, JSON, JSON Lines or Parquet; you will see "
+                      "a preview and every row that would be rejected before anything is "
+                      "imported), or look around the built-in demo: 2,000 works from the "
+                      "Tate collection with invented visitors.</p><p>Press F1 for the "
+                      "manual.</p>", wordWrap=True)
+        text.setMaximumWidth(560)
+        self.first_import = QPushButton("Import a catalog…")
+        self.first_import.clicked.connect(lambda: self.import_file("catalog"))
+        self.first_demo = QPushButton("Open the demo")
+        self.first_demo.clicked.connect(self.open_demo)
+        self.first_browse = QPushButton("Go to Browse")
+        self.first_browse.clicked.connect(lambda: self.pages.setCurrentWidget(self.tabs))
+        buttons = QHBoxLayout()
+        for button in (self.first_import, self.first_demo, self.first_browse):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        layout.setContentsMargins(48, 24, 48, 24)
+        return page
+
+    def show_manual(self):
+        dialog = manual_dialog(self)
+        dialog.show()
+        self._dialog = dialog
+        return dialog
+
+    def show_about(self):
+        dialog = about_dialog(self)
+        dialog.show()
+        self._dialog = dialog
+        return dialog
+
+    def open_demo(self) -> None:
+        """Fill the demo database in the background (the first time), then switch to it."""
+        self.show_message("Opening the demo…")
+        self.jobs.start(Op.OPEN_DEMO, operations.prepare_demo, demo_db(),
+                        on_done=self.switch_database, on_error=self.show_error)
+
+    def _show_first_steps_if_empty(self) -> None:
+        empty = self.catalog.counts()["artworks"] == 0
+        self.pages.setCurrentWidget(self.first_steps if empty else self.tabs)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -241,6 +327,8 @@ class MainWindow(QMainWindow):
     def apply_changes(self, changes: Changes) -> None:
         """Refresh what a change concerns (every background job's record comes here)."""
         self.refresh_counts()
+        if changes.artworks:
+            self._show_first_steps_if_empty()
         self.browse.apply_changes(changes)
         if changes.events or changes.visitors:
             self.users.reload_users()
@@ -342,6 +430,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.browse.save_state()
         self.hide()  # gone at once; a model still loading is waited for out of sight
         self.jobs.cancel_all()
         self.jobs.wait()

@@ -51,6 +51,7 @@ class Op(StrEnum):
     IMPORT_RUN = "import-run"          # the import itself
     UNDO_IMPORT = "undo-import"
     BACKUP = "backup"
+    OPEN_DEMO = "open-demo"            # fill the demo database the first time
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
@@ -66,7 +67,7 @@ class Op(StrEnum):
 _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.FIT_WEIGHTS: Policy.SERIAL, Op.FIT_DEFAULT: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
-             Op.USERS_EXPORT: Policy.SERIAL,
+             Op.OPEN_DEMO: Policy.SERIAL, Op.USERS_EXPORT: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -136,6 +137,17 @@ def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None
 
 def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:
     return catalog.maintenance.backup(target)
+
+
+def prepare_demo(path: Path, progress=None, cancel=None) -> Path:
+    """Make sure the demo database at ``path`` holds the demo; returns its path.
+
+    Opened and closed on the worker thread: the window then opens it on the main thread.
+    """
+    from ..core.demo import open_demo
+
+    open_demo(path, progress=progress).close()
+    return path
 
 
 def thumbnail_image(path: Path, size: int, progress=None, cancel=None):

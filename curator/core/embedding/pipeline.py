@@ -37,12 +37,21 @@ class EmbedResult:
     embedded: int
     total: int
     device: str | None
+    # Images that could not be read: (artwork id, file name, reason); they were skipped.
+    unreadable: tuple[tuple[str, str, str], ...] = ()
 
     def summary(self) -> str:
         if not self.embedded:
-            return f"All {self.total:,} artworks are embedded; nothing to do."
-        return (f"Embedded {self.embedded:,} artworks ({self.total:,} in the catalog) "
-                f"on {self.device}.")
+            text = f"All {self.total:,} artworks are embedded; nothing to do."
+        else:
+            text = (f"Embedded {self.embedded:,} artworks ({self.total:,} in the catalog) "
+                    f"on {self.device}.")
+        if self.unreadable:
+            named = ", ".join(f"{name} ({artwork})" for artwork, name, _ in self.unreadable[:5])
+            more = len(self.unreadable) - 5
+            text += (f" {len(self.unreadable):,} image(s) could not be read and were skipped: "
+                     f"{named}{f' and {more:,} more' if more > 0 else ''}.")
+        return text
 
 
 def _stale(space: Space) -> str:

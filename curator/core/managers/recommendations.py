@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .. import checks
 from ..changes import Changes
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
+from ..recommend.interactions import DEFAULT_HALF_LIFE_DAYS
 from .base import Manager
 
 _FROM_PROFILE = object()
@@ -61,6 +63,12 @@ class RecommendationManager(Manager):
         from ..recommend.hybrid import Rules
         from ..recommend.profiles import get_profile
 
+        checks.count("The number of recommendations (-k)", k)
+        checks.weights("The weight of", weights)
+        if mmr_lambda is not None:
+            checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
+        if artist_cap is not None:
+            checks.count("The artist cap", artist_cap)
         chosen = get_profile(self._store, profile)
         config = chosen.weight_config()
         if half_life_days is not _FROM_PROFILE:
@@ -194,7 +202,7 @@ class RecommendationManager(Manager):
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10,
-                   half_life_days: float | None = 365.0,
+                   half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
                    kind_weights: dict[str, float] | None = None,
                    max_users: int | None = 2000):
         """An :class:`~..evaluate.runner.Evaluation` over this catalog's histories."""
@@ -204,6 +212,13 @@ class RecommendationManager(Manager):
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
 
+        checks.count("The list length (-k)", k)
+        checks.number("The training share (--ratio)", ratio, high=1.0, low_open=True)
+        if last_n is not None:
+            checks.count("--last-n", last_n)
+        if half_life_days is not None:
+            checks.number("The half-life in days", half_life_days, low_open=True)
+        checks.weights("The weight of event kind", kind_weights)
         inter = Interactions.from_store(self._store)
         if len(inter.users) == 0:
             raise CuratorError("There are no visitor histories to evaluate; import some first.")
