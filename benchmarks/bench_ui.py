@@ -69,25 +69,51 @@ def prepare(db: Path, n_users: int, embed: bool = True) -> Catalog:
 
 
 class Clock:
-    """Waits for the window's jobs and paints, polling the event loop."""
+    """Waits for the window's jobs and paints inside one event loop per wait.
+
+    Polling with ``processEvents()`` is avoided on purpose: under PySide6 6.12 on Python
+    3.11 each call of a method returning nothing drops a reference to ``None``, and a
+    polling loop aborts the process within seconds ("deallocating None"). A timer inside
+    an event loop checks the condition instead, without such calls.
+    """
 
     def __init__(self, app):
         self.app = app
 
     def until(self, done, timeout: float = 120.0) -> None:
-        from PySide6.QtCore import QEventLoop
+        from PySide6.QtCore import QEventLoop, QTimer
 
-        start = time.perf_counter()
-        while not done():
-            self.app.processEvents(QEventLoop.AllEvents, 5)
-            if time.perf_counter() - start > timeout:
-                raise TimeoutError("the window did not answer within two minutes")
-            time.sleep(0.0005)  # leave the GIL to the worker thread
+        if done():
+            return
+        loop, timer = QEventLoop(), QTimer()
+        timer.setInterval(1)
+        start, late = time.perf_counter(), []
+
+        def check() -> None:
+            if done():
+                loop.quit()
+            elif time.perf_counter() - start > timeout:
+                late.append(True)
+                loop.quit()
+
+        timer.timeout.connect(check)
+        timer.start()
+        loop.exec()
+        timer.stop()
+        if late:
+            raise TimeoutError(f"the window did not answer within {timeout:.0f} s")
+
+    def flush(self) -> None:
+        """Handle the events already posted (a model reset's relayout, a deferred draw)."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(0, loop.quit)
+        loop.exec()
 
     def settle(self, window) -> None:
         self.until(lambda: not window.jobs.busy())
-        for _ in range(5):
-            self.app.processEvents()
+        self.flush()
 
 
 def ms(seconds: float) -> float:
@@ -125,10 +151,11 @@ def bench_visitors(clock: Clock, window, users: list[str], repeat: int) -> None:
     first = click(users[0])
     print(f"visitor click, first time (fits both profiles' recommenders): {ms(first):.0f} ms")
     clock.settle(window)
-    times = [ms(click(u)) for u in users[1:repeat + 1]]
     recommend = window.catalog.recommendations.recommend
-    peer = []
-    for user in users[1:repeat + 1]:
+    times, peer = [], []
+    for user in users[1:repeat + 1]:  # window and peer in turn, so both see the same load
+        times.append(ms(click(user)))
+        clock.settle(window)
         start = time.perf_counter()
         a = recommend(user, k=20)
         b = recommend(user, k=20, profile="content first")
@@ -158,17 +185,15 @@ def bench_slider(clock: Clock, window, repeat: int) -> None:
         return time.perf_counter() - start
 
     values = [20 + (i * 37) % 170 for i in range(repeat + 1)]
-    move(values[0])  # the first frontier for new weights is computed once, then cached
+    move(values[0])  # warm-up: the first move after the tab opens
     clock.settle(window)
-    times = []
-    for v in values[1:]:
-        times.append(ms(move(v)))
-        clock.settle(window)
     evaluation, rules = tuning.evaluation, tuning.rules()
     recommend = window.catalog.recommendations.recommend
-    peer = []
-    for v in values[1:]:
-        weights = {**tuning.weights(), "content": v / 100}
+    times, peer = [], []
+    for v in values[1:]:  # window and peer in turn, so both see the same load
+        times.append(ms(move(v)))
+        clock.settle(window)
+        weights = tuning.weights()
         start = time.perf_counter()
         evaluation.measure(weights, rules)
         recommend(tuning.sample_user, k=10, weights=weights, mmr_lambda=rules.mmr_lambda,
@@ -190,18 +215,17 @@ def bench_sort(clock: Clock, window, repeat: int) -> None:
     def painted(action) -> float:
         start = time.perf_counter()
         action()
-        for _ in range(3):
-            clock.app.processEvents()
+        clock.flush()
         grid.viewport().repaint()
         return time.perf_counter() - start
 
     orders = [sort.itemData(i) for i in range(sort.count())]
     print(f"Browse sorts by {', '.join(orders)}: timing a click on each in turn")
     picks = [i % len(orders) for i in range(1, repeat + 1)]
-    times = [ms(painted(lambda i=i: sort.setCurrentIndex(i))) for i in picks]
     label = f"sort click -> {browse.model.rowCount():,} works in a painted grid"
-    peer = []
-    for i in picks:
+    times, peer = [], []
+    for i in picks:  # window and peer in turn, so both see the same load
+        times.append(ms(painted(lambda i=i: sort.setCurrentIndex(i))))
         start = time.perf_counter()
         artworks.find_ids(browse.filters(), order=orders[i])
         peer.append(ms(time.perf_counter() - start))
