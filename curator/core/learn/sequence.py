@@ -77,15 +77,22 @@ class SequenceModel:
 
 
 # -- histories as sequences -----------------------------------------------------------------
-def user_sequences(inter: Interactions) -> list[np.ndarray]:
-    """Each user's artworks in time order, each artwork once (at its first event)."""
+def ordered_histories(inter: Interactions) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each user's ``(artworks, times)`` in time order, each artwork once (at its first
+    event; ties keep the events' order)."""
     order = np.lexsort((np.arange(len(inter.users)), inter.ts, inter.users))
-    users, items = inter.users[order], inter.items[order]
+    users, items, ts = inter.users[order], inter.items[order], inter.ts[order]
     _, first = np.unique(users * np.int64(inter.n_items) + items, return_index=True)
     keep = np.sort(first)
-    users, items = users[keep], items[keep]
+    users, items, ts = users[keep], items[keep], ts[keep]
     bounds = np.searchsorted(users, np.arange(inter.n_users + 1))
-    return [items[bounds[u]:bounds[u + 1]] for u in range(inter.n_users)]
+    return [(items[bounds[u]:bounds[u + 1]], ts[bounds[u]:bounds[u + 1]])
+            for u in range(inter.n_users)]
+
+
+def user_sequences(inter: Interactions) -> list[np.ndarray]:
+    """Each user's artworks in time order, each artwork once (see :func:`ordered_histories`)."""
+    return [items for items, _ in ordered_histories(inter)]
 
 
 def training_windows(seqs: list[np.ndarray], max_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,28 +215,6 @@ def _state_to_numpy(module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
-def _optim_state(opt) -> dict[str, np.ndarray]:
-    out = {}
-    for i, state in opt.state_dict()["state"].items():
-        for name, value in state.items():
-            arr = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-            out[f"{i}.{name}"] = np.asarray(arr, dtype=np.float32 if name == "step" else arr.dtype)
-    return out
-
-
-def _load_optim(opt, arrays: dict[str, np.ndarray], device: str) -> None:
-    import torch
-
-    sd = opt.state_dict()
-    state: dict[int, dict] = {}
-    for key, arr in arrays.items():
-        i, name = key.split(".", 1)
-        state.setdefault(int(i), {})[name] = torch.tensor(arr) if name == "step" else \
-            torch.from_numpy(arr.copy()).to(device)
-    sd["state"] = state
-    opt.load_state_dict(sd)
-
-
 def fingerprint(inter: Interactions, cfg: SequenceConfig, extra: str = "") -> str:
     """Identifies the training data and settings, so a checkpoint resumes only its own run."""
     h = hashlib.sha256()
@@ -282,7 +267,7 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
             arrays = files.load_arrays(checkpoint.with_suffix(".safetensors"))
             module.load_state_dict({k[6:]: torch.from_numpy(v.copy()) for k, v in arrays.items()
                                     if k.startswith("model.")})
-            _load_optim(opt, {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")},
+            files.load_optimizer(opt, {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")},
                         device)
             first_epoch, losses = int(meta["epoch"]), list(meta["losses"])
     batches = max(1, -(-len(xs) // cfg.batch_size))
@@ -314,7 +299,7 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
         losses.append(epoch_loss / max(positions, 1))
         if checkpoint is not None:
             arrays = {f"model.{k}": v for k, v in _state_to_numpy(module).items()}
-            arrays.update({f"opt.{k}": v for k, v in _optim_state(opt).items()})
+            arrays.update({f"opt.{k}": v for k, v in files.optimizer_arrays(opt).items()})
             files.save_arrays(checkpoint.with_suffix(".safetensors"), arrays)
             files.save_json(checkpoint.with_suffix(".json"),
                             {"key": key, "epoch": epoch + 1, "losses": losses})

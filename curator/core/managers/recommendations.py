@@ -22,7 +22,7 @@ class RecommendationManager(Manager):
 
         config = config or WeightConfig()
         key = repr(sorted(config.to_json().items()))
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         return self._caches.recommender(
             key, lambda: build(self._store, index, config, signals=self.signals()))
 
@@ -71,7 +71,7 @@ class RecommendationManager(Manager):
             embeddings = self._catalog.embeddings
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
                 embeddings.text_index(), rec.interactions.item_ids)
-            brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
+            brief_scores = vectors @ embeddings.content_encoder().encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**self.learned_weights(),
                                                             **chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
@@ -142,7 +142,7 @@ class RecommendationManager(Manager):
         else:
             raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
         info = ItemInfo.from_store(self._store, inter.item_ids)
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         return Evaluation(inter, train, signals=self.signals(), info=info,
                           vectors=aligned_vectors(index, inter.item_ids),
                           config=WeightConfig(
@@ -178,7 +178,7 @@ class RecommendationManager(Manager):
         cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
         if epochs is not None:
             cfg = replace(cfg, epochs=epochs)
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         report = train_signal(inter, ItemInfo.from_store(self._store, inter.item_ids),
                               aligned_vectors(index, inter.item_ids),
                               config=chosen.weight_config(), weights=chosen.weights,
