@@ -60,20 +60,6 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class VectorsContent(ContentSignal):
-    """The content signal over vectors of its own (the fine-tuned encoder's)."""
-
-    def __init__(self, name: str, vectors: np.ndarray):
-        super().__init__()
-        self.name = name
-        self.own = vectors
-
-    def fit(self, data):
-        super().fit(data)
-        self.vectors = self.own
-        return self
-
-
 def load(data: Path):
     with tempfile.TemporaryDirectory() as tmp:
         cat = Catalog(Path(tmp) / "ml.duckdb")
@@ -122,23 +108,32 @@ def best_weights(ev: Evaluation, grid: dict[str, list[float]], metric: str) -> d
     return best[1]
 
 
-def timed_train(label: str, inter: Interactions, vectors, cfg: SequenceConfig):
+def timed_train(label: str, inter: Interactions, vectors, cfg: SequenceConfig,
+                keep: list[int] | None = None):
+    """Train; with ``keep``, also return the model as it was after each of those epochs."""
+    kept: dict[int, object] = {}
+
+    def snapshot(model) -> None:
+        if keep and len(model.losses) in keep:
+            kept[len(model.losses)] = model
+
     start = time.perf_counter()
-    model = train(inter, vectors, cfg)
+    model = train(inter, vectors, cfg, on_epoch=snapshot)
     print(f"  {label}: {cfg.epochs} epochs in {time.perf_counter() - start:.1f} s, "
           f"loss {model.losses[0]:.3f} -> {model.losses[-1]:.3f}; peak RSS {peak_mb():,.0f} MB",
           flush=True)
-    return model
+    return kept if keep else model
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path,
                         default=SHARED_DATA / "movielens" / "ml-latest-small")
-    parser.add_argument("--tune-pairs", type=int, default=3200,
+    parser.add_argument("--tune-pairs", type=int, default=1600,
                         help="training pairs the encoder is fine-tuned on (one epoch)")
-    parser.add_argument("--epochs", type=int, nargs="+", default=[10, 30],
-                        help="sequence-model epochs to choose from on validation")
+    parser.add_argument("--epochs", type=int, nargs="+", default=[5, 10, 20],
+                        help="sequence-model epochs to choose from on validation (one run, "
+                             "snapshots after each)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     import torch
@@ -195,13 +190,13 @@ def main() -> None:
     seq_cfg = SequenceConfig(epochs=max(args.epochs))
 
     def signals(seq_model):
-        return [ContentSignal(), VectorsContent("tuned", tuned), ItemCFSignal(),
-                PopularitySignal(), SequenceSignal(seq_model)]
+        # the sequence model always reads the frozen vectors it was trained with
+        return [ContentSignal(), ItemCFSignal(), PopularitySignal(),
+                SequenceSignal(seq_model, vectors=frozen)]
 
     print("sequence model, temporal protocol:")
     # validation: choose the epochs and the hybrid weights
-    val_models = {e: timed_train(f"validation model ({e} epochs)", inner_train, frozen,
-                                 replace(seq_cfg, epochs=e)) for e in args.epochs}
+    val_models = timed_train("validation model", inner_train, frozen, seq_cfg, args.epochs)
     val_scores = {}
     for e, m in val_models.items():
         ev = Evaluation(train_inter, inner_mask, signals=signals(m), info=info, vectors=frozen,
@@ -209,34 +204,42 @@ def main() -> None:
         val_scores[e] = (ev.measure({"sequence": 1.0}).metrics["ndcg"], ev)
     epochs = max(val_scores, key=lambda e: val_scores[e][0])
     val = val_scores[epochs][1]
+    val_tuned = Evaluation(train_inter, inner_mask, signals=signals(val_models[epochs]),
+                           info=info, vectors=tuned, config=CONFIG, k=10)
     print(f"  validation nDCG@10 of the sequence alone by epochs: "
           f"{ {e: round(s, 4) for e, (s, _) in val_scores.items()} } -> {epochs}")
     grid = [0.0, 0.05, 0.1, 0.3, 0.5]
     without = best_weights(val, {"content": grid, "popularity": grid[:3]}, "ndcg")
-    with_new = best_weights(val, {"tuned": grid, "popularity": grid[:3],
-                                  "sequence": [0.0, 0.25, 0.5, 1.0, 2.0]}, "ndcg")
-    print(f"  hybrid weights chosen on validation: without {without}; with {with_new}")
+    with_new = best_weights(val_tuned, {"content": grid, "popularity": grid[:3],
+                                        "sequence": [0.0, 0.25, 0.5, 1.0, 2.0]}, "ndcg")
+    print(f"  hybrid weights chosen on validation: without {without}; with {with_new} "
+          "(content: fine-tuned)")
     test_model = timed_train(f"test model ({epochs} epochs, all training ratings)",
                              train_inter, frozen, replace(seq_cfg, epochs=epochs))
 
-    ev = Evaluation(warm, warm_train, signals=signals(test_model), info=info, vectors=frozen,
-                    config=CONFIG, k=10)
-    cold_inter = inter.subset(train_mask | on_cold)
-    cold_ev = Evaluation(cold_inter, train_mask[train_mask | on_cold],
-                         signals=signals(test_model), info=info, vectors=frozen, config=CONFIG,
-                         k=50)
-    cold_ev.candidates &= cold[None, :]
-    normalised_again(cold_ev)
-    rows = [("content, frozen MiniLM", {"content": 1.0}),
-            ("content, fine-tuned", {"tuned": 1.0}),
-            ("sequence alone", {"sequence": 1.0}),
-            ("EASE alone", {"item": 1.0}),
-            ("hybrid without new signals", without),
-            ("hybrid with new signals", with_new)]
+    def both(vectors):
+        warm_ev = Evaluation(warm, warm_train, signals=signals(test_model), info=info,
+                             vectors=vectors, config=CONFIG, k=10)
+        cold_ev = Evaluation(inter.subset(train_mask | on_cold),
+                             train_mask[train_mask | on_cold], signals=signals(test_model),
+                             info=info, vectors=vectors, config=CONFIG, k=50)
+        cold_ev.candidates &= cold[None, :]  # cold movies ranked among themselves
+        normalised_again(cold_ev)
+        return warm_ev, cold_ev
+
+    worlds = {"frozen": both(frozen), "tuned": both(tuned)}
+    rows = [("content, frozen MiniLM", "frozen", {"content": 1.0}),
+            ("content, fine-tuned", "tuned", {"content": 1.0}),
+            ("sequence alone", "frozen", {"sequence": 1.0}),
+            ("EASE alone", "frozen", {"item": 1.0}),
+            ("hybrid without new signals", "frozen", without),
+            ("hybrid with new signals", "tuned", with_new)]
+    ev, cold_ev = worlds["frozen"]
     print(f"\n{'':<30}{'nDCG@10':>9}{'cold R@50':>11}   ({len(ev.users)} warm users, "
           f"{len(cold_ev.users)} users with cold ratings)")
-    for name, weights in rows:
-        ndcg = ev.measure(weights).metrics["ndcg"]
+    for name, world, weights in rows:
+        warm_ev, cold_ev = worlds[world]
+        ndcg = warm_ev.measure(weights).metrics["ndcg"]
         recall = cold_ev.measure(weights).metrics["recall"]
         print(f"{name:<30}{ndcg:>9.4f}{recall:>11.4f}")
 
@@ -245,8 +248,8 @@ def main() -> None:
     loo = temporal_split(inter, last_n=1)
     loo_train = inter.subset(loo)
     loo_inner = temporal_split(loo_train, last_n=1)
-    models = {e: timed_train(f"validation model ({e} epochs)", loo_train.subset(loo_inner),
-                             frozen, replace(seq_cfg, epochs=e)) for e in args.epochs}
+    models = timed_train("validation model", loo_train.subset(loo_inner), frozen, seq_cfg,
+                         args.epochs)
     l2_grid = [50.0, 250.0, 1000.0]
     scores = {}
     for e, m in models.items():

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from .core.errors import CuratorError
-from .paths import default_db
+from .paths import default_db, demo_db
 
 
 @contextmanager
@@ -56,6 +59,10 @@ def cancel_on_interrupt() -> Iterator:
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
+    if args.db == demo_db() and not read_only:
+        from .core.demo import open_demo
+
+        return open_demo(args.db)  # the same demo the app opens, filled the first time
     return Catalog(args.db, read_only=read_only)
 
 
@@ -71,12 +78,23 @@ def cmd_import_catalog(args) -> int:
     return 0
 
 
+def _fit_default_if_ready(catalog) -> None:
+    with progress_bar("Fitting the default profile") as bar:
+        report = catalog.recommendations.fit_default_if_ready(progress=bar)
+    if report is not None:
+        print(f"The default profile “{report.profile.name}” was fitted to the histories. "
+              + report.summary())
+
+
 def cmd_import_events(args) -> int:
-    with _open(args) as catalog, progress_bar("Importing history") as bar:
-        result = catalog.imports.events(args.file, mapping=args.mapping,
-                                       skip_invalid=args.skip_invalid, progress=bar,
-                                       new_users=args.new_users)
-    print(result.message)
+    with _open(args) as catalog:
+        with progress_bar("Importing history") as bar:
+            result = catalog.imports.events(args.file, mapping=args.mapping,
+                                            skip_invalid=args.skip_invalid, progress=bar,
+                                            new_users=args.new_users)
+        print(result.message, flush=True)
+        if result.events:
+            _fit_default_if_ready(catalog)
     return 0
 
 
@@ -150,6 +168,7 @@ def cmd_embed(args) -> int:
         with progress_bar("Embedding") as bar:
             print(catalog.embeddings.embed(device=args.device, progress=bar).message,
                   flush=True)
+        _fit_default_if_ready(catalog)
         if args.images or args.images_folder:
             if catalog.embeddings.images_root() is None:
                 raise CuratorError("Set the images folder first (--images-folder DIR).")
@@ -157,6 +176,8 @@ def cmd_embed(args) -> int:
                 result = catalog.embeddings.embed_images(progress=bar).detail
             print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
                   "image file.")
+            for artwork, name, reason in result.unreadable:
+                print(f"  skipped {name} (artwork {artwork}): {reason}", file=sys.stderr)
     return 0
 
 
@@ -177,15 +198,20 @@ def _print_hits(hits, as_json: bool) -> None:
               f"{', ' + h.date_text if h.date_text else ''}")
 
 
-def _find(args, method: str, subject: str) -> int:
+def _find(args, method: str, subject: str, **options) -> int:
     with _open(args, read_only=args.read_only) as catalog:
-        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args))
+        hits = getattr(catalog.artworks, method)(subject, k=args.k, filters=_filters(args),
+                                                 **options)
+    if getattr(hits, "notice", None):
+        print(f"curator: {hits.notice}", file=sys.stderr)
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_search(args) -> int:
-    return _find(args, "search_images" if args.images else "search", args.query)
+    if args.images:
+        return _find(args, "search_images", args.query)
+    return _find(args, "search", args.query, mode=args.mode)
 
 
 def cmd_similar(args) -> int:
@@ -193,17 +219,19 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
+    from .core.recommend.export import export_format, write_rows
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
     if args.all:
         if not args.output:
-            raise CuratorError("recommend --all needs --output FILE.csv.")
+            raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
+        export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
                 progress_bar("Recommending") as bar:
             rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
                                                          weights=weights, progress=bar)
-        _write_csv(args.output, rows, ["user", "rank", "artwork", "score"])
+        write_rows(args.output, rows)
         print(f"Wrote {len(rows):,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
@@ -213,30 +241,26 @@ def cmd_recommend(args) -> int:
                                                  weights=weights, mmr_lambda=args.mmr_lambda,
                                                  artist_cap=args.artist_cap, brief=args.brief,
                                                  exclude_seen=not args.include_seen)
+        if args.brief and not (progress := catalog.embeddings.progress()).done:
+            print("curator: " + progress.sentence("the brief is matched against those only"),
+                  file=sys.stderr)
         titles = {a["id"]: a for a in catalog.artworks.get([r.item_id for r in recs])}
     if args.json:
         print(json.dumps({"user": args.user, "items": [
             {"id": r.item_id, "score": round(r.score, 6), "title": titles[r.item_id]["title"],
              "breakdown": {n: round(v, 6) for n, v in r.breakdown().items()},
              "signals": {n: {"raw": p.raw, "normalised": p.normalised, "weight": p.weight,
-                             "contribution": p.contribution} for n, p in r.parts.items()},
+                             "contribution": p.contribution, "share": round(r.shares()[n], 4)}
+                         for n, p in r.parts.items()},
              "explanation": r.explanation} for r in recs]}, indent=2, ensure_ascii=False))
         return 0
     for rank, r in enumerate(recs, 1):
-        parts = "  ".join(f"{n} {v:.2f}" for n, v in r.breakdown().items() if v)
+        shares = r.shares()
+        parts = "  ".join(f"{n} {v:.2f} ({shares[n]:.0%})" for n, v in r.breakdown().items()
+                          if v)
         print(f"{rank:>3}. {r.score:.3f}  {r.item_id:<10} {titles[r.item_id]['title']}")
         print(f"       [{parts}]  {r.explanation}")
     return 0
-
-
-def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
-    import csv
-
-    columns = first + sorted({c for r in rows for c in r} - set(first))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def cmd_profiles(args) -> int:
@@ -249,10 +273,17 @@ def cmd_profiles(args) -> int:
             for p in catalog.recommendations.profiles() or [catalog.recommendations.profile()]:
                 print(f"{p.name}{' (default)' if p.is_default else ''}: weights {p.weights}, "
                       f"mmr_lambda {p.mmr_lambda}, artist_cap {p.artist_cap}, half-life "
-                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}")
+                      f"{p.half_life_days} days, kinds {p.kind_weights or 'default'}; "
+                      f"{p.provenance()}")
             return 0
         if not args.name:
             raise CuratorError("Name the profile.")
+        if args.action == "fit":
+            with progress_bar("Fitting") as bar:
+                report = catalog.recommendations.fit_profile(
+                    args.name, split=args.split, make_default=args.default, progress=bar)
+            print(f"Saved profile {args.name}. " + report.summary())
+            return 0
         if args.action == "delete":
             catalog.recommendations.delete_profile(args.name)
             print(f"Deleted profile {args.name}.")
@@ -344,7 +375,9 @@ def cmd_train_embedder(args) -> int:
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {id, score, ...}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {id, score, ...}; search adds the parts that "
+                        "ranked each work (keyword, semantic, artist)")
     p.add_argument("--artist", help="only works by this artist (exact name)")
     p.add_argument("--medium", help="only works whose medium contains this text")
     p.add_argument("--tag", help="only works with this subject tag")
@@ -371,6 +404,26 @@ def cmd_backup(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
         path = catalog.maintenance.backup(args.path)
     print(f"Backed up {args.db} to {path}.")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .core.catalog import Catalog
+
+    report = Catalog.check_file(args.db)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.sentence())
+    return 0 if report.ok else 2
+
+
+def cmd_artworks(args) -> int:
+    with _open(args) as catalog:
+        changes = catalog.artworks.set_available(args.ids, available=args.undo)
+    state = "available again" if args.undo else "unavailable"
+    print(f"Marked {changes.count:,} of {len(set(args.ids)):,} artworks {state}"
+          f"{'' if args.undo else '; recommendations leave them out'}.")
     return 0
 
 
@@ -444,8 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
-    p = sub.add_parser("search", help="semantic search: artworks closest in meaning to a text")
+    p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
+                   help="hybrid (default): exact words and closeness in meaning fused; "
+                        "semantic: meaning only; keyword: whole words only (BM25). Works by "
+                        "an artist the query names come first, except in semantic mode")
     p.add_argument("--images", action="store_true",
                    help="search pictures by words (needs a CLIP-style image model)")
     _add_filters(p)
@@ -467,13 +524,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--brief", help="a curator's brief, matched against the artworks")
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
-    p.add_argument("--output", type=Path, help="CSV file for --all")
+    p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("profiles", help="list, save or delete weight profiles")
-    p.add_argument("action", choices=["list", "save", "delete"])
+    p = sub.add_parser("profiles", help="list, save, delete or fit weight profiles")
+    p.add_argument("action", choices=["list", "save", "delete", "fit"],
+                   help="fit: choose weights, MMR lambda and half-life from the histories")
     p.add_argument("name", nargs="?")
+    p.add_argument("--split", choices=["stratified", "temporal"], default="stratified",
+                   help="fit: hold out a random quarter of each history, or its last fifth")
     p.add_argument("--weights", help="signal weights, e.g. content=0.5,item=1,popularity=0.1")
     p.add_argument("--kinds", help="event kind weights, e.g. view=1,favourite=3,purchase=5")
     p.add_argument("--mmr-lambda", type=float)
@@ -519,11 +579,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.set_defaults(func=cmd_backup)
 
+    p = sub.add_parser("check", help="read every table and block; report damage and the "
+                       "newest backup")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("users", help="list, pseudonymize or delete visitors")
     p.add_argument("action", choices=["list", "pseudonymize", "delete"])
     p.add_argument("user", nargs="?", help="the visitor (delete) or a search text (list)")
     p.add_argument("--rotate", action="store_true", help="pseudonymize under a new key")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("artworks", help="mark artworks unavailable (on loan, in conservation)")
+    p.add_argument("action", choices=["unavailable"])
+    p.add_argument("ids", nargs="+", metavar="ID", help="artwork ids")
+    p.add_argument("--undo", action="store_true", help="mark them available again")
+    p.set_defaults(func=cmd_artworks)
 
     p = sub.add_parser("batches", help="list import batches")
     p.add_argument("--json", action="store_true")
@@ -538,8 +609,20 @@ def main(argv: list[str] | None = None) -> int:
     except CuratorError as exc:
         print(f"curator: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader stopped early (`curator ... | head`): not an error. Later writes go
+        # nowhere, so Python's exit flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except duckdb.Error as exc:
+        from .core.integrity import database_error
+
+        print(f"curator: {database_error(str(args.db), exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("curator: interrupted; nothing half-done was saved.", file=sys.stderr)
+        print("curator: interrupted; finished work is kept (run again to resume), nothing "
+              "half-done was saved.", file=sys.stderr)
         return 130
 
 

@@ -61,7 +61,8 @@ class Caches:
             self._generation += 1
             for key in list(self._values):
                 images = changes.artworks or changes.images
-                if ((text and key.startswith(("text_index", "lexical")))
+                if ((text and key.startswith("text_index"))
+                        or (changes.artworks and key.startswith("lexical"))
                         or (images and key.startswith("image_index"))):
                     del self._values[key]
             if models:

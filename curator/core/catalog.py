@@ -19,15 +19,16 @@ from pathlib import Path
 
 from .caches import Caches
 from .changes import Changes
-from .managers.artworks import ArtworkManager, Hit
-from .managers.embeddings import EmbeddingManager, EmbeddingStatus
+from .managers.artworks import ArtworkManager, Hit, Hits
+from .managers.embeddings import EmbeddingManager, EmbeddingProgress, EmbeddingStatus
 from .managers.imports import BatchInfo, ImportManager
 from .managers.maintenance import MaintenanceManager
 from .managers.recommendations import RecommendationManager
 from .managers.visitors import VisitorManager
 from .store import Store
 
-__all__ = ["BatchInfo", "Catalog", "Changes", "EmbeddingStatus", "Hit"]
+__all__ = ["BatchInfo", "Catalog", "Changes", "EmbeddingProgress", "EmbeddingStatus", "Hit",
+           "Hits"]
 
 
 class Catalog:
@@ -48,6 +49,10 @@ class Catalog:
         self.path = str(path)
         # The store is for the managers, tests and benchmarks; front ends never use it.
         self.store = Store(path, read_only=read_only)
+        if not read_only:
+            from .privacy import migrate_legacy_key
+
+            migrate_legacy_key(self.store)
         self._caches = Caches()
         self.imports = ImportManager(self)
         self.embeddings = EmbeddingManager(self)
@@ -55,6 +60,14 @@ class Catalog:
         self.recommendations = RecommendationManager(self)
         self.visitors = VisitorManager(self)
         self.maintenance = MaintenanceManager(self)
+
+    @staticmethod
+    def check_file(path: str | Path):
+        """Check a database file that may be too damaged to open as a catalog; see
+        :meth:`.managers.maintenance.MaintenanceManager.check`."""
+        from .integrity import check_file
+
+        return check_file(path)
 
     @property
     def read_only(self) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
+import os
 from pathlib import Path
 
+import duckdb
+
+from . import integrity, privacy
 from .errors import CuratorError
-from .settings import get_setting, put_setting, set_setting
+from .settings import get_setting, put_setting
 from .store import Store
 
 
@@ -98,83 +99,95 @@ def _delete_unused_users(cur, where: str, params: list) -> int:
 
 
 def backup(store: Store, target: str | Path) -> Path:
-    """Write a consistent copy of the whole database to ``target`` (a new file)."""
+    """Write a consistent copy of the whole database to ``target`` (a new file).
+
+    The copy is written under a temporary name beside ``target`` and renamed once complete,
+    so an interrupted or failed backup (a full disk) leaves nothing at ``target`` and the
+    next attempt can use the same name. Works on a database opened read-only.
+    """
     target = Path(target).resolve()
     if target.exists():
         raise CuratorError(f"{target} already exists; choose a new file for the backup.")
     if str(target) == str(Path(store.path).resolve()):
         raise CuratorError("A backup must go to another file than the database itself.")
     target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    _remove(temp)
     cur = store.cursor()
     try:
         source = cur.execute("SELECT current_database()").fetchall()[0][0]
-        quoted = "'" + str(target).replace("'", "''") + "'"
-        cur.execute(f"ATTACH {quoted} AS curator_backup")
+        quoted = "'" + str(temp).replace("'", "''") + "'"
+        cur.execute(f"ATTACH {quoted} AS curator_backup (READ_WRITE)")
         try:
             cur.execute(f'COPY FROM DATABASE "{source}" TO curator_backup')
         finally:
             cur.execute("DETACH curator_backup")
+        os.replace(temp, target)
+    except duckdb.Error as exc:
+        raise CuratorError(f"The backup to {target} failed ({_first_line(str(exc))}); "
+                           "nothing was written there.") from exc
+    except OSError as exc:
+        raise CuratorError(f"The backup to {target} failed ({exc.strerror or exc}); "
+                           "nothing was written there.") from exc
     finally:
         cur.close()
+        _remove(temp)
+    integrity.record_backup(store.path, target)
     return target
 
 
-def _key(store: Store) -> bytes:
-    key = get_setting(store, "privacy.key")
-    if key is None:
-        key = secrets.token_hex(32)
-        set_setting(store, "privacy.key", key)
-    return bytes.fromhex(key)
+def _remove(path: Path) -> None:
+    for candidate in (path, Path(f"{path}.wal")):
+        candidate.unlink(missing_ok=True)
 
 
-def pseudonym(key: bytes, user_id: str) -> str:
-    return "p_" + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
-
-
-PSEUDONYMIZED = "privacy.pseudonymize_imports"
-PSEUDONYM_SQL = "regexp_full_match(user_id, 'p_[0-9a-f]{24}')"
-
-
-def import_key(store: Store) -> bytes | None:
-    """The key later imports hash visitor ids with, once the database was pseudonymized."""
-    return _key(store) if get_setting(store, PSEUDONYMIZED) else None
-
-
-def pseudonymize_column(cur, table: str, key: bytes) -> None:
-    """Replace the ``user_id`` values of (temporary) ``table`` by their pseudonyms, so the
-    histories imported after a pseudonymization join up with the earlier ones."""
-    ids = [r[0] for r in cur.execute(
-        f"SELECT DISTINCT user_id FROM {table} WHERE user_id IS NOT NULL AND NOT "
-        f"{PSEUDONYM_SQL}").fetchall()]
-    if not ids:
-        return
-    import pyarrow as pa
-
-    cur.register("_incoming", pa.table({"old": ids, "new": [pseudonym(key, i) for i in ids]}))
-    try:
-        cur.execute(f"UPDATE {table} SET user_id = p.new FROM _incoming p "
-                    f"WHERE {table}.user_id = p.old")
-    finally:
-        cur.unregister("_incoming")
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
 
 
 def pseudonymize(store: Store, *, rotate: bool = False) -> int:
-    """Replace every visitor id by a keyed hash (the key stays in the database).
+    """Replace every visitor id by a keyed pseudonym (see :mod:`.privacy`).
 
-    ``rotate`` makes a new key and re-hashes the current ids with it, so old pseudonyms
-    can no longer be linked to new ones. From then on every import hashes the ids it reads
-    with the current key, so a person's later history joins their earlier one. Returns the
-    number of visitors.
+    ``rotate`` adds a new key and hashes the stored pseudonyms once more with it, so old
+    pseudonyms (in earlier exports) no longer match the current ones. Later imports, and
+    deleting or recommending by the ids the institution uses, hash with every key, so a
+    person's later history joins their earlier one. The key file and the ids change
+    together or not at all; the database is then rewritten so the raw ids leave its file.
+    Returns the number of visitors whose id changed.
     """
-    if rotate:
-        set_setting(store, "privacy.key", secrets.token_hex(32))
-    key = _key(store)
+    current = privacy.current_keys(store)
+    database_id = get_setting(store, privacy.DATABASE_ID) or privacy.new_database_id()
+    added = privacy.new_key() if (rotate or current is None) else None
+    keys = (current or []) + ([added] if added else [])
+    if added is not None:
+        privacy.write_key_file(privacy.pending_path(database_id), keys)
+    try:
+        n = _hash_stored_ids(store, keys, added if current is not None else None,
+                             database_id)
+    except BaseException:
+        privacy.pending_path(database_id).unlink(missing_ok=True)
+        raise
+    privacy.current_keys(store)  # the committed key file takes its place
+    if n:
+        store.rewrite()
+    return n
+
+
+def _hash_stored_ids(store: Store, keys: list[bytes], rotated: bytes | None,
+                     database_id: str) -> int:
+    """In one transaction: the key fingerprint, the flag, and every id hashed."""
     with store.transaction() as cur:
-        put_setting(cur, PSEUDONYMIZED, True)  # with the ids it hashes, or not at all
+        put_setting(cur, privacy.PSEUDONYMIZED, True)
+        put_setting(cur, privacy.DATABASE_ID, database_id)
+        put_setting(cur, privacy.FINGERPRINT, privacy.fingerprint(keys))
         ids = [r[0] for r in cur.execute("SELECT id FROM users").fetchall()]
-        if not rotate:
-            ids = [i for i in ids if not i.startswith("p_")]
-        mapping = {i: pseudonym(key, i) for i in ids}
+        mapping = {}
+        for i in ids:
+            if privacy.is_pseudonym(i):
+                if rotated is not None:
+                    mapping[i] = privacy.rehash(rotated, i)
+            else:
+                mapping[i] = privacy.pseudonym(keys, i)
         if not mapping:
             return 0
         import pyarrow as pa
@@ -192,23 +205,63 @@ def pseudonymize(store: Store, *, rotate: bool = False) -> int:
     return len(mapping)
 
 
+def pseudonymize_column(cur, table: str, keys: list[bytes]) -> None:
+    """Replace the ``user_id`` values of (temporary) ``table`` by their pseudonyms, so the
+    histories imported after a pseudonymization join up with the earlier ones."""
+    ids = [r[0] for r in cur.execute(
+        f"SELECT DISTINCT user_id FROM {table} WHERE user_id IS NOT NULL").fetchall()]
+    if not ids:
+        return
+    import pyarrow as pa
+
+    cur.register("_incoming", pa.table({"old": ids,
+                                        "new": [privacy.pseudonym(keys, i) for i in ids]}))
+    try:
+        cur.execute(f"UPDATE {table} SET user_id = p.new FROM _incoming p "
+                    f"WHERE {table}.user_id = p.old")
+    finally:
+        cur.unregister("_incoming")
+
+
 def delete_user(store: Store, user_id: str) -> int:
     """Remove a visitor and every event of theirs; returns the events removed.
 
-    After a pseudonymization the id may be given as it was before (it is hashed here).
+    After a pseudonymization the id may be given as the institution knows it (it is
+    hashed here). The database is then rewritten so no trace of the person stays in its
+    file.
     """
-    key = import_key(store)
-    given = user_id
     with store.transaction() as cur:
-        def known(uid: str) -> bool:
-            return bool(cur.execute("SELECT count(*) FROM users WHERE id = ?",
-                                    [uid]).fetchall()[0][0])
-
-        if key is not None and not known(user_id):
-            user_id = pseudonym(key, user_id)
-        if not known(user_id):
-            raise CuratorError(f"There is no visitor {given!r}.")
-        n = cur.execute("SELECT count(*) FROM events WHERE user_id = ?", [user_id]).fetchall()[0][0]
-        cur.execute("DELETE FROM events WHERE user_id = ?", [user_id])
-        cur.execute("DELETE FROM users WHERE id = ?", [user_id])
+        stored = privacy.stored_id(store, cur, user_id)
+        if stored is None:
+            raise CuratorError(f"There is no visitor {user_id!r}.")
+        n = cur.execute("SELECT count(*) FROM events WHERE user_id = ?", [stored]).fetchall()[0][0]
+        cur.execute("DELETE FROM events WHERE user_id = ?", [stored])
+        cur.execute("DELETE FROM users WHERE id = ?", [stored])
+    store.rewrite()
     return n
+
+
+def set_available(store: Store, artwork_ids: list[str], available: bool) -> int:
+    """Mark artworks available or not (on loan, in conservation) in one transaction.
+
+    Returns how many changed. Unknown ids raise :class:`CuratorError` and change nothing.
+    """
+    import pyarrow as pa
+
+    ids = list(dict.fromkeys(artwork_ids))
+    if not ids:
+        raise CuratorError("Name at least one artwork.")
+    with store.transaction() as cur:
+        cur.register("_marked", pa.table({"id": ids}))
+        unknown = [r[0] for r in cur.execute(
+            "SELECT m.id FROM _marked m ANTI JOIN artworks a ON a.id = m.id").fetchall()]
+        if unknown:
+            raise CuratorError(f"There is no artwork {', '.join(map(repr, unknown[:5]))}"
+                               f"{' and more' if len(unknown) > 5 else ''}; nothing was changed.")
+        changed = cur.execute(
+            "SELECT count(*) FROM artworks WHERE id IN (SELECT id FROM _marked) "
+            "AND available <> ?", [available]).fetchall()[0][0]
+        cur.execute("UPDATE artworks SET available = ? WHERE id IN (SELECT id FROM _marked)",
+                    [available])
+        cur.unregister("_marked")
+    return int(changed)

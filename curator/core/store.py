@@ -6,6 +6,7 @@ opened it take their own cursor with :meth:`Store.cursor`.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -62,13 +63,25 @@ class Store:
             self._check_schema_readable(migrations_dir)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        check_database_name(self.path)
         if self.path != ":memory:":
+            if Path(self.path).is_dir():
+                raise CuratorError(f"{self.path} is a folder, not a Curator database file.")
+            if self.read_only and not Path(self.path).is_file():
+                raise CuratorError(f"{self.path} does not exist; there is nothing to open "
+                                   "read-only.")
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            return duckdb.connect(self.path, read_only=self.read_only)
+            return duckdb.connect(self.path, read_only=self.read_only, config=OFFLINE_CONFIG)
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" in text.lower():
+                if self.read_only:
+                    raise DatabaseInUse(
+                        f"{self.path} is open for changes in another Curator (the app or a "
+                        "command still running); DuckDB lets no other program read a "
+                        "database while one is changing it. Close it there, or read a "
+                        "backup of it instead.") from exc
                 raise DatabaseInUse(
                     f"{self.path} is in use by another Curator; close it there, "
                     "or open this database read-only."
@@ -178,8 +191,71 @@ class Store:
                 if own:
                     cur.close()
 
+    def rewrite(self) -> None:
+        """Rewrite the database into a fresh file and put it in the old one's place.
+
+        DuckDB reuses freed blocks but does not wipe them, so rows deleted or replaced
+        (visitors' raw ids, an old key) can stay readable in the file's bytes. Copying the
+        live data into a new file and renaming it over the old one leaves none of them.
+        Cursors taken before this call are closed with the old connection.
+        """
+        if self.path == ":memory:" or self.read_only:
+            return
+        target = Path(self.path).resolve()
+        temp = target.with_name(f".{target.name}.rewrite-{os.getpid()}")
+        _remove_database_files(temp)
+        with self._lock:
+            self.con.execute("CHECKPOINT")
+            source = self.con.execute("SELECT current_database()").fetchall()[0][0]
+            try:
+                self.con.execute(f"ATTACH {_quote(str(temp))} AS curator_rewrite")
+                try:
+                    self.con.execute(f'COPY FROM DATABASE "{source}" TO curator_rewrite')
+                finally:
+                    self.con.execute("DETACH curator_rewrite")
+            except BaseException as exc:
+                _remove_database_files(temp)
+                if isinstance(exc, duckdb.Error):
+                    raise CuratorError(f"{self.path} could not be rewritten: "
+                                       f"{_first_line(str(exc))}; it was left as it was."
+                                       ) from exc
+                raise
+            self.con.close()
+            try:
+                os.replace(temp, target)
+                Path(f"{target}.wal").unlink(missing_ok=True)
+            finally:
+                _remove_database_files(temp)
+                self.con = self._connect()
+
     def close(self) -> None:
         self.con.close()
+
+
+# Nothing is downloaded or loaded at run time: the extensions Curator uses (json, parquet,
+# icu) are built into the duckdb package.
+OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                  "allow_community_extensions": False}
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def check_database_name(path: str) -> None:
+    """Refuse a database name that is not a file (``md:``, ``s3://``, ``http://`` ...)."""
+    if path == ":memory:":
+        return
+    if _URL_LIKE.match(path) or path.startswith(":"):
+        raise CuratorError(f"{path!r} is not a database file name; Curator keeps its data in a "
+                           "local file (for example catalog.duckdb) and never connects to a "
+                           "database service.")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _remove_database_files(path: Path) -> None:
+    for candidate in (path, Path(f"{path}.wal")):
+        candidate.unlink(missing_ok=True)
 
 
 def _now() -> datetime:

@@ -1,21 +1,24 @@
 """Background work for the window: workers never touch widgets.
 
 :class:`JobRunner` runs a function on a worker thread and delivers its result, error or
-progress to the main thread through Qt signals. Jobs submitted under the same ``key``
-supersede each other: the previous one is told to cancel and its result is dropped, so
-the latest request always wins (the tuning sliders rely on this).
+progress to the main thread through Qt signals. Each job is named by an
+:class:`~curator.ui.operations.Op`, whose policy says how requests under it combine: the
+latest wins (the tuning sliders rely on this), one at a time (embedding), or side by side.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from ..core.changes import Changes
 from ..core.errors import Cancelled, CuratorError
 from ..core.progress import CancelToken
+from .operations import Op, Policy
 
 
 class _Signals(QObject):
@@ -47,7 +50,13 @@ class _Job(QRunnable):
 
 
 class JobRunner(QObject):
-    """Runs jobs on its own thread pool. Create and call from the main thread."""
+    """Runs jobs on its own thread pool. Create and call from the main thread.
+
+    ``changed`` carries the :class:`Changes` record of every job that returns one, after
+    that job's own ``on_done``: views refresh from it.
+    """
+
+    changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None, threads: int = 2):
         super().__init__(parent)
@@ -55,52 +64,109 @@ class JobRunner(QObject):
         self.pool.setMaxThreadCount(threads)
         self._numbers = itertools.count(1)
         self._handlers: dict[int, tuple[Callable | None, Callable | None, Callable | None]] = {}
-        self._latest: dict[str, tuple[int, CancelToken]] = {}
+        self._latest: dict[Op, tuple[int, CancelToken]] = {}
+        self._serial: dict[Op, int] = {}          # the job running under a SERIAL op
+        self._waiting: dict[Op, tuple[int, Callable, CancelToken]] = {}
+        self._op_of: dict[int, Op] = {}
         self._running: dict[int, CancelToken] = {}
         self._signals = _Signals()
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
         self._signals.progress.connect(self._on_progress)
 
+    def start(self, op: Op, fn: Callable, *args: Any,
+              on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[str], None] | None = None,
+              on_progress: Callable[[int, int, str], None] | None = None) -> CancelToken:
+        """Run ``fn(*args, progress, cancel)`` in the background as ``op``.
+
+        ``args`` must be plain values read on the main thread (never widgets).
+        Returns the job's cancel token.
+        """
+        return self.submit(partial(fn, *args), on_done=on_done, on_error=on_error,
+                           on_progress=on_progress, key=op)
+
     def submit(self, fn: Callable[[Callable, CancelToken], Any], *,
                on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None,
                on_progress: Callable[[int, int, str], None] | None = None,
-               key: str | None = None) -> CancelToken:
-        """Run ``fn(progress, cancel)`` in the background; returns its cancel token."""
+               key: Op | str | None = None) -> CancelToken:
+        """Run ``fn(progress, cancel)`` in the background; returns its cancel token.
+
+        ``key`` names the job (an :class:`Op`; a string must be one of their values).
+        """
+        op = None if key is None else Op(key)
         number = next(self._numbers)
         cancel = CancelToken()
-        if key is not None:
-            previous = self._latest.get(key)
+        self._handlers[number] = (on_done, on_error, on_progress)
+        if op is not None:
+            self._op_of[number] = op
+        policy = op.policy if op is not None else Policy.PARALLEL
+        if policy is Policy.LATEST:
+            previous = self._latest.get(op)
             if previous is not None:
                 previous[1].cancel()
                 self._handlers.pop(previous[0], None)
-            self._latest[key] = (number, cancel)
-        self._handlers[number] = (on_done, on_error, on_progress)
-        self._running[number] = cancel
-        self.pool.start(_Job(number, fn, cancel, self._signals))
+            self._latest[op] = (number, cancel)
+        elif policy is Policy.SERIAL and op in self._serial:
+            replaced = self._waiting.pop(op, None)
+            if replaced is not None:
+                handlers = self._handlers.pop(replaced[0], None)
+                if handlers and handlers[1]:
+                    handlers[1]("Replaced by a newer request.")
+            self._waiting[op] = (number, fn, cancel)
+            return cancel
+        self._launch(number, fn, cancel)
         return cancel
 
+    def _launch(self, number: int, fn: Callable, cancel: CancelToken) -> None:
+        op = self._op_of.get(number)
+        if op is not None and op.policy is Policy.SERIAL:
+            self._serial[op] = number
+        self._running[number] = cancel
+        self.pool.start(_Job(number, fn, cancel, self._signals))
+
+    def running(self, op: Op) -> bool:
+        """Whether a job under ``op`` is running or waiting to run."""
+        return any(self._op_of.get(n) is op for n in self._running) or op in self._waiting
+
     def busy(self) -> bool:
-        return self.pool.activeThreadCount() > 0
+        return self.pool.activeThreadCount() > 0 or bool(self._running) or bool(self._waiting)
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until every job has finished (used on close and by tests)."""
         return self.pool.waitForDone(msecs)
 
     def cancel_all(self) -> None:
-        """Ask every job still running to stop (each stops at its next check)."""
+        """Ask every job still running to stop (each stops at its next check); drop the
+        ones still waiting for their turn."""
+        for number, _fn, token in self._waiting.values():
+            token.cancel()
+            self._handlers.pop(number, None)
+            self._op_of.pop(number, None)
+        self._waiting.clear()
         for token in list(self._running.values()):
             token.cancel()
 
-    def _on_done(self, number: int, result: object) -> None:
+    def _finished(self, number: int) -> None:
         self._running.pop(number, None)
+        op = self._op_of.pop(number, None)
+        if op is not None and self._serial.get(op) == number:
+            del self._serial[op]
+            waiting = self._waiting.pop(op, None)
+            if waiting is not None:
+                self._launch(*waiting)
+
+    def _on_done(self, number: int, result: object) -> None:
+        self._finished(number)
         handlers = self._handlers.pop(number, None)
         if handlers and handlers[0]:
             handlers[0](result)
+        if isinstance(result, Changes) and result.any:
+            self.changed.emit(result)
 
     def _on_failed(self, number: int, message: str) -> None:
-        self._running.pop(number, None)
+        self._finished(number)
         handlers = self._handlers.pop(number, None)
         if handlers and handlers[1]:
             handlers[1](message)

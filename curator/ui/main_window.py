@@ -4,28 +4,50 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..core.catalog import Catalog
+from ..core.changes import Changes
 from ..core.errors import CuratorError
+from ..paths import demo_db, settings_file
+from . import operations
 from .browse.view import BrowseView
 from .embedding_dialog import EmbeddingDialog
+from .help import about_dialog, manual_dialog
 from .importer.wizard import ImportWizard
 from .jobs import JobRunner
+from .operations import Op
 from .tuning.view import TuningView
 from .users.view import UsersView
 
 RECENT_MAX = 8
+DEFAULT_SIZE = QSize(1280, 800)
+MINIMUM_SIZE = QSize(960, 600)  # fits a 1366x768 screen with a panel and a title bar
+
+
+def app_settings() -> QSettings:
+    """The app's settings file (in the data folder, so $CURATOR_HOME isolates it)."""
+    return QSettings(str(settings_file()), QSettings.IniFormat)
+
+
+def default_size(available: QSize) -> QSize:
+    """The first window size: 1280x800, or less on a smaller screen's free area."""
+    return DEFAULT_SIZE.boundedTo(QSize(available.width() - 16, available.height() - 40)
+                                  ).expandedTo(MINIMUM_SIZE)
 
 
 class MainWindow(QMainWindow):
@@ -35,10 +57,12 @@ class MainWindow(QMainWindow):
                  settings: QSettings | None = None):
         super().__init__()
         self.catalog = catalog
-        self.settings = settings or QSettings()
+        self.settings = settings or app_settings()
         self.jobs = JobRunner(self)
         self.setWindowTitle(f"Curator — {Path(catalog.path).name}")
-        self.resize(1280, 820)
+        screen = QGuiApplication.primaryScreen()
+        self.resize(default_size(screen.availableGeometry().size()) if screen else DEFAULT_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
 
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
@@ -48,12 +72,15 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the background work")
         self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self._cancel_embedding)
+        self._embed_token = None
+        self.jobs.changed.connect(self.apply_changes)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
 
         self.tabs = QTabWidget()
-        self.browse = BrowseView(catalog, self.jobs)
+        self.browse = BrowseView(catalog, self.jobs, settings=self.settings)
         self.users = UsersView(catalog, self.jobs)
         self.tuning = TuningView(catalog, self.jobs)
         self.tabs.addTab(self.browse, "Browse")
@@ -64,16 +91,21 @@ class MainWindow(QMainWindow):
                                  "Tune the recommender's weights with live metrics (Ctrl+3)"]):
             self.tabs.setTabToolTip(i, tip)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.first_steps = self._build_first_steps()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.first_steps)
+        self.setCentralWidget(self.pages)
         for view in (self.browse, self.users, self.tuning):
             view.status.connect(self.show_message)
         self.tuning.profile_saved.connect(lambda _: self.users.reload_profiles())
         self.users.user_selected.connect(self._sample_user)
+        self.users.open_artwork.connect(self.open_in_browse)
 
         self._build_menus()
         self.refresh_counts()
         self._restore_state()
-        self._embed_token = None
+        self._show_first_steps_if_empty()
         if catalog.read_only:
             self.setWindowTitle(self.windowTitle() + " (read-only)")
             for act in self.import_actions:
@@ -112,9 +144,10 @@ class MainWindow(QMainWindow):
                    "anyone else are then refused")]
         self.import_actions.append(action("Set &images folder…", self.choose_images_folder,
                                           None, "The folder the catalog's image files are in"))
+        # No Ctrl+Z: undoing a whole import is too big a step for a reflex key.
         self.import_actions.append(action("&Undo last import…", self.undo_last_import,
-                                          QKeySequence.Undo, "Restore what the last import "
-                                          "changed"))
+                                          None, "Restore what the last import changed "
+                                          "(asks first)"))
         for act in self.import_actions:
             file_menu.addAction(act)
         file_menu.addAction(action("&Back up database…", self.backup_database, None,
@@ -127,12 +160,81 @@ class MainWindow(QMainWindow):
                                        "embedded as")
         self.import_actions.append(self.embedding_action)
         tools_menu.addAction(self.embedding_action)
+        self.learn_actions = {
+            "sequence": action("Learn the &order of visits", lambda: self.learn("sequence"),
+                               None, "Train the sequence signal; it is switched on only if "
+                               "it improves recommendations on a validation split"),
+            "encoder": action("&Fine-tune the embedding model", lambda: self.learn("encoder"),
+                              None, "Fine-tune the text model on what visitors engage with "
+                              "together; used only if it beats the current one")}
+        for act in self.learn_actions.values():
+            self.import_actions.append(act)
+            tools_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(["Browse", "Visitors", "Tuning"]):
             view_menu.addAction(action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
                                        f"Ctrl+{i + 1}", f"Show the {name} tab"))
         view_menu.addAction(action("Find", self._focus_search, QKeySequence.Find,
                                    "Search the collection"))
+        help_menu = self.menuBar().addMenu("&Help")
+        self.manual_action = action("Curator &manual", self.show_manual, QKeySequence.HelpContents,
+                                    "How to use Curator (F1)")
+        help_menu.addAction(self.manual_action)
+        help_menu.addAction(action("&First steps", lambda: self.pages.setCurrentWidget(
+            self.first_steps), None, "Import a catalog or open the demo"))
+        help_menu.addSeparator()
+        help_menu.addAction(action("&About Curator", self.show_about, None,
+                                   "Versions and licences"))
+
+    def _build_first_steps(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("first_steps")
+        text = QLabel("<h2>Welcome to Curator</h2><p>This database has no artworks yet. "
+                      "Import your catalog (CSV, JSON, JSON Lines or Parquet; you will see "
+                      "a preview and every row that would be rejected before anything is "
+                      "imported), or look around the built-in demo: 2,000 works from the "
+                      "Tate collection with invented visitors.</p><p>Press F1 for the "
+                      "manual.</p>", wordWrap=True)
+        text.setMaximumWidth(560)
+        self.first_import = QPushButton("Import a catalog…")
+        self.first_import.clicked.connect(lambda: self.import_file("catalog"))
+        self.first_demo = QPushButton("Open the demo")
+        self.first_demo.clicked.connect(self.open_demo)
+        self.first_browse = QPushButton("Go to Browse")
+        self.first_browse.clicked.connect(lambda: self.pages.setCurrentWidget(self.tabs))
+        buttons = QHBoxLayout()
+        for button in (self.first_import, self.first_demo, self.first_browse):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        layout.setContentsMargins(48, 24, 48, 24)
+        return page
+
+    def show_manual(self):
+        dialog = manual_dialog(self)
+        dialog.show()
+        self._dialog = dialog
+        return dialog
+
+    def show_about(self):
+        dialog = about_dialog(self)
+        dialog.show()
+        self._dialog = dialog
+        return dialog
+
+    def open_demo(self) -> None:
+        """Fill the demo database in the background (the first time), then switch to it."""
+        self.show_message("Opening the demo…")
+        self.jobs.start(Op.OPEN_DEMO, operations.prepare_demo, demo_db(),
+                        on_done=self.switch_database, on_error=self.show_error)
+
+    def _show_first_steps_if_empty(self) -> None:
+        empty = self.catalog.counts()["artworks"] == 0
+        self.pages.setCurrentWidget(self.first_steps if empty else self.tabs)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -179,7 +281,6 @@ class MainWindow(QMainWindow):
 
     def import_file(self, kind: str) -> ImportWizard:
         wizard = ImportWizard(self.catalog, self.jobs, kind, self)
-        wizard.imported.connect(lambda _r: self.after_import())
         wizard.setModal(True)
         wizard.show()
         return wizard
@@ -214,54 +315,76 @@ class MainWindow(QMainWindow):
         batch = applied[0]
         answer = QMessageBox.question(
             self, "Undo import", f"Undo import #{batch.id} of {Path(batch.source).name} "
-            f"({batch.inserted:,} new, {batch.updated:,} updated)?")
+            f"({batch.inserted:,} new, {batch.updated:,} updated)?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         if answer != QMessageBox.Yes:
             return
-        try:
-            result = self.catalog.imports.undo(batch.id)
-        except CuratorError as exc:
-            self.show_error(str(exc))
-            return
-        self.show_message(result.message)
-        self.after_import()
+        self.show_message(f"Undoing import #{batch.id}…")
+        self.jobs.start(Op.UNDO_IMPORT, operations.undo_last_import, self.catalog, batch.id,
+                        on_done=lambda changes: self.show_message(changes.message),
+                        on_error=self.show_error)
 
     def backup_database(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Back up database", "backup.duckdb",
                                               "Curator database (*.duckdb)")
         if not name:
             return
-        try:
-            path = self.catalog.maintenance.backup(name)
-        except CuratorError as exc:
-            self.show_error(str(exc))
-            return
-        self.show_message(f"Backed up to {path}.")
+        self.show_message("Backing up…")
+        self.jobs.start(Op.BACKUP, operations.backup, self.catalog, Path(name),
+                        on_done=lambda path: self.show_message(f"Backed up to {path}."),
+                        on_error=self.show_error)
 
-    def after_import(self) -> None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what a change concerns (every background job's record comes here)."""
         self.refresh_counts()
-        self.browse.refresh()
-        self.users.reload_users()
-        self.tuning.evaluation = None
-        if self.tabs.currentWidget() is self.tuning:
-            self.tuning.start()
+        if changes.artworks:
+            self._show_first_steps_if_empty()
+        self.browse.apply_changes(changes)
+        if changes.events or changes.visitors:
+            self.users.reload_users()
+        if changes.events or changes.visitors or changes.artworks or changes.vectors:
+            self.tuning.evaluation = None
+            if self.tabs.currentWidget() is self.tuning:
+                self.tuning.start()
+        if changes.events:
+            self.jobs.start(Op.FIT_DEFAULT, operations.fit_default_if_ready, self.catalog,
+                            on_done=self._default_fitted, on_error=self.show_message)
+
+    def _default_fitted(self, report) -> None:
+        """Say so when the default profile was fitted to the histories for the first time."""
+        if report is not None:
+            self.tuning.show_provenance(report.profile)
+            self.show_message(f"The default profile was fitted to the histories: "
+                              f"{report.summary().replace(chr(10), ' ')}")
 
     def embed_in_background(self) -> None:
+        """Embed what is missing or stale; a request while embedding runs after it."""
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.progress.setRange(0, 0)
         self.show_message("Embedding the catalog with the local language model…")
-        def work(progress, cancel):
-            result = self.catalog.embeddings.embed(progress=progress, cancel=cancel)
-            if self.catalog.embeddings.images_root() is not None:
-                result = result | self.catalog.embeddings.embed_images(progress=progress,
-                                                                        cancel=cancel)
-            return result
+        self._embed_token = self.jobs.start(
+            Op.EMBED, operations.embed_all, self.catalog, on_done=self._embedded,
+            on_error=self._embed_failed, on_progress=self._embed_progress)
 
-        token = self.jobs.submit(work,
-                                 on_done=self._embedded, on_error=self._embed_failed,
-                                 on_progress=self._embed_progress, key="embed")
-        self.cancel_button.clicked.connect(token.cancel)
-        self._embed_token = token
+    def learn(self, what: str) -> None:
+        """Tools menu: train a learned model in the background, with the embedding's progress
+        bar and Cancel button (a cancelled run resumes next time)."""
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setRange(0, 0)
+        self._embed_token = self.jobs.start(
+            Op.LEARN, operations.learn, self.catalog, what, on_done=self._embedded,
+            on_error=self._learn_failed, on_progress=self._embed_progress)
+
+    def _learn_failed(self, message: str) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.show_message(message)
+
+    def _cancel_embedding(self) -> None:
+        if self._embed_token is not None:
+            self._embed_token.cancel()
 
     def _embed_progress(self, done: int, total: int, message: str) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -295,6 +418,20 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.browse.search.setFocus(Qt.ShortcutFocusReason)
 
+    def open_in_browse(self, artwork_id: str) -> None:
+        """Show one work selected in Browse; the filters are cleared when they hide it."""
+        browse = self.browse
+        self.tabs.setCurrentWidget(browse)
+        if artwork_id not in browse.model.ids:
+            browse.clear_filters()
+        if artwork_id not in browse.model.ids:
+            return
+        view = browse.stack.currentWidget()
+        index = browse.model.index(browse.model.ids.index(artwork_id),
+                                   view.modelColumn() if view is browse.grid else 1)
+        view.setCurrentIndex(index)
+        view.scrollTo(index)
+
     def _sample_user(self, user_id: str) -> None:
         self.tuning.sample_user = user_id
 
@@ -318,6 +455,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.browse.save_state()
         self.hide()  # gone at once; a model still loading is waited for out of sight
         self.jobs.cancel_all()
         self.jobs.wait()

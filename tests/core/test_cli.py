@@ -46,5 +46,8 @@ def test_recommend_json_and_all(tmp_path, small_catalog_file, capsys):
     csv_path = tmp_path / "recs.csv"
     assert main(["--db", db, "recommend", "--all", "-k", "2", "--output", str(csv_path)]) == 0
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("user,rank,artwork,score,")
+    assert lines[0].startswith("user,rank,artwork,title,artists,date,score,")
+    assert lines[0].endswith(",explanation")
     assert len(lines) == 1 + 2 * 2
+    assert main(["--db", db, "recommend", "--all", "--output", str(tmp_path / "r.txt")]) == 1
+    assert "r.txt: Curator writes lists as .csv or .xlsx" in capsys.readouterr().err

@@ -1,6 +1,9 @@
 """The real window, driven offscreen on a small database."""
 
+import re
 from pathlib import Path
+
+from PySide6.QtCore import Qt
 
 from ..conftest import snapshot, write
 
@@ -51,12 +54,16 @@ def test_recommendation_bars_add_up(qtbot, window):
     window.users.select_user("sailor")
     wait_jobs(qtbot, window)
     model = window.users.primary.model
+    m = QtRecommendationModel
     assert model.rowCount() == 8  # ten works, two already seen
     for r in range(model.rowCount()):
-        parts, _ = model.data(model.index(r, 3), QtRecommendationModel.PartsRole)
-        score = float(model.data(model.index(r, 2)))
+        parts, _ = model.data(model.index(r, m.SIGNALS), m.PartsRole)
+        score = float(model.data(model.index(r, m.SCORE)))
         assert abs(sum(parts.values()) - score) < 1e-3
-        assert model.data(model.index(r, 4)).startswith("Because")
+        assert model.data(model.index(r, m.WHY)).startswith(("Because", "Mostly because"))
+        tip = model.data(model.index(r, m.SIGNALS), Qt.ToolTipRole)
+        shown = [float(x) for x in re.findall(r"(\d+)% of the score", tip)]
+        assert shown and abs(sum(shown) - 100) <= len(shown)  # each signal's share
     window.users.compare.setCurrentText("balanced")
     wait_jobs(qtbot, window)
     assert window.users.secondary.isVisible()
@@ -99,6 +106,7 @@ def test_import_wizard_good_file(qtbot, window, tmp_path):
     wizard = window.import_file("catalog")
     wizard.choose.file.setText(str(path))
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     assert wizard.mapping_page.boxes["title"].currentText() == "title"
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
@@ -118,6 +126,7 @@ def test_import_wizard_bad_file_changes_nothing(qtbot, window, tmp_path):
     wizard = window.import_file("catalog")
     wizard.choose.file.setText(str(path))
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
     assert "2 rejected" in wizard.report.summary.text()
@@ -209,12 +218,14 @@ def test_undo_last_import_and_backup_from_the_menu(qtbot, window, tmp_path, monk
     errors = []
     monkeypatch.setattr(window, "show_error", errors.append)
     window.undo_last_import()
+    wait_jobs(qtbot, window)
     assert errors == []
     after = snapshot(window.catalog)
     assert after["artworks"] == before["artworks"]
     target = tmp_path / "backup.duckdb"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.backup_database()
+    wait_jobs(qtbot, window)
     assert errors == []
     copy = Catalog(target, read_only=True)
     assert copy.counts()["artworks"] == window.catalog.counts()["artworks"]
@@ -268,6 +279,7 @@ def run_wizard(qtbot, window, kind, path, *, new_users=False):
     wizard.choose.file.setText(str(path))
     wizard.choose.new_users.setChecked(new_users)
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
     return wizard
@@ -297,3 +309,44 @@ def test_visitor_list_from_the_wizard_then_strangers_are_reported(qtbot, window,
     assert "0 rejected" in wizard.report.summary.text()
     wizard.close()
     wait_jobs(qtbot, window)
+
+
+def test_mark_an_artwork_unavailable_and_back(qtbot, window):
+    browse = window.browse
+    browse.clear_filters()
+    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    artwork_id = browse.selected_id
+    assert browse.availability.text() == "Mark unavailable"
+    browse.availability.click()
+    assert not window.catalog.artworks.one(artwork_id)["available"]
+    assert browse.availability.text() == "Mark available again"
+    browse.grid.setCurrentIndex(browse.model.index(1, 6))
+    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    assert "Unavailable" in browse.details.text()
+    browse.availability.click()
+    assert window.catalog.artworks.one(artwork_id)["available"]
+    assert browse.availability.text() == "Mark unavailable"
+
+
+def test_fit_weights_runs_in_the_background_and_says_so(qtbot, window):
+    tuning = window.tuning
+    tuning.name.setText("fitted here")
+    tuning.make_default.setChecked(False)
+    tuning.fit.click()
+    assert not tuning.fit.isEnabled()  # running as a job, the window stays responsive
+    wait_jobs(qtbot, window)
+    qtbot.waitUntil(lambda: tuning.fit.isEnabled(), timeout=60_000)
+    profile = window.catalog.recommendations.profile("fitted here")
+    assert profile.fitted is not None
+    assert "fitted" in tuning.provenance.text()
+    assert tuning.sliders["content"].value() == round(100 * profile.weights["content"])
+
+
+def test_learning_the_order_of_visits_from_the_tools_menu(qtbot, window):
+    window.learn_actions["sequence"].trigger()
+    assert window.progress.isVisible()  # in the background, the window stays responsive
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=300_000)
+    qtbot.wait(50)
+    assert not window.progress.isVisible()
+    message = window.statusBar().currentMessage()
+    assert "The sequence signal is" in message and "validation nDCG@10" in message

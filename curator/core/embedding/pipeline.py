@@ -1,8 +1,10 @@
 """Embedding the catalog: find stale artworks, encode them, write the vectors back.
 
 The database renders the texts from the template in the query that finds the stale
-artworks. Vectors are written in chunks, each in its own transaction, so an interrupted
-run keeps what it finished and the next run resumes with what is left.
+artworks. Vectors are written in chunks, each in its own transaction, at least every
+``FLUSH_SECONDS`` whatever the batch size, and once more when the run stops early
+(cancelled, interrupted, failed), so an interrupted run keeps what it finished and the
+next run resumes with what is left.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from time import monotonic
 
 import numpy as np
 
@@ -24,7 +27,8 @@ from .spaces import (
 )
 from .templates import sql_expression
 
-CHUNK = 4096
+CHUNK = 4096  # vectors written at most per transaction
+FLUSH_SECONDS = 2.0  # ... and at least this often, so a slow CPU run keeps its progress
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,21 @@ class EmbedResult:
     embedded: int
     total: int
     device: str | None
+    # Images that could not be read: (artwork id, file name, reason); they were skipped.
+    unreadable: tuple[tuple[str, str, str], ...] = ()
 
     def summary(self) -> str:
         if not self.embedded:
-            return f"All {self.total:,} artworks are embedded; nothing to do."
-        return (f"Embedded {self.embedded:,} artworks ({self.total:,} in the catalog) "
-                f"on {self.device}.")
+            text = f"All {self.total:,} artworks are embedded; nothing to do."
+        else:
+            text = (f"Embedded {self.embedded:,} artworks ({self.total:,} in the catalog) "
+                    f"on {self.device}.")
+        if self.unreadable:
+            named = ", ".join(f"{name} ({artwork})" for artwork, name, _ in self.unreadable[:5])
+            more = len(self.unreadable) - 5
+            text += (f" {len(self.unreadable):,} image(s) could not be read and were skipped: "
+                     f"{named}{f' and {more:,} more' if more > 0 else ''}.")
+        return text
 
 
 def _stale(space: Space) -> str:
@@ -69,9 +82,10 @@ def embed_text(store: Store, *, model_id: str, dim: int, template: str,
     """Embed every artwork whose text vector is missing or stale.
 
     ``load_encoder`` is called only when there is work, so a catalog that is up to date
-    never loads the model. Vectors are written by a helper thread, ``CHUNK`` at a time,
-    while the encoder goes on. ``kind`` names the space: ``text`` for the configured model,
-    ``tuned`` for one fine-tuned on the catalog's histories (each kind keeps one space).
+    never loads the model. Vectors are written by a helper thread while the encoder goes
+    on: ``CHUNK`` at a time, or what is done every ``FLUSH_SECONDS``, and what is done when
+    the run is cancelled or fails. ``kind`` names the space: ``text`` for the configured
+    model, ``tuned`` for one fine-tuned on the catalog's histories (one space per kind).
     """
     space = get_or_create_space(store, kind, model_id, template, dim)
     drop_other_spaces(store, space)
@@ -99,23 +113,35 @@ def embed_text(store: Store, *, model_id: str, dim: int, template: str,
     rows_buf: list[np.ndarray] = []
     vec_buf: list[np.ndarray] = []
     writes: list[Future] = []
+    last_flush = monotonic()
+
+    def flush() -> None:
+        nonlocal rows_buf, vec_buf, last_flush
+        last_flush = monotonic()
+        if not rows_buf:
+            return
+        while len(writes) > 1:  # at most one write waiting behind the running one
+            writes.pop(0).result()
+        writes.append(writer.submit(write, np.concatenate(rows_buf), np.concatenate(vec_buf)))
+        rows_buf, vec_buf = [], []
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-write") as writer:
         try:
             for rows, vectors in encoder.stream(texts):
                 rows_buf.append(rows)
                 vec_buf.append(vectors)
                 done += len(rows)
-                if sum(map(len, rows_buf)) >= CHUNK or done == todo:
-                    while len(writes) > 1:  # at most one write waiting behind the running one
-                        writes.pop(0).result()
-                    writes.append(writer.submit(write, np.concatenate(rows_buf),
-                                                np.concatenate(vec_buf)))
-                    rows_buf, vec_buf = [], []
+                if (sum(map(len, rows_buf)) >= CHUNK or done == todo
+                        or monotonic() - last_flush >= FLUSH_SECONDS):
+                    flush()
                 report(progress, done, todo, "Embedding artworks")
                 check(cancel)
         finally:
-            for w in writes:  # finished chunks stay saved, even when stopping early
-                w.result()
+            try:
+                flush()  # vectors already computed are kept, even when stopping early
+            finally:
+                for w in writes:
+                    w.result()
     with store.transaction() as wcur:
         prune_vectors(wcur, space)
     return EmbedResult(space, done, total, getattr(encoder, "device", None))

@@ -29,13 +29,17 @@ class Filters:
     tag: str | None = None
     year_from: int | None = None
     year_to: int | None = None
-    text: str | None = None
+    text: str | None = None  # keyword words: matched by the keyword index, not by where()
 
     def active(self) -> bool:
         return any(v is not None and v != "" for v in self.__dict__.values())
 
+    def facets_active(self) -> bool:
+        return any(v is not None and v != "" for k, v in self.__dict__.items() if k != "text")
+
     def where(self) -> tuple[str, list]:
-        """A SQL condition over ``artworks`` and its parameters (always ``?`` bound)."""
+        """A SQL condition over ``artworks`` for the facets, and its parameters (always ``?``
+        bound). ``text`` is left out: see :meth:`ArtworkManager.find_ids`."""
         parts: list[str] = []
         params: list = []
         if self.artist:
@@ -56,14 +60,6 @@ class Filters:
         if self.year_to is not None:
             parts.append("year_start <= ?")
             params.append(int(self.year_to))
-        if self.text:
-            words = [w for w in self.text.split() if w]
-            for w in words:
-                parts.append("(title ILIKE ? ESCAPE '\\' OR array_to_string(artists, ' ') ILIKE ? "
-                             "ESCAPE '\\' OR medium ILIKE ? ESCAPE '\\' OR "
-                             "array_to_string(tags, ' ') ILIKE ? ESCAPE '\\' OR "
-                             "description ILIKE ? ESCAPE '\\')")
-                params.extend([f"%{_escape_like(w)}%"] * 5)
         return (" AND ".join(parts) or "TRUE"), params
 
 
@@ -119,7 +115,7 @@ class VectorIndex:
 
     def allowed(self, store: Store, filters: Filters | None) -> np.ndarray | None:
         """Rows allowed by ``filters``, in ascending order (``None``: all rows)."""
-        if filters is None or not filters.active():
+        if filters is None or not filters.facets_active():
             return None
         where, params = filters.where()
         cur = store.cursor()

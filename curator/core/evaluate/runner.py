@@ -1,7 +1,7 @@
 """Evaluating weights fast enough for a slider: signal scores computed once, re-weighted often.
 
 An :class:`Evaluation` fits the signals on the training events, scores every evaluation
-user once per signal (normalised over that user's unseen artworks) and keeps those
+user once per signal (on each signal's calibrated scale) and keeps those
 matrices. :meth:`Evaluation.measure` then only adds weighted matrices, selects the top k
 (with MMR and the artist cap when asked) and computes the metrics.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..recommend.explain import ItemInfo
-from ..recommend.hybrid import HybridRecommender, Rules, normalise
+from ..recommend.hybrid import HybridRecommender, Rules
 from ..recommend.interactions import Interactions, WeightConfig
 from ..recommend.signals import FitData, Signal
 from .metrics import all_metrics
@@ -53,7 +53,7 @@ class Evaluation:
         start = time.perf_counter()
         self.candidates = self.recommender.candidates(users, Rules())
         self.raw = self.recommender.raw_scores(users)
-        self.norm = {n: normalise(v, self.candidates) for n, v in self.raw.items()}
+        self.norm = self.recommender.normalise(self.raw, self.candidates)
         self.score_seconds = time.perf_counter() - start
         self.item_users = np.asarray(self.data.binary.sum(axis=0)).ravel()
         self.n_train_users = int((np.diff(self.data.binary.indptr) > 0).sum())
@@ -64,11 +64,7 @@ class Evaluation:
 
     def top_k(self, weights: dict[str, float], rules: Rules | None = None) -> np.ndarray:
         rules = rules or Rules()
-        total = np.zeros(self.candidates.shape, dtype=np.float32)
-        for name, values in self.norm.items():
-            w = float(weights.get(name, 0.0))
-            if w:
-                total += np.float32(w) * values
+        total = self.recommender.combine(self.norm, weights)
         total[~self.candidates] = -np.inf
         k = self.k
         if rules.mmr_lambda >= 1.0 and rules.artist_cap is None:

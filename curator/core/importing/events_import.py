@@ -1,9 +1,9 @@
 """History import: views, favourites, purchases and ratings, applied in one transaction.
 
-Timestamps may be epoch seconds (or milliseconds, for values past the year 5138 in seconds)
-or ISO 8601; times without an offset are read as UTC. An event already in the database
-(same user, artwork, kind, time and value) is not added twice, so re-importing a file
-changes nothing.
+Timestamps may be epoch seconds (or milliseconds, for values past the year 5138 in seconds;
+a number that is neither is rejected) or ISO 8601; times without an offset are read as UTC.
+An event already in the database (same user, artwork, kind, time and value) is not added
+twice, so re-importing a file changes nothing.
 
 Once a list of users is in (see :mod:`.users_import`), an event naming someone the database
 does not know is rejected, unless ``new_users`` allows it for this import.
@@ -14,13 +14,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CuratorError
-from ..maintenance import import_key, pseudonymize_column
+from ..maintenance import pseudonymize_column
+from ..privacy import import_keys
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import DryRun, ImportResult, fail_or_report, now_utc, record_batch
+from .common import (
+    DryRun,
+    ImportResult,
+    fail_or_report,
+    id_warnings,
+    now_utc,
+    record_batch,
+    shared_rejects,
+)
 from .fields import field_sql
 from .mapping import EVENT_FIELDS, Mapping, resolve
-from .sources import open_source
+from .sources import SHORT_LINE, open_source
 from .sql import install_macros, literal
 
 KINDS = ("view", "click", "favourite", "like", "share", "purchase", "rating")
@@ -38,14 +47,15 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
     started = now_utc()
-    key = import_key(store)
+    key = import_keys(store)
     steps = 3
     report(progress, 0, steps, "Reading")
     try:
         with store.session() as cur:
             cur.execute("SET TimeZone = 'UTC'")
             install_macros(cur)
-            with open_source(cur, path, mapping.read) as source, store.transaction(cur):
+            with open_source(cur, path, mapping.read, max_line=SHORT_LINE,
+                             what="a history file") as source, store.transaction(cur):
                 check(cancel)
                 report(progress, 1, steps, "Checking rows")
                 chosen = resolve(EVENT_FIELDS, source.columns, mapping, source.path.name)
@@ -60,11 +70,15 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                 if "kind" not in chosen and "kind" not in constants:
                     constants["kind"] = "rating" if "value" in chosen else "view"
                 _normalise(cur, source, chosen, constants)
+                warnings = tuple(id_warnings(cur, {
+                    "user_id": ("user_src", chosen.get("user_id", "user_id")),
+                    "artwork_id": ("artwork_src", chosen.get("artwork_id", "artwork_id"))}))
                 if key is not None:
                     pseudonymize_column(cur, "norm", key)
                 listed = cur.execute("SELECT count(*) FROM users WHERE listed_batch_id IS NOT "
                                      "NULL").fetchall()[0][0]
-                _find_rejects(cur, chosen, mapping, known_users_only=listed > 0 and not new_users)
+                _find_rejects(cur, source, chosen, mapping,
+                              known_users_only=listed > 0 and not new_users)
                 shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
                 check(cancel)
                 report(progress, 2, steps, "Writing")
@@ -80,7 +94,8 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                     raise DryRun(ImportResult(
                         kind="events", file=source.path.name, batch_id=None, rows=source.rows,
                         accepted=accepted, rejected=rejected, inserted=inserted, updated=0,
-                        unchanged=accepted - inserted, rejects=tuple(shown)))
+                        unchanged=accepted - inserted, rejects=tuple(shown),
+                        warnings=warnings))
                 batch_id = None
                 if inserted:
                     batch_id = record_batch(
@@ -103,7 +118,7 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
     return ImportResult(kind="events", file=source.path.name, batch_id=batch_id,
                         rows=source.rows, accepted=accepted, rejected=rejected,
                         inserted=inserted, updated=0, unchanged=accepted - inserted,
-                        rejects=tuple(shown), rejects_path=rejects_path)
+                        rejects=tuple(shown), rejects_path=rejects_path, warnings=warnings)
 
 
 def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -> None:
@@ -113,23 +128,25 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
     value = e.get("value", "NULL")
     cur.execute(
         "CREATE TEMP TABLE norm AS SELECT *, "
-        " CASE WHEN regexp_full_match(ts_src, '\\s*-?\\d{1,16}(\\.\\d+)?\\s*') THEN "
-        "   CAST(to_timestamp(CASE WHEN abs(CAST(ts_src AS DOUBLE)) >= 1e11 "
-        "     THEN CAST(ts_src AS DOUBLE) / 1000 ELSE CAST(ts_src AS DOUBLE) END) "
-        "     AT TIME ZONE 'UTC' AS TIMESTAMP) "
+        " CASE WHEN length(ts_src) > 64 THEN NULL "
+        "   WHEN regexp_full_match(ts_src, '\\s*-?\\d{1,16}(\\.\\d+)?\\s*') THEN "
+        "   CASE WHEN abs(epoch_s) < 1e11 THEN "
+        "     CAST(to_timestamp(epoch_s) AT TIME ZONE 'UTC' AS TIMESTAMP) END "
         "   ELSE CAST(TRY_CAST(ts_src AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) END AS ts "
+        "FROM (SELECT *, CASE WHEN abs(TRY_CAST(ts_src AS DOUBLE)) >= 1e11 "
+        "   THEN TRY_CAST(ts_src AS DOUBLE) / 1000 ELSE TRY_CAST(ts_src AS DOUBLE) END AS epoch_s "
         "FROM (SELECT _row, "
-        f" {e['user_id']} AS user_id, {e['user_id']} AS user_src, "
-        f" {e['artwork_id']} AS artwork_id, "
+        f" nfc_normalize({e['user_id']}) AS user_id, {e['user_id']} AS user_src, "
+        f" nfc_normalize({e['artwork_id']}) AS artwork_id, {e['artwork_id']} AS artwork_src, "
         f" lower(coalesce({e.get('kind', 'NULL')}, '')) AS kind_src, "
         f" CASE lower(coalesce({e.get('kind', 'NULL')}, '')) {aliases} "
         f"   ELSE lower(coalesce({e.get('kind', 'NULL')}, '')) END AS kind, "
         f" {value} AS value_src, TRY_CAST({value} AS DOUBLE) AS value, "
-        f" {e['timestamp']} AS ts_src FROM {fs.relation})"
+        f" {e['timestamp']} AS ts_src FROM {fs.relation}))"
     )
 
 
-def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping, *,
+def _find_rejects(cur, source, chosen: dict[str, str], mapping: Mapping, *,
                   known_users_only: bool = False) -> None:
     def col(field: str) -> str:
         return chosen.get(field, field).replace("'", "''")
@@ -170,4 +187,9 @@ def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping, *,
             "a users list and this id is neither on it nor in earlier histories (import the "
             "list again with them, or allow new visitors for this import)' FROM norm "
             "WHERE user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM users)")
+    checks += shared_rejects(source, {"user_src": chosen.get("user_id", "user_id"),
+                                      "artwork_src": chosen.get("artwork_id", "artwork_id")},
+                             {"kind_src": chosen.get("kind", "kind"),
+                              "value_src": chosen.get("value", "value"),
+                              "ts_src": chosen.get("timestamp", "timestamp")})
     cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))

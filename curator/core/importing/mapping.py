@@ -25,6 +25,7 @@ A mapping file is TOML or JSON::
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -86,39 +87,110 @@ class Mapping:
     validate: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"columns": self.columns, "constants": self.constants,
+        """The mapping as recorded with an import batch. A visitor id given as a constant
+        is personal data and is not recorded."""
+        constants = {k: ("(not recorded)" if k == "user_id" else v)
+                     for k, v in self.constants.items()}
+        return json.dumps({"columns": self.columns, "constants": constants,
                            "validate": self.validate}, sort_keys=True)
 
 
+MAX_MAPPING_BYTES = 1 << 20
+_READ_TYPES = {"delimiter": str, "header": bool, "names": list, "encoding": str, "quote": str}
+
+
 def load_mapping(path: str | Path) -> Mapping:
-    """Read a TOML or JSON mapping file."""
+    """Read a TOML or JSON mapping file (at most 1 MB; a regular file only)."""
     path = Path(path)
+    name = path.name
+
+    def bad(what: str) -> CuratorError:
+        return CuratorError(f"Mapping file {name}: {what}.")
+
+    if not path.exists():
+        raise CuratorError(f"Mapping file {path} does not exist.")
+    if not path.is_file():
+        raise CuratorError(f"Mapping file {path} is not a regular file (a folder, a pipe or a "
+                           "device); give a .toml or .json file.")
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except FileNotFoundError as exc:
-        raise CuratorError(f"Mapping file {path} does not exist.") from exc
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CuratorError(f"Mapping file {path.name} could not be read: {exc}") from exc
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_MAPPING_BYTES + 1)
+    except OSError as exc:
+        raise CuratorError(f"Mapping file {path} could not be read: {exc.strerror or exc}."
+                           ) from exc
+    if len(raw) > MAX_MAPPING_BYTES:
+        raise bad(f"larger than {MAX_MAPPING_BYTES >> 20} MB; a mapping is a few lines")
+    try:
+        text = raw.decode("utf-8")
+        data = (_strict_json(text) if path.suffix.lower() == ".json"
+                else tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError,
+            ValueError) as exc:
+        raise CuratorError(f"Mapping file {name} could not be read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise bad(f"expected sections (an object), found a {type(data).__name__}")
     unknown = set(data) - {"read", "columns", "constants", "validate"}
     if unknown:
         raise CuratorError(
-            f"Mapping file {path.name} has unknown section(s) {', '.join(sorted(unknown))}; "
+            f"Mapping file {name} has unknown section(s) {', '.join(sorted(unknown))}; "
             "expected read, columns, constants, validate."
         )
+    for section in ("read", "columns", "constants", "validate"):
+        if not isinstance(data.get(section, {}), dict):
+            raise bad(f"[{section}] must be a table of keys and values, not a "
+                      f"{type(data[section]).__name__}")
     read = data.get("read", {})
-    allowed_read = {"delimiter", "header", "names", "encoding", "quote"}
-    if set(read) - allowed_read:
+    if set(read) - set(_READ_TYPES):
         raise CuratorError(
-            f"Mapping file {path.name}: unknown [read] key(s) "
-            f"{', '.join(sorted(set(read) - allowed_read))}."
+            f"Mapping file {name}: unknown [read] key(s) "
+            f"{', '.join(sorted(set(read) - set(_READ_TYPES)))}."
         )
+    for key, value in read.items():
+        if not isinstance(value, _READ_TYPES[key]):
+            raise bad(f"[read] {key} must be a {_READ_TYPES[key].__name__}, not {value!r}")
+    if "names" in read and not all(isinstance(n, str) and n for n in read["names"]):
+        raise bad("[read] names must be a list of column names (text)")
+    for key in ("delimiter", "quote"):
+        if key in read and len(read[key]) != 1:
+            raise bad(f"[read] {key} must be one character, not {read[key]!r}")
+    if "encoding" in read:
+        import codecs
+
+        try:
+            read["encoding"] = codecs.lookup(read["encoding"]).name
+        except LookupError:
+            raise bad(f"[read] encoding {read['encoding']!r} is not an encoding Python "
+                      "knows (try utf-8, cp1252, latin-1 or utf-16)") from None
+    for section in ("columns", "constants"):
+        for key, value in data.get(section, {}).items():
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise bad(f"[{section}] {key} must be a column name or value (text), "
+                          f"not {value!r}")
+    validate = {}
+    for key, value in data.get("validate", {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise bad(f"[validate] {key} must be a finite number, not {value!r}")
+        validate[str(key)] = float(value)
     return Mapping(
         columns={str(k): str(v) for k, v in data.get("columns", {}).items()},
         constants={str(k): str(v) for k, v in data.get("constants", {}).items()},
         read=ReadOptions(**read),
-        validate={str(k): float(v) for k, v in data.get("validate", {}).items()},
+        validate=validate,
     )
+
+
+def _strict_json(text: str):
+    """JSON with a repeated key refused rather than silently overwritten."""
+    def pairs(items):
+        seen = {}
+        for key, value in items:
+            if key in seen:
+                raise ValueError(f"the key {key!r} appears twice")
+            seen[key] = value
+        return seen
+
+    return json.loads(text, object_pairs_hook=pairs)
 
 
 def resolve(fields: dict[str, list[str]], available: list[str], given: Mapping,

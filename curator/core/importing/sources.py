@@ -12,6 +12,7 @@ import codecs
 import gzip
 import hashlib
 import re
+import shutil
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ SNIFF_BYTES = 1 << 16
 MAX_EXPANDED_BYTES = 8 << 30
 # The longest line a delimited file may have (a description of several megabytes fits).
 MAX_LINE = 64 << 20
+# Histories and visitor lists hold short fields: a longer line is a broken file.
+SHORT_LINE = 1 << 20
+# More columns than this in a delimited file is not a table a curator made.
+MAX_COLUMNS = 5_000
+# Characters DuckDB's readers expand as a pattern of file names.
+_GLOB = re.compile(r"[*?\[\]{}]")
 
 
 @dataclass
@@ -62,7 +69,10 @@ class Source:
 
     def close(self) -> None:
         for path in self.cleanup:
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
     def __enter__(self) -> Source:
         return self
@@ -71,12 +81,101 @@ class Source:
         self.close()
 
 
-def sha256_of(path: Path) -> str:
+class LineLimit:
+    """Follows line lengths through a stream of blocks; raises past ``limit`` bytes.
+
+    Both LF and a lone CR end a line (old Mac files use CR only). Blocks must not be longer
+    than the limit.
+    """
+
+    def __init__(self, name: str, limit: int, what: str):
+        self.name, self.limit, self.what = name, limit, what
+        self.run = 0  # bytes since the last line end
+        self.line = 1
+
+    def feed(self, block: bytes) -> None:
+        first = _first_break(block)
+        if first < 0:
+            self.run += len(block)
+        else:
+            if self.run + first > self.limit:
+                self._refuse()
+            self.run = len(block) - _last_break(block) - 1
+        if self.run > self.limit:
+            self._refuse()
+        self.line += block.count(b"\n") or block.count(b"\r")
+
+    def _refuse(self) -> None:
+        raise CuratorError(
+            f"{self.name}, line {self.line:,}: the line is longer than "
+            f"{_size(self.limit)}, the limit for {self.what}; it was not imported.")
+
+
+def _first_break(block: bytes) -> int:
+    hits = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
+    return min(hits) if hits else -1
+
+
+def _last_break(block: bytes) -> int:
+    return max(block.rfind(b"\n"), block.rfind(b"\r"))
+
+
+def _size(n: int) -> str:
+    return f"{n >> 30} GB" if n >= 1 << 30 else f"{n >> 20} MB" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+def scan_input(path: Path, gz: bool, max_line: int, what: str) -> str:
+    """Read ``path`` once (and its gzip content once), refusing it as soon as it expands
+    past the limit or a line grows past ``max_line``; returns the file's SHA-256."""
     digest = hashlib.sha256()
+    block_size = min(1 << 20, max_line)
+    lines = LineLimit(path.name, max_line, what)
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(block_size), b""):
             digest.update(block)
+            if not gz:
+                lines.feed(block)
+    if gz:
+        total = 0
+        try:
+            with gzip.open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(block_size), b""):
+                    total += len(block)
+                    if total > MAX_EXPANDED_BYTES:
+                        raise CuratorError(
+                            f"{path.name} expands to more than {_size(MAX_EXPANDED_BYTES)}; "
+                            "it was not imported.")
+                    lines.feed(block)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CuratorError(
+                f"{path.name} is a damaged or truncated gzip file ({exc}); it was not imported."
+            ) from exc
     return digest.hexdigest()
+
+
+def literal_path(path: Path, cleanup: list[Path]) -> Path:
+    """A name DuckDB reads as exactly ``path``.
+
+    DuckDB's readers take a file name as a pattern (``cat?.jsonl`` would also read
+    ``catZ.jsonl``). A name with pattern characters is read through a link (or, where links
+    are not allowed, a copy) under a plain name in a new temporary folder; the folder is
+    added to ``cleanup``.
+    """
+    full = path.resolve()
+    if not _GLOB.search(str(full)):
+        return full
+    folder = Path(tempfile.mkdtemp(prefix="curator-input-"))
+    cleanup.append(folder)
+    suffixes = "".join(s for s in full.suffixes[-2:] if not _GLOB.search(s))
+    link = folder / f"input{suffixes}"
+    try:
+        link.symlink_to(full)
+    except OSError:
+        shutil.copyfile(full, link)
+    if _GLOB.search(str(link)):
+        raise CuratorError(f"The temporary folder {folder} has pattern characters in its "
+                           "name; set TMPDIR to a plain folder name.")
+    return link
 
 
 def _is_gzip(path: Path) -> bool:
@@ -194,79 +293,93 @@ def has_utf8_letters(data: bytes) -> bool:
     Windows-1252 text can contain byte pairs that are valid UTF-8 by accident ("Â¡" is the
     UTF-8 for "¡"), but they rarely decode to letters; genuine UTF-8 text ("é") does.
     """
-    for match in _UTF8_SEQUENCE.finditer(data):
-        try:
-            if match.group().decode("utf-8").isalpha():
-                return True
-        except UnicodeDecodeError:
-            continue
-    return False
+    return any(_decodes_to_letter(m.group()) for m in _UTF8_SEQUENCE.finditer(data))
 
 
 def refuse_mixed_encoding(path: Path, gz: bool) -> None:
-    """Raise when a file is UTF-8 in part and something else further on.
+    """Raise when a file is UTF-8 in part and something else in another part.
 
-    Reading such a file as Windows-1252 would garble its UTF-8 part, so it is refused with
-    the line of the first byte that is not UTF-8. A file with no UTF-8 multi-byte
-    characters before that byte is a plain Windows-1252/Latin-1 file and passes.
+    Reading such a file in either encoding would garble one of its parts, so it is refused
+    with the line where the second encoding shows. A file with bytes that are not UTF-8 and
+    no UTF-8 letters anywhere is a plain Windows-1252/Latin-1 file and passes.
     """
     opener = gzip.open if gz else open
     line = 1
     seen_letters = False
+    legacy_line = None  # the line of the first byte that is not UTF-8, once met
     carry = b""
     with opener(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             data = carry + block
+            carry = b""
+            if legacy_line is not None:
+                _refuse_utf8_after_legacy(path, data, line, legacy_line)
+                line += data.count(b"\n")
+                continue
             try:
                 text = data.decode("utf-8")
-                carry = b""
             except UnicodeDecodeError as exc:
                 if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
                     text = data[:exc.start].decode("utf-8")
                     carry = data[exc.start:]
                 else:
-                    seen_letters = seen_letters or has_utf8_letters(data[:exc.start])
+                    before = data[:exc.start]
+                    seen_letters = seen_letters or has_utf8_letters(before)
+                    bad_line = line + before.count(b"\n")
                     if seen_letters:
-                        line += data[:exc.start].count(b"\n")
                         raise CuratorError(
-                            f"{path.name}, line {line:,}: byte 0x{data[exc.start]:02x} is not "
-                            "UTF-8, but earlier lines are; the file mixes encodings. Save it "
-                            "again in one encoding (UTF-8) and retry.") from None
-                    return
+                            f"{path.name}, line {bad_line:,}: byte 0x{data[exc.start]:02x} is "
+                            "not UTF-8, but earlier lines are; the file mixes encodings. Save "
+                            "it again in one encoding (UTF-8) and retry.") from None
+                    legacy_line = bad_line
+                    rest = data[exc.start:]
+                    _refuse_utf8_after_legacy(path, rest, bad_line, legacy_line)
+                    line = bad_line + rest.count(b"\n")
+                    continue
             seen_letters = seen_letters or has_utf8_letters(text.encode("utf-8"))
             line += text.count("\n")
 
 
-def check_gzip_size(path: Path) -> None:
-    """Refuse a gzip file that would expand past the limit, reading it in bounded blocks."""
-    total = 0
-    try:
-        with gzip.open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 22), b""):
-                total += len(block)
-                if total > MAX_EXPANDED_BYTES:
-                    raise CuratorError(
-                        f"{path.name} expands to more than {MAX_EXPANDED_BYTES >> 30} GB; "
-                        "it was not imported."
-                    )
-    except (OSError, EOFError, zlib.error) as exc:
+def _refuse_utf8_after_legacy(path: Path, data: bytes, line: int, legacy_line: int) -> None:
+    match = next((m for m in _UTF8_SEQUENCE.finditer(data)
+                  if _decodes_to_letter(m.group())), None)
+    if match is not None:
+        at = line + data[:match.start()].count(b"\n")
         raise CuratorError(
-            f"{path.name} is a damaged or truncated gzip file ({exc}); it was not imported."
-        ) from exc
+            f"{path.name}, line {at:,}: {match.group().decode('utf-8')!r} is written in UTF-8, "
+            f"but line {legacy_line:,} is not UTF-8 (Windows-1252?); the file mixes "
+            "encodings. Save it again in one encoding (UTF-8) and retry.")
+
+
+def _decodes_to_letter(sequence: bytes) -> bool:
+    try:
+        return sequence.decode("utf-8").isalpha()
+    except UnicodeDecodeError:
+        return False
 
 
 def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
-                options: ReadOptions | None = None) -> Source:
-    """Stage ``path`` as the temporary table ``src`` on ``cur``."""
+                options: ReadOptions | None = None, *, max_line: int | None = None,
+                what: str = "a catalog file") -> Source:
+    """Stage ``path`` as the temporary table ``src`` on ``cur``.
+
+    ``max_line`` bounds a line's length (checked while the file is first read, so an
+    oversized file is refused in seconds); ``what`` names the kind of file in that message.
+    """
     path = Path(path)
     options = options or ReadOptions()
     if not path.is_file():
         raise CuratorError(f"{path} does not exist or is not a file.")
-    if path.stat().st_size == 0:
-        raise CuratorError(f"{path.name} is empty; there is nothing to import.")
-    gz = _is_gzip(path)
-    if gz:
-        check_gzip_size(path)
+    try:
+        if path.stat().st_size == 0:
+            raise CuratorError(f"{path.name} is empty; there is nothing to import.")
+        gz = _is_gzip(path)
+        sha256 = scan_input(path, gz, max_line or MAX_LINE, what)
+    except PermissionError as exc:
+        raise CuratorError(f"{path.name} could not be read: permission denied. Check that "
+                           "your account may read it.") from exc
+    except OSError as exc:
+        raise CuratorError(f"{path.name} could not be read: {exc.strerror or exc}.") from exc
     head = _head(path, gz)
     if not head.strip():
         raise CuratorError(f"{path.name} is empty; there is nothing to import.")
@@ -276,9 +389,11 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
     fmt = detect_format(path, head, encoding)
     head_text = head.decode(encoding if encoding != "cp1252" else "cp1252",
                             errors="replace").lstrip("\ufeff")
-    source = Source(path=path, kind="table", columns=[], rows=0, sha256=sha256_of(path),
+    if fmt == "delimited":
+        refuse_too_many_columns(path, head_text, options)
+    source = Source(path=path, kind="table", columns=[], rows=0, sha256=sha256,
                     encoding=encoding)
-    readable = path
+    readable = literal_path(path, source.cleanup)
     if fmt != "parquet" and encoding not in ("utf-8", "utf-8-sig"):
         if encoding == "cp1252" and not options.encoding:
             refuse_mixed_encoding(path, gz)
@@ -289,7 +404,7 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
         _stage(cur, source, readable, fmt, options, head_text)
     except duckdb.Error as exc:
         text = str(exc)
-        if "unicode" in text.lower() and readable == path:
+        if "unicode" in text.lower() and source.encoding in ("utf-8", "utf-8-sig"):
             # The first block was UTF-8 but a later one is not: a Windows export, unless
             # the UTF-8 part holds accented text (then the file mixes encodings).
             try:
@@ -311,9 +426,18 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
     return source
 
 
+def refuse_too_many_columns(path: Path, head_text: str, options: ReadOptions) -> None:
+    """Refuse a delimited file whose first line has more than :data:`MAX_COLUMNS` fields."""
+    delimiter = options.delimiter or detect_delimiter(path, head_text)
+    first = next((ln for ln in re.split(r"\r\n|\r|\n", head_text) if ln.strip()), "")
+    if first.count(delimiter) + 1 > MAX_COLUMNS:
+        raise CuratorError(f"{path.name}, line 1: more than {MAX_COLUMNS:,} columns, the limit "
+                           "for a table; it was not imported.")
+
+
 def detect_delimiter(path: Path, head_text: str) -> str:
     """The delimiter of a text table, judged on its first line outside quotes."""
-    first = next((ln for ln in head_text.splitlines() if ln.strip()), "")
+    first = next((ln for ln in re.split(r"\r\n|\r|\n", head_text) if ln.strip()), "")
     outside = re.sub(r'"[^"]*"', "", first)
     counts = {d: outside.count(d) for d in (",", "\t", ";", "|")}
     best = max(counts, key=lambda d: counts[d])
@@ -344,7 +468,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, source: Source, readable: Path, fmt: 
         delimiter = options.delimiter or detect_delimiter(source.path, head_text)
         quote = options.quote if options.quote is not None else '"'
         header = (options.header if options.header is not None
-                  else _sniff_header(cur, name, delimiter))
+                  else _sniff_header(cur, _head_file(head_text, source), delimiter))
         # Reading with the layout stated (not sniffed) makes DuckDB name the line of a
         # ragged row or an unclosed quote.
         names = _column_names(head_text, delimiter, quote, header, options.names)
@@ -359,6 +483,20 @@ def _stage(cur: duckdb.DuckDBPyConnection, source: Source, readable: Path, fmt: 
     source.rows = cur.execute("SELECT count(*) FROM src").fetchall()[0][0]
     if source.rows == 0:
         raise CuratorError(f"{source.path.name} has no data rows; there is nothing to import.")
+
+
+def _head_file(head_text: str, source: Source) -> str:
+    """The first lines of the file (its head, cut at a line end) in a temporary file.
+
+    DuckDB's sniffer takes minutes over a field of megabytes; the head is all it needs.
+    """
+    cut = max(head_text.rfind("\n"), head_text.rfind("\r"))
+    text = head_text[: cut + 1] if cut > 0 else head_text
+    handle = tempfile.NamedTemporaryFile(prefix="curator-head-", suffix=".csv", delete=False)
+    with handle:
+        handle.write(text.encode("utf-8"))
+    source.cleanup.append(Path(handle.name))
+    return handle.name
 
 
 def _sniff_header(cur: duckdb.DuckDBPyConnection, name: str, delimiter: str) -> bool:
@@ -393,7 +531,7 @@ def _column_names(head_text: str, delimiter: str, quote: str, header: bool,
     import csv
     import io
 
-    first = next(csv.reader(io.StringIO(head_text), delimiter=delimiter,
+    first = next(csv.reader(io.StringIO(head_text, newline=None), delimiter=delimiter,
                             quotechar=quote or '"'), [])
     if given:
         raw = list(given)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -229,7 +230,8 @@ def fingerprint(inter: Interactions, cfg: SequenceConfig, extra: str = "") -> st
 def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig | None = None,
           *, device: str = "cpu", checkpoint: Path | None = None,
           progress: ProgressFn | None = None, cancel: CancelToken | None = None,
-          label: str = "Learning the order of visits") -> SequenceModel:
+          label: str = "Learning the order of visits",
+          on_epoch: Callable[[SequenceModel], None] | None = None) -> SequenceModel:
     """Train the sequence model on ``inter``'s events.
 
     Parameters
@@ -241,6 +243,9 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
         a later call with the same data and settings resumes from it. Removed at the end.
     progress, cancel
         Reported per batch; a cancel stops between batches (the last epoch's checkpoint stays).
+    on_epoch
+        Called with the model as it is after each epoch (to pick the epochs on validation
+        from one run).
 
     Call from one worker thread.
     """
@@ -297,6 +302,9 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
                    f"{label}: epoch {epoch + 1}/{cfg.epochs}, loss {float(loss.detach()):.3f}")
             check(cancel)
         losses.append(epoch_loss / max(positions, 1))
+        if on_epoch is not None:
+            on_epoch(SequenceModel(cfg, inter.item_ids.copy(), _state_to_numpy(module),
+                                   list(losses), time.perf_counter() - started))
         if checkpoint is not None:
             arrays = {f"model.{k}": v for k, v in _state_to_numpy(module).items()}
             arrays.update({f"opt.{k}": v for k, v in files.optimizer_arrays(opt).items()})
@@ -339,9 +347,13 @@ class SequenceSignal(Signal):
     name = "sequence"
     label = "What they look at next"
 
-    def __init__(self, model: SequenceModel, batch: int = 512):
+    def __init__(self, model: SequenceModel, batch: int = 512, vectors=None):
         self.model = model
         self.batch = batch
+        # The text vectors the model reads (those of the configured encoder, which it was
+        # trained with) when the hybrid's content signal uses others, such as a fine-tuned
+        # encoder's: an array aligned with the data's items, or a VectorIndex.
+        self.vectors = vectors
 
     def fit(self, data: FitData) -> SequenceSignal:
         import torch
@@ -356,8 +368,13 @@ class SequenceSignal(Signal):
         free[1:][pos >= 0] = state["free.weight"][1:][pos[pos >= 0]]
         state["free.weight"] = free
         text_dim = state["proj.weight"].shape[1] if "proj.weight" in state else 0
-        vectors = data.vectors if text_dim and data.vectors is not None \
-            and data.vectors.shape[1] == text_dim else None
+        source = self.vectors if self.vectors is not None else data.vectors
+        if source is not None and not isinstance(source, np.ndarray):
+            from ..recommend.build import aligned_vectors
+
+            source = aligned_vectors(source, inter.item_ids)
+        vectors = source if text_dim and source is not None \
+            and source.shape[1] == text_dim else None
         if text_dim and vectors is None:
             vectors = np.zeros((inter.n_items, text_dim), dtype=np.float32)
         module = _module_class()(inter.n_items, text_dim, cfg)
@@ -429,16 +446,19 @@ class SequenceReport:
 STEM = "sequence"
 
 
-def saved_signal(folder: Path) -> tuple[SequenceSignal, float] | None:
-    """The switched-on sequence signal saved in ``folder`` and its weight, if there is one."""
+def saved_signal(folder: Path, vectors=None) -> tuple[SequenceSignal, float] | None:
+    """The switched-on sequence signal saved in ``folder`` and its weight, if there is one;
+    ``vectors`` are the configured encoder's (see :class:`SequenceSignal`)."""
     meta = files.load_json(folder / f"{STEM}.json")
     if not meta or not meta.get("enabled"):
         return None
     model = SequenceModel.load(folder / STEM)
-    return None if model is None else (SequenceSignal(model), float(meta["weight"]))
+    return None if model is None else (SequenceSignal(model, vectors=vectors),
+                                       float(meta["weight"]))
 
 
-def train_signal(inter: Interactions, info, vectors: np.ndarray | None, *, config,
+def train_signal(inter: Interactions, info, vectors: np.ndarray | None,
+                 text: np.ndarray | None = None, *, config,
                  weights: dict[str, float], signals: list[Signal], folder: Path,
                  cfg: SequenceConfig | None = None, device: str = "cpu",
                  progress: ProgressFn | None = None,
@@ -446,11 +466,14 @@ def train_signal(inter: Interactions, info, vectors: np.ndarray | None, *, confi
     """Train on the validation split's training part, judge, and (if it earns its place)
     train again on every event and save the model as the switched-on sequence signal.
 
+    ``vectors`` are the content signal's; ``text`` the configured encoder's, which the
+    model learns from (when they differ, as with a fine-tuned encoder switched on).
     Each stage checkpoints in ``folder``; after a cancel the next call resumes.
     """
     from .gate import Verdict, judge_signal, validation_mask
 
     cfg = cfg or SequenceConfig()
+    text = vectors if text is None else text
     started = time.perf_counter()
     key = fingerprint(inter, cfg, json.dumps(weights, sort_keys=True))
     verdict_file = folder / f"{STEM}-verdict.json"
@@ -459,14 +482,14 @@ def train_signal(inter: Interactions, info, vectors: np.ndarray | None, *, confi
         verdict = Verdict(**saved["verdict"])
     else:
         inner = inter.subset(validation_mask(inter))
-        model = train(inner, vectors, cfg, device=device, checkpoint=folder / f"{STEM}-val.ckpt",
+        model = train(inner, text, cfg, device=device, checkpoint=folder / f"{STEM}-val.ckpt",
                       progress=progress, cancel=cancel, label="Training on the validation split")
         verdict = judge_signal(inter, info, vectors, config, weights, signals,
-                               SequenceSignal(model))
+                               SequenceSignal(model, vectors=text))
         files.save_json(verdict_file, {"key": key, "verdict": verdict.to_json()})
     losses: list[float] = []
     if verdict.enabled:
-        model = train(inter, vectors, cfg, device=device, checkpoint=folder / f"{STEM}.ckpt",
+        model = train(inter, text, cfg, device=device, checkpoint=folder / f"{STEM}.ckpt",
                       progress=progress, cancel=cancel, label="Training on every event")
         losses = model.losses
         model.save(folder / STEM, {"enabled": True, "weight": verdict.weight,

@@ -1,13 +1,19 @@
-"""Artworks: reading them, facets, keyword and semantic search, "more like this"."""
+"""Artworks: reading them, facets, keyword, semantic and hybrid search, "more like this"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
-from ..embedding.search import Filters
+from .. import checks
+from ..changes import Changes
+from ..embedding.search import Filters, VectorIndex
 from ..errors import CuratorError
+from ..search.hybrid import MODES, Query
+from ..search.hybrid import rank as rank_artworks
+from ..search.lexical import LexicalIndex
 from .base import Manager
 
 
@@ -20,14 +26,57 @@ class Hit:
     title: str | None
     artists: list[str]
     date_text: str | None
+    parts: dict | None = None  # search: where the keyword and semantic lists ranked it
 
     def to_json(self) -> dict:
-        return {"id": self.id, "score": round(self.score, 6), "title": self.title,
-                "artists": self.artists, "date_text": self.date_text}
+        out = {"id": self.id, "score": round(self.score, 6), "title": self.title,
+               "artists": self.artists, "date_text": self.date_text}
+        if self.parts is not None:
+            out["parts"] = self.parts
+        return out
+
+
+class Hits(list):
+    """Ranked :class:`Hit` results, the mode that ranked them, and a ``notice`` for the
+    person searching (for example that the catalog is still being embedded) or ``None``."""
+
+    def __init__(self, hits=(), *, mode: str | None = None, notice: str | None = None):
+        super().__init__(hits)
+        self.mode = mode
+        self.notice = notice
+
+
+# How a title sorts: lower case, accents folded, leading punctuation and quotes and a
+# leading article dropped ('"The Fighting Temeraire"' sorts under F).
+TITLE_KEY = ("regexp_replace(regexp_replace(regexp_replace(strip_accents(lower(a.title)), "
+             "'^[^\\pL\\pN]+', ''), '^((the|an|a|le|la|les|el|il|der|die|das)\\s+|l'')', ''), "
+             "'^[^\\pL\\pN]+', '')")
+ORDER_SQL = {
+    "title": f"{TITLE_KEY} NULLS LAST, a.id",
+    "artist": f"strip_accents(lower(a.artists[1])) NULLS LAST, {TITLE_KEY} NULLS LAST, a.id",
+    "date": "a.year_start NULLS LAST, a.year_end NULLS LAST, a.id",
+    "date_desc": "a.year_end DESC NULLS LAST, a.year_start DESC NULLS LAST, a.id",
+    "added": "v.added DESC NULLS LAST, a.updated_at DESC, a.id",
+    "year": "a.year_start NULLS LAST, a.id",
+    "id": "a.id",
+}
+ORDERS = (None, "relevance", "title", "artist", "date", "date_desc", "added", "year", "id")
 
 
 class ArtworkManager(Manager):
-    """``catalog.artworks``: the collection as a curator browses it. Read-only."""
+    """``catalog.artworks``: the collection as a curator browses it, and its availability."""
+
+    def set_available(self, ids: list[str], available: bool) -> Changes:
+        """Mark artworks unavailable (``False``: on loan, in conservation) or available again;
+        recommendations leave unavailable ones out. One transaction; unknown ids change
+        nothing and raise :class:`CuratorError`. ``count`` is how many changed.
+        """
+        from ..maintenance import set_available
+
+        n = set_available(self._store, ids, available)
+        state = "available again" if available else "unavailable"
+        return self._catalog.apply(Changes(artworks=bool(n), count=n,
+                                           message=f"{n:,} artworks marked {state}."))
 
     def get(self, ids: list[str]) -> list[dict]:
         """Curated fields of the given artworks (any order; unknown ids are left out)."""
@@ -49,17 +98,63 @@ class ArtworkManager(Manager):
         found = self.get([artwork_id])
         return found[0] if found else None
 
-    def find_ids(self, filters: Filters | None = None, *, order: str = "title",
-                 limit: int | None = None) -> list[str]:
-        """Artwork ids matching the filters (keyword text included), in ``order``."""
-        where, params = (filters or Filters()).where()
-        order_sql = {"title": "title NULLS LAST, id", "id": "id",
-                     "year": "year_start NULLS LAST, id"}.get(order, "id")
-        sql = f"SELECT id FROM artworks WHERE {where} ORDER BY {order_sql}"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
+    def record(self, artwork_id: str) -> dict:
+        """Every field of the artwork's source record as imported (empty when unknown)."""
+        import json
+
         cur = self._store.cursor()
         try:
+            found = cur.execute("SELECT record FROM artworks WHERE id = ?",
+                                [artwork_id]).fetchone()
+        finally:
+            cur.close()
+        if not found or found[0] is None:
+            return {}
+        value = json.loads(found[0]) if isinstance(found[0], str) else found[0]
+        return value if isinstance(value, dict) else {"record": value}
+
+    def find_ids(self, filters: Filters | None = None, *, order: str | None = None,
+                 limit: int | None = None, within: list[str] | None = None) -> list[str]:
+        """Artwork ids matching the filters, in ``order`` (one of :data:`ORDERS`).
+
+        Keyword text (``filters.text``) matches whole words, accents folded, any of them.
+        ``within`` keeps only those ids (a search's hits, best first). ``order``:
+        ``None`` or ``"relevance"`` keeps the keyword ranking (BM25, works by an artist the
+        text names first) or the order of ``within``, else title order; ``"title"`` ignores
+        leading punctuation, quotes and articles ("The", "A", "Le"...); ``"artist"`` the
+        first artist, then title; ``"date"`` oldest first, ``"date_desc"`` newest first;
+        ``"added"`` the most recently imported first. Works without the key come last;
+        ties are broken by id.
+        """
+        if order not in ORDERS:
+            raise CuratorError(f"Unknown order {order!r}; use " + ", ".join(
+                o for o in ORDERS if o) + ".")
+        filters = filters or Filters()
+        where, params = filters.where()
+        ranked_by = None
+        cur = self._store.cursor()
+        try:
+            source = "artworks a"
+            if within is not None:
+                cur.register("_within", pa.table({"id": pa.array(list(within), pa.string()),
+                                                  "pos": pa.array(range(len(within)),
+                                                                  pa.int64())}))
+                source += " JOIN _within w ON w.id = a.id"
+                ranked_by = "w.pos, a.id"
+            if filters.text:
+                lexical = self.lexical_index()
+                ranked = rank_artworks(Query(filters.text, "keyword", lexical), None)
+                cur.register("_matches", lexical.id_table(lexical.rows_of([r.id for r in ranked])))
+                source += " JOIN _matches m ON m.id = a.id"
+                ranked_by = ranked_by or "m.rank, a.id"
+            if order == "added":
+                source += (" LEFT JOIN (SELECT id, max(batch_id) AS added FROM artwork_versions "
+                           "WHERE previous IS NULL GROUP BY id) v ON v.id = a.id")
+            key = (ranked_by or ORDER_SQL["title"]) if order in (None, "relevance") \
+                else ORDER_SQL[order]
+            sql = f"SELECT a.id FROM {source} WHERE {where} ORDER BY {key}"
+            if limit:
+                sql += f" LIMIT {int(limit)}"
             return [r[0] for r in cur.execute(sql, params).fetchall()]
         finally:
             cur.close()
@@ -88,42 +183,98 @@ class ArtworkManager(Manager):
         finally:
             cur.close()
 
-    # -- by meaning -----------------------------------------------------------------------
-    def search(self, query: str, *, k: int = 20, filters: Filters | None = None
-               ) -> list[Hit]:
-        """Artworks whose text is closest in meaning to ``query``, best first."""
+    # -- by words and meaning -------------------------------------------------------------
+    def lexical_index(self) -> LexicalIndex:
+        """The keyword (BM25) index of every artwork: built on first use (seconds for a
+        large catalog), cached until artworks change."""
+        return self._caches.get("lexical", lambda: LexicalIndex.build(self._store))
+
+    def search(self, query: str, *, k: int = 20, filters: Filters | None = None,
+               mode: str = "hybrid") -> Hits:
+        """Artworks for ``query``, best first.
+
+        ``mode``: ``"keyword"`` ranks by BM25 over whole, accent-folded words; ``"semantic"``
+        by closeness in meaning; ``"hybrid"`` fuses both by reciprocal rank (see
+        :mod:`curator.core.search.hybrid`). Outside semantic mode, works by an artist the
+        query names come first. On a catalog with no vectors yet, hybrid search ranks by
+        words and says so in the result's ``notice``; semantic search raises
+        :class:`CuratorError` saying how far embedding has got. Each hit's ``parts`` says
+        where the keyword and semantic lists ranked it, and which artist it is by when the
+        query named them.
+        """
+        checks.count("The number of results (-k)", k)
+        if mode not in MODES:
+            raise CuratorError(f"Unknown search mode {mode!r}; use {', '.join(MODES)}.")
         embeddings = self._catalog.embeddings
-        index = embeddings.text_index()
-        vector = embeddings.text_encoder().encode([query])[0]
-        return self._hits(index.top_k(vector, k, index.allowed(self._store, filters)))
+        lexical = self.lexical_index()
+        index, notice = None, None
+        if mode != "keyword":
+            index, notice = embeddings.text_index_or_notice(
+                "semantic search works once it is done" if mode == "semantic"
+                else "until then results are ranked by their words only")
+        if index is None and mode == "semantic":
+            raise CuratorError(notice)
+        used = mode if index is not None else "keyword"
+        vector = None if index is None else embeddings.text_encoder().encode([query])[0]
+        ranked = rank_artworks(Query(
+            query, used, lexical, index, vector, self._allowed_ids(filters),
+            None if index is None else self._vector_rows(lexical, index)), k)
+        hits = self._hits([(r.id, r.score) for r in ranked], {r.id: r.parts for r in ranked})
+        return Hits(hits, mode=used, notice=notice)
+
+    def _vector_rows(self, lexical: LexicalIndex, index: VectorIndex) -> np.ndarray:
+        """The vector row of each keyword-index row (-1: none yet). Cached as a text index:
+        any change to artworks or vectors drops it with them."""
+        return self._caches.get("text_index:aligned", lambda: index.positions(lexical.ids))
+
+    def _allowed_ids(self, filters: Filters | None) -> np.ndarray | None:
+        """Ids of the artworks the filters allow (keyword text included); None: all."""
+        if filters is None or not filters.active():
+            return None
+        return np.asarray(self.find_ids(filters, order="id"), dtype=object)
+
+    def _allowed_rows(self, index: VectorIndex, filters: Filters | None) -> np.ndarray | None:
+        """Rows of ``index`` the filters allow (keyword text included); None: all."""
+        if filters is None or not filters.text:
+            return index.allowed(self._store, filters)
+        pos = index.positions(self._allowed_ids(filters))
+        return np.sort(pos[pos >= 0])
 
     def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
-                ) -> list[Hit]:
+                ) -> Hits:
         """Artworks most like ``artwork_id`` ("more like this"), best first."""
-        index = self._catalog.embeddings.text_index()
+        checks.count("The number of results (-k)", k)
+        embeddings = self._catalog.embeddings
+        index, notice = embeddings.text_index_or_notice("“More like this” works once it is done")
+        if index is None:
+            raise CuratorError(notice)
         pos = index.position(artwork_id)
         if pos is None:
-            known = self.one(artwork_id) is not None
-            raise CuratorError(f"Artwork {artwork_id} has no embedding yet; run `curator embed`."
-                               if known else f"There is no artwork {artwork_id!r}.")
-        found = index.top_k(index.matrix[pos], k, index.allowed(self._store, filters),
+            if self.one(artwork_id) is None:
+                raise CuratorError(f"There is no artwork {artwork_id!r}.")
+            raise CuratorError(f"Artwork {artwork_id} is not embedded yet. " +
+                               embeddings.not_embedded("“More like this” works for it once "
+                                                       "it is done"))
+        found = index.top_k(index.matrix[pos], k, self._allowed_rows(index, filters),
                             exclude={artwork_id})
-        return self._hits(found)
+        return Hits(self._hits(found), mode="semantic", notice=notice)
 
     def visually_similar(self, artwork_id: str, *, k: int = 20,
                          filters: Filters | None = None) -> list[Hit]:
         """Artworks whose images look most like this one's."""
+        checks.count("The number of results (-k)", k)
         index = self._catalog.embeddings.image_index()
         pos = index.position(artwork_id)
         if pos is None:
             raise CuratorError(f"Artwork {artwork_id} has no described image.")
         return self._hits(index.top_k(index.matrix[pos], k,
-                                      index.allowed(self._store, filters),
+                                      self._allowed_rows(index, filters),
                                       exclude={artwork_id}))
 
     def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
                       ) -> list[Hit]:
         """Pictures matching words (needs a CLIP-style image model)."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         encoder = embeddings.image_encoder()
         if not getattr(encoder, "can_match_text", False):
@@ -131,9 +282,10 @@ class ArtworkManager(Manager):
                                "the colour/texture descriptor cannot read text.")
         index = embeddings.image_index()
         vector = encoder.encode_texts([query])[0]
-        return self._hits(index.top_k(vector, k, index.allowed(self._store, filters)))
+        return self._hits(index.top_k(vector, k, self._allowed_rows(index, filters)))
 
-    def _hits(self, found: list[tuple[str, float]]) -> list[Hit]:
+    def _hits(self, found: list[tuple[str, float]], parts: dict | None = None) -> list[Hit]:
         details = {a["id"]: a for a in self.get([i for i, _ in found])}
         return [Hit(i, s, details[i]["title"], details[i]["artists"] or [],
-                    details[i]["date_text"]) for i, s in found if i in details]
+                    details[i]["date_text"], None if parts is None else parts.get(i))
+                for i, s in found if i in details]

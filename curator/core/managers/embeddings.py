@@ -42,6 +42,24 @@ class EmbeddingStatus:
                 f"Catalog: {state}")
 
 
+@dataclass(frozen=True)
+class EmbeddingProgress:
+    """How many artworks have a text vector under the current model and template."""
+
+    embedded: int
+    total: int
+
+    @property
+    def done(self) -> bool:
+        return self.embedded >= self.total
+
+    def sentence(self, then: str) -> str:
+        """"The catalog is still being embedded: 3,120 of 69,202 artworks embedded so far;
+        ``then``." """
+        return (f"The catalog is still being embedded: {self.embedded:,} of {self.total:,} "
+                f"artworks embedded so far; {then}.")
+
+
 class EmbeddingManager(Manager):
     """``catalog.embeddings``: what artworks are embedded as, and embedding them."""
 
@@ -85,6 +103,25 @@ class EmbeddingManager(Manager):
         if text is None:
             raise CuratorError(f"There is no artwork {artwork_id!r} in this catalog.")
         return text
+
+    def progress(self) -> EmbeddingProgress:
+        """How far embedding has got under the current model and template."""
+        from ..embedding.text_encoder import read_model_info
+
+        space = find_space(self._store, "text", read_model_info(self.model_path()).model_id,
+                           self.template())
+        cur = self._store.cursor()
+        try:
+            total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
+            stale = count_stale(cur, space)
+        finally:
+            cur.close()
+        return EmbeddingProgress(total - stale, total)
+
+    def not_embedded(self, then: str) -> str:
+        """A sentence saying the catalog is still being embedded, how far, and ``then``."""
+        return self.progress().sentence(
+            f"{then} (run `curator embed`, or wait for the app to finish)")
 
     def status(self) -> EmbeddingStatus:
         """Which model and template are in use, and how many artworks wait to be embedded."""
@@ -136,7 +173,10 @@ class EmbeddingManager(Manager):
                                            detail=result))
 
     def text_index(self) -> VectorIndex:
-        """The current text vectors in memory (cached until the catalog changes)."""
+        """The current text vectors in memory (cached until the catalog changes).
+
+        With none yet, raises :class:`CuratorError` saying how far embedding has got.
+        """
         from ..embedding.text_encoder import read_model_info
 
         info = read_model_info(self.model_path())
@@ -144,10 +184,10 @@ class EmbeddingManager(Manager):
 
         def load() -> VectorIndex:
             space = find_space(self._store, "text", info.model_id, template)
-            if space is None:
-                raise CuratorError("The catalog has not been embedded yet; run "
-                                   "`curator embed` (or wait for the app to finish).")
-            return VectorIndex.load(self._store, space)
+            index = VectorIndex.load(self._store, space) if space is not None else None
+            if index is None or len(index) == 0:
+                raise CuratorError(self.not_embedded("semantic search works once it is done"))
+            return index
 
         return self._caches.get(f"text_index:{info.model_id}:{template}", load)
 
@@ -157,6 +197,17 @@ class EmbeddingManager(Manager):
             return self.text_index()
         except CuratorError:
             return None
+
+    def text_index_or_notice(self, then: str) -> tuple[VectorIndex | None, str | None]:
+        """The text vectors and ``None``; or, while there are none, ``None`` and a notice
+        ending in ``then``. Vectors that do not cover the catalog yet come with a notice."""
+        index = self.text_index_or_none()
+        if index is None:
+            return None, self.not_embedded(then)
+        progress = self.progress()
+        if progress.done:
+            return index, None
+        return index, progress.sentence("closeness in meaning covers those only")
 
     # -- the fine-tuned encoder -----------------------------------------------------------
     def tuned(self) -> dict | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from .. import checks
 from ..changes import Changes
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
+from ..recommend.interactions import DEFAULT_HALF_LIFE_DAYS
 from .base import Manager
+
+_FROM_PROFILE = object()
 
 
 class RecommendationManager(Manager):
@@ -33,7 +37,8 @@ class RecommendationManager(Manager):
         from ..learn.sequence import saved_signal
         from ..recommend.build import default_signals
 
-        saved = saved_signal(learned_dir(self._catalog.path))
+        saved = saved_signal(learned_dir(self._catalog.path),
+                             self._catalog.embeddings.text_index_or_none())
         return default_signals() + ([saved[0]] if saved else [])
 
     def learned_weights(self) -> dict[str, float]:
@@ -47,20 +52,34 @@ class RecommendationManager(Manager):
     def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
                   weights: dict[str, float] | None = None, mmr_lambda: float | None = None,
                   artist_cap: int | None = None, brief: str | None = None,
-                  exclude_seen: bool = True):
+                  exclude_seen: bool = True, half_life_days=_FROM_PROFILE):
         """One visitor's top ``k`` with score breakdowns and explanations.
 
-        ``weights`` (signal -> weight) override the profile's; an unknown or new visitor
-        gets popularity and, with ``brief``, artworks matching the curator's brief.
+        ``weights`` (signal -> weight) override the profile's, and ``half_life_days`` its
+        time decay (``None``: no decay); an unknown or new visitor gets popularity and,
+        with ``brief``, artworks matching the curator's brief.
         """
+        from dataclasses import replace
+
         from ..recommend.hybrid import Rules
         from ..recommend.profiles import get_profile
 
+        checks.count("The number of recommendations (-k)", k)
+        checks.weights("The weight of", weights)
+        if mmr_lambda is not None:
+            checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
+        if artist_cap is not None:
+            checks.count("The artist cap", artist_cap)
         chosen = get_profile(self._store, profile)
-        rec = self.recommender(chosen.weight_config())
+        config = chosen.weight_config()
+        if half_life_days is not _FROM_PROFILE:
+            config = replace(config, half_life_days=half_life_days)
+        rec = self.recommender(config)
         if user_id is not None and rec.interactions.user_index(user_id) is None:
-            if not self._catalog.visitors.exists(user_id):
+            stored = self._catalog.visitors.stored_id(user_id)
+            if stored is None:
                 raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
+            user_id = stored
         rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
                       artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
                       exclude_seen=exclude_seen)
@@ -69,9 +88,16 @@ class RecommendationManager(Manager):
             from ..recommend.build import aligned_vectors
 
             embeddings = self._catalog.embeddings
+            index = embeddings.text_index_or_none()
+            if index is None:
+                raise CuratorError(embeddings.not_embedded("a brief can be matched once it is "
+                                                           "done"))
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
-                embeddings.text_index(), rec.interactions.item_ids)
-            brief_scores = vectors @ embeddings.content_encoder().encode([brief])[0]
+                index, rec.interactions.item_ids)
+            # the brief is embedded by the encoder that made the vectors it is compared with
+            encoder = embeddings.content_encoder() if rec.data.vectors is not None \
+                else embeddings.text_encoder()
+            brief_scores = vectors @ encoder.encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**self.learned_weights(),
                                                             **chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
@@ -79,20 +105,29 @@ class RecommendationManager(Manager):
     def recommend_all(self, *, k: int = 10, profile: str | None = None,
                       weights: dict[str, float] | None = None, progress: ProgressFn | None = None,
                       cancel: CancelToken | None = None) -> list[dict]:
-        """Top ``k`` for every visitor as rows: user, rank, artwork, score, signal parts."""
+        """Top ``k`` for every visitor as export rows (see :func:`..recommend.export.export_rows`):
+        visitor, rank, artwork, title, artists, date, score, signal parts, explanation."""
         from ..progress import check, report
 
         users = self._catalog.visitors.ids()
-        rows = []
+        lists = []
         for n, user in enumerate(users):
-            for rank, r in enumerate(self.recommend(user, k=k, profile=profile,
-                                                    weights=weights), 1):
-                rows.append({"user": user, "rank": rank, "artwork": r.item_id,
-                             "score": round(r.score, 6),
-                             **{name: round(v, 6) for name, v in r.breakdown().items()}})
+            lists.append((user, self.recommend(user, k=k, profile=profile, weights=weights)))
             report(progress, n + 1, len(users), "Recommending")
             check(cancel)
-        return rows
+        wanted = sorted({r.item_id for _, recs in lists for r in recs})
+        return self._rows(lists, wanted)
+
+    def export_rows(self, user_id: str | None, recs: list) -> list[dict]:
+        """A list already made (``recommend``'s result) as export rows with titles, artists,
+        dates and explanations."""
+        return self._rows([(user_id, recs)], [r.item_id for r in recs])
+
+    def _rows(self, lists: list[tuple], wanted: list[str]) -> list[dict]:
+        from ..recommend.export import export_rows
+
+        artworks = {a["id"]: a for a in self._catalog.artworks.get(wanted)}
+        return [row for user, recs in lists for row in export_rows(user, recs, artworks)]
 
     # -- profiles -------------------------------------------------------------------------
     def profiles(self):
@@ -119,10 +154,59 @@ class RecommendationManager(Manager):
         return self._catalog.apply(Changes(profiles=True, count=1,
                                            message=f"Profile {name!r} deleted."))
 
+    def fit_profile(self, name: str | None = None, *, split: str = "stratified",
+                    make_default: bool = False, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None):
+        """Fit a profile's weights, MMR lambda and half-life to this catalog's histories and
+        save it (see :mod:`..evaluate.fit`); returns the :class:`~..evaluate.fit.FitReport`.
+
+        ``name`` defaults to the default profile; a new name starts from the built-in one.
+        Slow (seconds to minutes): the app runs it as a background job.
+        """
+        import numpy as np
+
+        from ..evaluate.fit import fit_profile
+        from ..recommend.build import aligned_vectors
+        from ..recommend.explain import ItemInfo
+        from ..recommend.interactions import Interactions
+        from ..recommend.profiles import BUILT_IN, Profile
+
+        if split not in ("stratified", "temporal"):
+            raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
+        saved = {p.name: p for p in self.profiles()}
+        if name is None:
+            base = self.profile()
+        else:
+            base = saved.get(name) or (BUILT_IN if name == BUILT_IN.name else Profile(name))
+        inter = Interactions.from_store(self._store)
+        if len(np.unique(inter.users)) < 2:
+            raise CuratorError("Fitting needs the histories of several visitors; import "
+                               "events first.")
+        info = ItemInfo.from_store(self._store, inter.item_ids)
+        index = self._catalog.embeddings.text_index_or_none()
+        result = fit_profile(inter, info, aligned_vectors(index, inter.item_ids), base,
+                             split=split, progress=progress, cancel=cancel)
+        self.save_profile(result.profile, make_default=make_default or base.is_default)
+        return result
+
+    def fit_default_if_ready(self, *, progress: ProgressFn | None = None,
+                             cancel: CancelToken | None = None):
+        """Fit the default profile once: when the catalog is embedded, has enough history
+        and no profile has been saved yet. Returns the report, or None when not due."""
+        from ..evaluate.fit import enough_history
+        from ..recommend.interactions import Interactions
+
+        if self._catalog.read_only or self.profiles() \
+                or self._catalog.embeddings.text_index_or_none() is None:
+            return None
+        if not enough_history(Interactions.from_store(self._store)):
+            return None
+        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
+
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10,
-                   half_life_days: float | None = 365.0,
+                   half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
                    kind_weights: dict[str, float] | None = None,
                    max_users: int | None = 2000):
         """An :class:`~..evaluate.runner.Evaluation` over this catalog's histories."""
@@ -132,6 +216,13 @@ class RecommendationManager(Manager):
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
 
+        checks.count("The list length (-k)", k)
+        checks.number("The training share (--ratio)", ratio, high=1.0, low_open=True)
+        if last_n is not None:
+            checks.count("--last-n", last_n)
+        if half_life_days is not None:
+            checks.number("The half-life in days", half_life_days, low_open=True)
+        checks.weights("The weight of event kind", kind_weights)
         inter = Interactions.from_store(self._store)
         if len(inter.users) == 0:
             raise CuratorError("There are no visitor histories to evaluate; import some first.")
@@ -178,9 +269,11 @@ class RecommendationManager(Manager):
         cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
         if epochs is not None:
             cfg = replace(cfg, epochs=epochs)
-        index = self._catalog.embeddings.content_index_or_none()
+        embeddings = self._catalog.embeddings
         report = train_signal(inter, ItemInfo.from_store(self._store, inter.item_ids),
-                              aligned_vectors(index, inter.item_ids),
+                              aligned_vectors(embeddings.content_index_or_none(),
+                                              inter.item_ids),
+                              aligned_vectors(embeddings.text_index_or_none(), inter.item_ids),
                               config=chosen.weight_config(), weights=chosen.weights,
                               signals=default_signals(), folder=learned_dir(self._catalog.path),
                               cfg=cfg, device=pick_device(device), progress=progress,

@@ -32,8 +32,21 @@ class VisitorManager(Manager):
         finally:
             cur.close()
 
+    def stored_id(self, user_id: str) -> str | None:
+        """The id a visitor has in the database: ``user_id`` itself, or, once visitors were
+        pseudonymized, the pseudonym of the id the institution uses; ``None`` if unknown."""
+        from ..privacy import stored_id
+
+        cur = self._store.cursor()
+        try:
+            return stored_id(self._store, cur, user_id)
+        finally:
+            cur.close()
+
     def history(self, user_id: str) -> list[dict]:
-        """A visitor's events, newest first, with the artwork's title."""
+        """A visitor's events, newest first, with the artwork's title (the id may be the
+        institution's own after a pseudonymization)."""
+        user_id = self.stored_id(user_id) or user_id
         cur = self._store.cursor()
         try:
             return cur.sql(
@@ -44,7 +57,8 @@ class VisitorManager(Manager):
             cur.close()
 
     def pseudonymize(self, *, rotate: bool = False) -> Changes:
-        """Replace every visitor id by a keyed hash (``rotate``: with a new key)."""
+        """Replace every visitor id by a keyed pseudonym (``rotate``: under an added key);
+        see :func:`..maintenance.pseudonymize`. The database file is rewritten after."""
         from ..maintenance import pseudonymize
 
         n = pseudonymize(self._store, rotate=rotate)

@@ -57,40 +57,80 @@ def _event(kind: str, value: float) -> str:
     return verb
 
 
-def sentence(info: ItemInfo, item: int, parts: dict, reasons: dict, *, cold: bool,
-             rank: int | None) -> str:
-    """One or two sentences naming the history and facts behind the biggest contributions."""
+# A signal is named only when it carries at least this share of the score, and a history
+# item only when it accounts for at least HISTORY_SHARE of its signal's score.
+CLAUSE_SHARE = 0.15
+HISTORY_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One reason in an explanation: the signal behind it and its share of the score."""
+
+    signal: str
+    share: float
+    text: str
+
+
+def shares(parts: dict) -> dict[str, float]:
+    """Each signal's share of the score (0 for all when the score is 0)."""
     score = sum(p.contribution for p in parts.values())
-    bits: list[str] = []
-    content = reasons.get("content") or []
-    if content:
-        named = " and ".join(f"{_event(b.kind, b.value)} {describe(info, b.item)}"
-                             for b in content[:2])
-        shared = sorted(set(info.tags[item]) & set().union(*(info.tags[b.item] for b in content)))
-        bit = f"close in subject and style to works they {named}"
-        if shared:
-            bit += f" (shares subjects {', '.join(shared[:3])})"
-        bits.append((parts["content"].contribution, bit))
-    collab = reasons.get("item") or []
-    if collab:
-        named = " and ".join(f"{_event(b.kind, b.value)} {describe(info, b.item)}"
-                             for b in collab[:2])
-        bits.append((parts["item"].contribution,
-                     f"visitors who {named} also engaged with this work"))
-    following = reasons.get("sequence") or []
-    if following:
-        named = " and ".join(describe(info, b.item) for b in following[:2])
-        bits.append((parts["sequence"].contribution,
-                     f"it follows on from what they looked at last: {named}"))
-    if "brief" in parts and parts["brief"].contribution > 0:
-        bits.append((parts["brief"].contribution, "it matches the curator's brief"))
-    if "popularity" in parts and parts["popularity"].contribution > 0.15 * max(score, 1e-9):
+    return {n: (p.contribution / score if score > 0 else 0.0) for n, p in parts.items()}
+
+
+def _history(info: ItemInfo, because: list) -> str:
+    return " and ".join(f"{_event(b.kind, b.value)} {describe(info, b.item)}" for b in because)
+
+
+def clauses(info: ItemInfo, item: int, parts: dict, reasons: dict, *, rank: int | None,
+            brief_moved: bool = False) -> list[Clause]:
+    """The reasons worth naming, biggest share first.
+
+    A signal is named only when it carries at least :data:`CLAUSE_SHARE` of the score; the
+    history items named are those that account for at least :data:`HISTORY_SHARE` of their
+    signal's score; the brief is named only when it moved the item (``brief_moved``: the
+    artwork matches the brief better than most of the catalog).
+    """
+    share = shares(parts)
+    out: list[Clause] = []
+    for name in ("content", "item", "sequence"):
+        if share.get(name, 0.0) < CLAUSE_SHARE:
+            continue
+        because = [b for b in (reasons.get(name) or []) if b.share >= HISTORY_SHARE][:2]
+        if not because:
+            continue
+        if name == "content":
+            tags = set(info.tags[item]) & set().union(*(info.tags[b.item] for b in because))
+            text = f"it is close in subject and style to works they {_history(info, because)}"
+            if tags:
+                text += f" (shares subjects {', '.join(sorted(tags)[:3])})"
+        elif name == "item":
+            text = f"visitors who {_history(info, because)} also engaged with this work"
+        else:
+            text = ("it follows on from what they looked at last: "
+                    + " and ".join(describe(info, b.item) for b in because))
+        out.append(Clause(name, share[name], text))
+    if brief_moved and share.get("brief", 0.0) >= CLAUSE_SHARE:
+        out.append(Clause("brief", share["brief"], "it matches the curator's brief"))
+    if share.get("popularity", 0.0) >= CLAUSE_SHARE:
         where = f" (#{rank} in the collection)" if rank else ""
-        bits.append((parts["popularity"].contribution,
-                     f"it is popular with visitors lately{where}"))
-    bits.sort(key=lambda b: -b[0])
-    if not bits:
+        out.append(Clause("popularity", share["popularity"],
+                          f"it is popular with visitors lately{where}"))
+    out.sort(key=lambda c: -c.share)
+    return out
+
+
+def sentence(found: list[Clause], *, cold: bool) -> str:
+    """The clauses as one sentence: "Mostly because ..." when one reason carries half."""
+    if not found:
         return "Recommended to fill the list; no signal stands out."
-    text = "; ".join(b for _, b in bits)
-    lead = "No history yet, so: " if cold else "Because "
-    return lead + text[0].lower() + text[1:] + "."
+    first = found[0].text
+    if found[0].share >= 0.5:
+        text = "Mostly because " + first
+        if len(found) > 1:
+            text += "; also because " + " and ".join(c.text for c in found[1:])
+    else:
+        text = "Because " + "; and ".join(c.text for c in found)
+    if cold:
+        text = "No history yet, so: " + text[0].lower() + text[1:]
+    return text + "."

@@ -1,9 +1,12 @@
-"""The hybrid recommender: weighted normalised signals, re-ranking rules, explanations.
+"""The hybrid recommender: weighted calibrated signals, re-ranking rules, explanations.
 
-``score = sum over signals of weight x normalised signal``. A signal is normalised per
-user over that user's candidates (min-max to 0..1), so weights compare like with like,
-and every recommended artwork carries each signal's raw value, normalised value, weight
-and contribution; the contributions add up to the score.
+``score = sum over signals of weight x normalised signal``. Each signal is divided by one
+fixed scale of its own, fitted once from its score distribution (the typical best score it
+gives a visitor, see :func:`calibrate`), and negative values count as nothing. A visitor
+for whom a signal is weak therefore gets a weak contribution from it: the scale does not
+stretch each visitor's scores to 0..1, so a signal cannot outvote a stronger one just by
+being normalised. Every recommended artwork carries each signal's raw value, normalised
+value, weight and contribution; the contributions add up to the score.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .explain import ItemInfo, sentence
+from .explain import Clause, ItemInfo, clauses, sentence
+from .explain import shares as signal_shares
 from .signals import Because, FitData, Signal
 
 
@@ -31,9 +35,14 @@ class Recommendation:
     parts: dict[str, Part]
     reasons: dict[str, list[Because]]
     explanation: str
+    clauses: tuple[Clause, ...] = ()
 
     def breakdown(self) -> dict[str, float]:
         return {name: part.contribution for name, part in self.parts.items()}
+
+    def shares(self) -> dict[str, float]:
+        """Each signal's share of the score (they add up to 1 when the score is positive)."""
+        return signal_shares(self.parts)
 
 
 @dataclass(frozen=True)
@@ -47,21 +56,42 @@ class Rules:
     exclude: frozenset[str] = field(default_factory=frozenset)
 
 
-def normalise(raw: np.ndarray, candidates: np.ndarray | None) -> np.ndarray:
-    """Min-max per row over the candidate columns; 0 where a row is constant."""
-    raw = np.asarray(raw, dtype=np.float32)
-    if candidates is None:
-        lo = raw.min(axis=1, keepdims=True)
-        hi = raw.max(axis=1, keepdims=True)
-    else:
-        big = np.float32(np.inf)
-        lo = np.where(candidates, raw, big).min(axis=1, keepdims=True)
-        hi = np.where(candidates, raw, -big).max(axis=1, keepdims=True)
-        lo = np.where(np.isfinite(lo), lo, 0)
-        hi = np.where(np.isfinite(hi), hi, 0)
-    span = hi - lo
-    out = np.where(span > 0, (raw - lo) / np.where(span > 0, span, 1), 0).astype(np.float32)
-    return np.clip(out, 0, 1, out=out)
+CALIBRATION_USERS = 48
+
+
+def normalise(raw: np.ndarray, scale: float) -> np.ndarray:
+    """``max(raw, 0) / scale``: one fixed scale per signal, so strength survives."""
+    out = np.maximum(np.asarray(raw, dtype=np.float32), np.float32(0.0))
+    out *= np.float32(1.0 / scale) if scale > 0 else np.float32(0.0)
+    return out
+
+
+def typical_best(raw: np.ndarray, candidates: np.ndarray) -> float:
+    """The median over rows of each row's best candidate score (0 when none is positive)."""
+    best = np.where(candidates, raw, -np.inf).max(axis=1)
+    best = best[np.isfinite(best) & (best > 0)]
+    return float(np.median(best)) if len(best) else 0.0
+
+
+def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, seed: int = 0
+              ) -> dict[str, float]:
+    """Each signal's scale: the best score it typically gives a visitor.
+
+    Scored once over a fixed sample of visitors with a history; a signal whose typical
+    visitor's best unseen artwork scores ``s`` is divided by ``s``, so weights compare
+    signals at their usual strength while a visitor for whom a signal is unusually weak
+    (or strong) keeps that difference.
+    """
+    active = np.flatnonzero(np.diff(recommender.data.binary.indptr) > 0)
+    if len(active) > users:
+        active = np.sort(np.random.default_rng(seed).choice(active, users, replace=False))
+    if len(active) == 0:  # no histories yet: nothing to calibrate against
+        return {name: 1.0 for name in recommender.signals}
+    cand = recommender.candidates(active, Rules(exclude_unavailable=False))
+    scales = {}
+    for name, raw in recommender.raw_scores(active).items():
+        scales[name] = typical_best(raw, cand) or 1.0
+    return scales
 
 
 def mmr_select(candidates: np.ndarray, relevance: np.ndarray, vectors: np.ndarray | None,
@@ -108,17 +138,66 @@ class HybridRecommender:
     Build with :meth:`fit`; afterwards it is read-only and any thread may use it.
     """
 
-    def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo):
+    def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo,
+                 scales: dict[str, float] | None = None):
         self.signals = {s.name: s for s in signals}
         self.data = data
         self.info = info
         self.interactions = data.interactions
+        self.scales = scales if scales is not None else calibrate(self)
 
     @classmethod
     def fit(cls, signals: list[Signal], data: FitData, info: ItemInfo) -> HybridRecommender:
         for s in signals:
             s.fit(data)
         return cls(signals, data, info)
+
+    def item_weights(self, weights: dict[str, float]) -> dict[str, np.ndarray | float]:
+        """Each signal's weight, per artwork where it differs between artworks.
+
+        Content carries the score where item CF has no data: an artwork nobody has
+        interacted with yet gets the item-CF weight added to its content weight (and none
+        for item CF), so a new work that matches a visitor's taste competes on equal terms.
+        """
+        out: dict[str, np.ndarray | float] = {n: float(w) for n, w in weights.items()}
+        item = self.signals.get("item")
+        w_item = float(weights.get("item", 0.0))
+        if item is None or "content" not in self.signals or not w_item \
+                or self.data.vectors is None:
+            return out
+        known = getattr(item, "known", None)
+        if known is None:
+            return out
+        out["item"] = np.where(known, w_item, 0.0).astype(np.float32)
+        out["content"] = np.where(known, 0.0, w_item).astype(np.float32) \
+            + np.float32(weights.get("content", 0.0))
+        return out
+
+    def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+        """The score: the weighted sum of the normalised signals (see :meth:`item_weights`)."""
+        per_item = self.item_weights(weights)
+        total = None
+        for name, values in norm.items():
+            w = per_item.get(name, 0.0)
+            if np.isscalar(w) and not w:
+                continue
+            part = values * (np.float32(w) if np.isscalar(w) else w)
+            total = part if total is None else total + part
+        if total is None:
+            total = np.zeros(next(iter(norm.values())).shape, dtype=np.float32)
+        return total.astype(np.float32, copy=False)
+
+    def normalise(self, raw: dict[str, np.ndarray], candidates: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+        """Each signal on its calibrated scale; a brief (one query, not a signal fitted on
+        histories) by its best match among the candidates."""
+        out = {}
+        for name, values in raw.items():
+            scale = self.scales.get(name)
+            if scale is None:
+                scale = typical_best(values, candidates)
+            out[name] = normalise(values, scale)
+        return out
 
     # -- scoring ------------------------------------------------------------------------
     def candidates(self, users: np.ndarray, rules: Rules) -> np.ndarray:
@@ -174,14 +253,11 @@ class HybridRecommender:
                     raw[name][cold] = 0.0
         if extra:
             raw.update(extra)
-        return raw, {n: normalise(v, cand) for n, v in raw.items()}
+        return raw, self.normalise(raw, cand)
 
     def _total(self, users, cand, weights, cold=None, extra=None) -> np.ndarray:
         _, norm = self._normalised(users, cand, cold, extra)
-        total = np.zeros(cand.shape, dtype=np.float32)
-        for name, values in norm.items():
-            total += np.float32(weights.get(name, 0.0)) * values
-        return total
+        return self.combine(norm, weights)
 
     def _select(self, total: np.ndarray, cand: np.ndarray, k: int, rules: Rules) -> np.ndarray:
         options = np.flatnonzero(cand)
@@ -189,13 +265,18 @@ class HybridRecommender:
             return options
         plain = rules.mmr_lambda >= 1.0 and rules.artist_cap is None
         pool = k if plain else max(10 * k, 100)
-        pool = min(pool, len(options))
-        top = options[np.argpartition(-total[options], pool - 1)[:pool]]
-        top = top[np.argsort(-total[top], kind="stable")]
-        if plain:
-            return top[:k]
-        return mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
-                          self.info.artist_index, rules.artist_cap)
+        while True:
+            # re-ranking draws from the best ``pool``; widen it until the rules fill k places
+            pool = min(pool, len(options))
+            top = options[np.argpartition(-total[options], pool - 1)[:pool]]
+            top = top[np.argsort(-total[top], kind="stable")]
+            if plain:
+                return top[:k]
+            chosen = mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
+                                self.info.artist_index, rules.artist_cap)
+            if len(chosen) >= k or pool == len(options):
+                return chosen
+            pool *= 4
 
     # -- one user, explained --------------------------------------------------------------
     def recommend_explained(self, user_id: str | None, k: int = 20, *,
@@ -218,20 +299,23 @@ class HybridRecommender:
         extra = {"brief": brief_scores[None, :].astype(np.float32)} \
             if brief_scores is not None else None
         raw, norm = self._normalised(users, cand, np.asarray([cold]), extra)
-        total = np.zeros(cand.shape[1], dtype=np.float32)
-        for name, values in norm.items():
-            total += np.float32(weights.get(name, 0.0)) * values[0]
+        total = self.combine(norm, weights)[0]
+        per_item = self.item_weights(weights)
         chosen = self._select(total, cand[0], k, rules)
+        # the brief moved an artwork when it matches it better than nine in ten candidates
+        brief_top = (float(np.quantile(raw["brief"][0, cand[0]], 0.9))
+                     if "brief" in raw and cand[0].any() else None)
         explained: dict[str, list[list[Because]]] = {}
         if not cold:
             for name in ("content", "item", "sequence"):
-                if name in self.signals and weights.get(name, 0.0) > 0:
+                if name in self.signals and np.any(np.asarray(per_item.get(name, 0.0)) > 0):
                     explained[name] = self.signals[name].explain_many(user, chosen)
         out = []
         for j, item in enumerate(chosen):
             parts = {}
             for name in norm:
-                w = float(weights.get(name, 0.0))
+                w = per_item.get(name, 0.0)
+                w = float(w if np.isscalar(w) else w[item])
                 n = float(norm[name][0, item])
                 parts[name] = Part(float(raw[name][0, item]), n, w, w * n)
             reasons = {name: found[j] for name, found in explained.items()
@@ -239,7 +323,9 @@ class HybridRecommender:
             score = float(sum(p.contribution for p in parts.values()))
             popularity = self.signals.get("popularity")
             rank = int(popularity.rank[item]) if popularity is not None else None
-            text = sentence(self.info, int(item), parts, reasons, cold=cold, rank=rank)
+            found = clauses(self.info, int(item), parts, reasons, rank=rank,
+                            brief_moved=bool(brief_top is not None
+                                             and raw["brief"][0, item] >= brief_top))
             out.append(Recommendation(str(self.interactions.item_ids[item]), score, parts,
-                                      reasons, text))
+                                      reasons, sentence(found, cold=cold), tuple(found)))
         return out

@@ -152,26 +152,35 @@ class ItemCFSignal(Signal):
     EASE (a closed-form item-item model) over the artworks anyone interacted with, while
     they number at most ``ease_max_items``; beyond that, cosine item kNN keeping the
     ``neighbours`` strongest links per artwork (sparse, fits in memory for 100,000+).
+
+    A visitor's history counts by event kind and age (the profile's kind weights and
+    half-life), rescaled so the visitor's mean event weighs 1: a purchase outweighs a view
+    and last month outweighs last year, while a visitor who has been away is not faded
+    as a whole.
     """
 
     name = "item"
     label = "Visitors with similar taste"
 
     def __init__(self, l2: float = 250.0, ease_max_items: int = 12_000,
-                 neighbours: int = 100, use_weights: bool = False):
+                 neighbours: int = 100, use_weights: bool = True, learn_weighted: bool = False):
         self.l2 = l2
         self.ease_max_items = ease_max_items
         self.neighbours = neighbours
         self.use_weights = use_weights
+        self.learn_weighted = learn_weighted
 
     def fit(self, data: FitData) -> ItemCFSignal:
         self.data = data
-        x = data.weighted if self.use_weights else data.binary
-        self.x = x.tocsr().astype(np.float32)
-        active = np.flatnonzero(np.asarray((x != 0).sum(axis=0)).ravel())
+        self.x = mean_one_rows(data.weighted) if self.use_weights else \
+            data.binary.tocsr().astype(np.float32)
+        learn = self.x if self.learn_weighted else data.binary.tocsr().astype(np.float32)
+        active = np.flatnonzero(np.asarray((learn != 0).sum(axis=0)).ravel())
         self.active = active
-        self.n_items = x.shape[1]
-        xa = self.x[:, active]
+        self.known = np.zeros(learn.shape[1], dtype=bool)  # artworks it has data for
+        self.known[active] = True
+        self.n_items = learn.shape[1]
+        xa = learn[:, active]
         if len(active) <= self.ease_max_items:
             self.method = "ease"
             gram = (xa.T @ xa).toarray().astype(np.float64)
@@ -229,6 +238,15 @@ class PopularitySignal(Signal):
 
     def score(self, users: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.values, (len(users), len(self.values))).copy()
+
+
+def mean_one_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Each row scaled so its stored entries average 1 (relative weights kept)."""
+    m = m.tocsr().astype(np.float32)
+    counts = np.diff(m.indptr).astype(np.float64)
+    sums = np.asarray(m.sum(axis=1)).ravel()
+    factor = np.where(sums > 0, counts / np.where(sums > 0, sums, 1.0), 0.0)
+    return (sp.diags(factor.astype(np.float32)) @ m).tocsr()
 
 
 def _keep_top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:

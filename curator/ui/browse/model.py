@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt
-from PySide6.QtGui import QPixmap, QPixmapCache
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap, QPixmapCache
 
 from ...core.catalog import Catalog
 from ...core.errors import CuratorError
-from ...core.images import resolve_image, thumbnail
+from ...core.images import resolve_image
+from .. import operations
+from ..jobs import JobRunner
+from ..operations import Op
 from ..widgets.tiles import TILE, placeholder
 
 COLUMNS = [("id", "Id"), ("title", "Title"), ("artists", "Artists"), ("date_text", "Date"),
            ("medium", "Medium"), ("score", "Score"), ("tile", "")]
 TILE_COLUMN = len(COLUMNS) - 1  # shown by the grid only: title with a picture
+COLUMN_WIDTHS = {0: 80, 1: 320, 2: 220, 3: 110, 4: 240, 5: 60}  # the table's first widths
 PAGE = 200
 
 
@@ -22,10 +27,15 @@ class QtArtworkModel(QAbstractTableModel):
     """Artworks by id. Holds ids; fetches rows in pages of 200 as views ask for them."""
 
     IdRole = Qt.UserRole + 1
+    picture_ready = Signal(str)  # an artwork id whose thumbnail has just been decoded
 
-    def __init__(self, catalog: Catalog, parent=None):
+    def __init__(self, catalog: Catalog, jobs: JobRunner, parent=None):
         super().__init__(parent)
         self.catalog = catalog
+        self.jobs = jobs
+        self.tile_size = TILE
+        self._decoding: set[str] = set()
+        self._positions: dict[str, int] | None = None
         self.ids: list[str] = []
         self.scores: dict[str, float] = {}
         self._rows: OrderedDict[str, dict] = OrderedDict()
@@ -36,8 +46,21 @@ class QtArtworkModel(QAbstractTableModel):
         self.ids = list(ids)
         self.scores = scores or {}
         self._rows.clear()
+        self._positions = None
         self._images_root = self.catalog.embeddings.images_root()
         self.endResetModel()
+
+    def set_tile_size(self, size: int) -> None:
+        """Draw tiles ``size`` logical pixels wide (the thumbnail size slider)."""
+        if size != self.tile_size:
+            self.tile_size = size
+            self.layoutChanged.emit()
+
+    def position(self, artwork_id: str) -> int | None:
+        """The row showing ``artwork_id``, or ``None`` when it is not in the list."""
+        if self._positions is None:
+            self._positions = {a: r for r, a in enumerate(self.ids)}
+        return self._positions.get(artwork_id)
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self.ids)
@@ -49,6 +72,10 @@ class QtArtworkModel(QAbstractTableModel):
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
             return COLUMNS[section][1]
         return None
+
+    def forget(self, artwork_id: str) -> None:
+        """Drop a cached row whose artwork changed, so it is read afresh."""
+        self._rows.pop(artwork_id, None)
 
     def row(self, r: int) -> dict:
         artwork_id = self.ids[r]
@@ -86,25 +113,50 @@ class QtArtworkModel(QAbstractTableModel):
         if role == Qt.DecorationRole and index.column() == TILE_COLUMN:
             return self.picture(rec)
         if role == Qt.SizeHintRole and index.column() == TILE_COLUMN:
-            return QSize(TILE + 16, TILE + 36)
+            return QSize(self.tile_size + 16, self.tile_size + 36)
         return None
 
-    def picture(self, rec: dict) -> QPixmap:
+    def picture(self, rec: dict, size: int | None = None) -> QPixmap:
+        """The artwork's thumbnail, or its tile while the image is decoded off the UI thread.
+
+        Drawn at the screen's device pixel ratio, so tiles stay crisp at 2x scale.
+        """
+        size = size or self.tile_size
+        ratio = _ratio()
         artists = rec.get("artists") or []
         try:
             path = resolve_image(self._images_root, rec.get("image_path"))
         except CuratorError:
             path = None
         if path is not None:
-            key = f"thumb:{path}"
+            pixels = round(size * ratio)
+            key = f"thumb:{path}:{pixels}"
             pix = QPixmap()
             if QPixmapCache.find(key, pix):
                 return pix
-            try:
-                pix = QPixmap(str(thumbnail(path)))
-            except CuratorError:
-                pix = QPixmap()
-            if not pix.isNull():
-                QPixmapCache.insert(key, pix)
-                return pix
-        return placeholder(rec["id"], rec.get("title"), artists[0] if artists else None)
+            if key not in self._decoding:
+                self._decoding.add(key)
+                self.jobs.start(Op.THUMBNAIL, operations.thumbnail_image, Path(path), pixels,
+                                on_done=lambda image, k=key, a=rec["id"]:
+                                self._decoded(k, a, image, ratio),
+                                on_error=lambda _m, k=key: self._decoding.discard(k))
+        return placeholder(rec["id"], rec.get("title"), artists[0] if artists else None,
+                           size, ratio)
+
+    def _decoded(self, key: str, artwork_id: str, image, ratio: float) -> None:
+        self._decoding.discard(key)
+        if image.isNull():
+            return
+        pix = QPixmap.fromImage(image)
+        pix.setDevicePixelRatio(ratio)
+        QPixmapCache.insert(key, pix)
+        row = self.position(artwork_id)
+        if row is not None:
+            index = self.index(row, TILE_COLUMN)
+            self.dataChanged.emit(index, index, [Qt.DecorationRole])
+        self.picture_ready.emit(artwork_id)
+
+
+def _ratio() -> float:
+    screen = QGuiApplication.primaryScreen()
+    return screen.devicePixelRatio() if screen is not None else 1.0

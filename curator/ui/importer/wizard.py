@@ -3,7 +3,6 @@ rejected, then import (and embed) with progress and cancel."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,8 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.catalog import Catalog
+from ...core.importing.common import write_reject_rows
 from ...core.importing.mapping import Mapping
+from .. import operations
 from ..jobs import JobRunner
+from ..operations import ImportRequest, Op
 
 NOT_MAPPED = "(not in this file)"
 
@@ -60,22 +62,11 @@ class ImportWizard(QWizard):
     def mapping(self) -> Mapping:
         return self.mapping_page.mapping()
 
-    def embed_all(self, progress=None, cancel=None):
-        changes = self.catalog.embeddings.embed(progress=progress, cancel=cancel)
-        if self.catalog.embeddings.images_root() is not None:
-            changes = changes | self.catalog.embeddings.embed_images(progress=progress,
-                                                                     cancel=cancel)
-        return changes
-
-    def run_import(self, *, dry_run: bool, progress=None, cancel=None):
-        options = dict(mapping=self.mapping(), dry_run=dry_run, progress=progress,
-                       cancel=cancel, skip_invalid=self.report.skip.isChecked())
-        if self.kind() == "events":
-            options["new_users"] = self.choose.new_users.isChecked()
-        imports = self.catalog.imports
-        method = {"catalog": imports.catalog, "events": imports.events,
-                  "users": imports.users}[self.kind()]
-        return method(self.path(), **options)
+    def request(self) -> ImportRequest:
+        """What to import, read off the pages (main thread; the job gets this copy)."""
+        return ImportRequest(kind=self.kind(), path=self.path(), mapping=self.mapping(),
+                             skip_invalid=self.report.skip.isChecked(),
+                             new_users=self.choose.new_users.isChecked())
 
 
 class ChoosePage(QWizardPage):
@@ -172,6 +163,7 @@ class MappingPage(QWizardPage):
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet("color: #b00020")
         self.info = QLabel()
+        self.ready = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.info)
         layout.addWidget(self.preview, 2)
@@ -185,12 +177,20 @@ class MappingPage(QWizardPage):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.boxes = {}
-        try:
-            p = self.w.catalog.imports.preview(self.w.path(), kind=self.w.kind())
-        except Exception as exc:  # a CuratorError with the file's problem
-            self.error.setText(str(exc))
-            self.preview.clear()
-            return
+        self.ready = False
+        self.info.setText("Reading the file…")
+        self.preview.clear()
+        self.preview.setRowCount(0)
+        self.preview.setColumnCount(0)
+        self.w.jobs.start(Op.IMPORT_PREVIEW, operations.preview_file, self.w.catalog,
+                          self.w.path(), self.w.kind(), on_done=self._show,
+                          on_error=self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.info.clear()
+        self.error.setText(message)
+
+    def _show(self, p: dict) -> None:
         self.info.setText(f"{p['file']}: {p['rows']:,} rows, encoding {p['encoding']}")
         self.preview.setColumnCount(len(p["columns"]))
         self.preview.setHorizontalHeaderLabels(p["columns"])
@@ -205,13 +205,18 @@ class MappingPage(QWizardPage):
             box.setToolTip(f"The source column for {field}")
             self.boxes[field] = box
             self.form.addRow(field, box)
+        self.ready = True
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return self.ready
 
     def mapping(self) -> Mapping:
         return Mapping(columns={f: b.currentText() for f, b in self.boxes.items()
                                 if b.currentText() != NOT_MAPPED})
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
-        return not self.error.text()
+        return self.ready and not self.error.text()
 
 
 class ReportPage(QWizardPage):
@@ -242,8 +247,8 @@ class ReportPage(QWizardPage):
         self.result = None
         self.summary.setText("Checking every row…")
         self.table.setRowCount(0)
-        self.w.jobs.submit(lambda p, c: self.w.run_import(dry_run=True, progress=p, cancel=c),
-                           on_done=self._checked, on_error=self._failed, key="import-check")
+        self.w.jobs.start(Op.IMPORT_CHECK, operations.run_import, self.w.catalog,
+                          self.w.request(), True, on_done=self._checked, on_error=self._failed)
 
     def _checked(self, changes) -> None:
         result = self.result = changes.detail
@@ -283,11 +288,7 @@ class ReportPage(QWizardPage):
 
 
 def export_rejects(path: Path, rejects) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "row", "field", "value", "reason"])
-        for r in rejects:
-            writer.writerow([r.file, r.row, r.field, r.value, r.reason])
+    write_reject_rows(path, rejects)
 
 
 class RunPage(QWizardPage):
@@ -311,10 +312,9 @@ class RunPage(QWizardPage):
         self.finished_ok = False
         self.label.setText("Importing…")
         self.cancel_button.setEnabled(True)
-        self.token = self.w.jobs.submit(
-            lambda p, c: self.w.run_import(dry_run=False, progress=p, cancel=c),
-            on_done=self._imported, on_error=self._failed, on_progress=self._progress,
-            key="import-run")
+        self.token = self.w.jobs.start(
+            Op.IMPORT_RUN, operations.run_import, self.w.catalog, self.w.request(), False,
+            on_done=self._imported, on_error=self._failed, on_progress=self._progress)
 
     def _progress(self, done: int, total: int, message: str) -> None:
         self.bar.setMaximum(max(total, 1))
@@ -326,11 +326,11 @@ class RunPage(QWizardPage):
         self.w.imported.emit(changes)
         if changes.artworks:
             self.label.setText(changes.message + "\nEmbedding new and changed artworks…")
-            self.token = self.w.jobs.submit(
-                lambda p, c: self.w.embed_all(progress=p, cancel=c),
+            self.token = self.w.jobs.start(
+                Op.EMBED, operations.embed_all, self.w.catalog,
                 on_done=lambda r: self._finish(changes.message + "\n" + r.message),
                 on_error=lambda m: self._finish(changes.message + "\n" + m),
-                on_progress=self._progress, key="import-embed")
+                on_progress=self._progress)
         else:
             self._finish(changes.message)
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.catalog import Catalog
+from ...core.evaluate.metrics import GUIDE
 from ...core.recommend.hybrid import Rules
 from ...core.recommend.profiles import Profile
 from ..jobs import JobRunner
@@ -85,7 +87,27 @@ class TuningView(QWidget):
         row.addWidget(self.make_default)
         row.addWidget(self.save)
         form.addRow(row)
-        self.metrics_label = QLabel(wordWrap=True)
+        self.fit = QPushButton("Fit weights")
+        self.fit.setToolTip("Choose weights, diversity and half-life from the histories "
+                            "(validated on held-out training events) and save them under "
+                            "the name above, or as the default profile")
+        self.fit.clicked.connect(self.fit_weights)
+        self.provenance = QLabel(wordWrap=True)
+        self.provenance.setToolTip("How the default profile's settings came about")
+        self.show_provenance(profile)
+        form.addRow(self.fit, self.provenance)
+        self.metric_labels: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for n, (key, guide) in enumerate(GUIDE.items()):
+            label = QLabel(guide.name())
+            label.setToolTip(f"<b>{guide.name()}</b>: {guide.meaning}")
+            self.metric_labels[key] = label
+            grid.addWidget(label, n // 2, n % 2)
+        form.addRow(grid)
+        self.metrics_label = QLabel("↑ higher is better, ↓ lower is better; hover a figure "
+                                    "for what it measures", wordWrap=True)
+        self.metrics_label.setStyleSheet("color: palette(mid)")
         form.addRow(self.metrics_label)
         self.sample_label = QLabel()
         self.sample = QListWidget()
@@ -161,7 +183,9 @@ class TuningView(QWidget):
         if self.evaluation is None:
             return
         evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
-        profiles = self.catalog.recommendations.profiles()
+        half_life = self.half_life_days()
+        catalog = self.catalog
+        profiles = catalog.recommendations.profiles()
         visitor = self.sample_user
 
         def work(progress, cancel):
@@ -179,9 +203,10 @@ class TuningView(QWidget):
                                      .metrics))
             sample = []
             if visitor:
-                recs = self.catalog.recommendations.recommend(visitor, k=10, weights=weights,
-                                              mmr_lambda=rules.mmr_lambda)
-                titles = {a["id"]: a["title"] for a in self.catalog.artworks.get(
+                recs = catalog.recommendations.recommend(
+                    visitor, k=10, weights=weights, mmr_lambda=rules.mmr_lambda,
+                    half_life_days=half_life)
+                titles = {a["id"]: a["title"] for a in catalog.artworks.get(
                     [r.item_id for r in recs])}
                 sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
             return weights, current, saved, dists, sample, frontier
@@ -198,12 +223,11 @@ class TuningView(QWidget):
         self.sample.clear()
         self.sample.addItems([f"{s:.2f}  {t or i}" for i, t, s in sample])
         self.history = (self.history + [(current["ndcg"], current)])[-30:]
-        m = current
-        self.metrics_label.setText(
-            f"nDCG@10 {m['ndcg']:.3f} · precision {m['precision']:.3f} · recall "
-            f"{m['recall']:.3f} · MAP {m['map']:.3f}<br>coverage {m['coverage']:.3f} · "
-            f"diversity {m['diversity']:.3f} · novelty {m['novelty']:.2f} · popularity bias "
-            f"{m['popularity_bias']:.3f}")
+        k = self.evaluation.k if self.evaluation is not None else 10
+        for key, label in self.metric_labels.items():
+            value = current.get(key, float("nan"))
+            label.setText(f"{GUIDE[key].name(k)} {value:.2f}" if key == "novelty"
+                          else f"{GUIDE[key].name(k)} {value:.3f}")
         self._redraw()
 
     def _redraw(self) -> None:
@@ -228,10 +252,12 @@ class TuningView(QWidget):
                         textcoords="offset points")
         now = self.last["metrics"]
         ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9, label="current")
-        ax.set_xlabel(label)
-        ax.set_ylabel("nDCG@10")
+        ax.set_xlabel(f"{label} {'→ better' if GUIDE[key].higher_is_better else '← better'}")
+        ax.set_ylabel(f"{GUIDE['ndcg'].label.format(k=10)} ↑ better")
         ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
-        ax.legend(fontsize=8, loc="lower left")
+        # below the axes, so it never covers the current point or a saved profile
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
+                  frameon=False)
         ax = self.ax_dist
         ax.clear()
         for name, values in self.last["dists"].items():
@@ -241,6 +267,34 @@ class TuningView(QWidget):
         ax.legend(fontsize=8)
         self.canvas.draw_idle()
         self.redraws += 1
+
+    def show_provenance(self, profile: Profile) -> None:
+        self.provenance.setText(f"“{profile.name}”: {profile.provenance()}")
+
+    def fit_weights(self) -> None:
+        """Fit a profile in the background: the named one, else the default one."""
+        name = self.name.text().strip() or None
+        make_default = self.make_default.isChecked()
+        self.fit.setEnabled(False)
+        self.status.emit("Fitting weights to the histories…")
+        self.jobs.submit(lambda progress, cancel: self.catalog.recommendations.fit_profile(
+            name, make_default=make_default, progress=progress, cancel=cancel),
+            on_done=self._fitted, on_error=self._fit_failed, key="tuning-fit")
+
+    def _fit_failed(self, message: str) -> None:
+        self.fit.setEnabled(True)
+        self.status.emit(message)
+
+    def _fitted(self, report) -> None:
+        self.fit.setEnabled(True)
+        profile = report.profile
+        for signal, slider in self.sliders.items():
+            slider.setValue(round(100 * profile.weights.get(signal, 0.0)))
+        self.mmr.setValue(round(100 * profile.mmr_lambda))
+        self.half_life.setValue(_half_life_step(profile.half_life_days))
+        self.show_provenance(profile)
+        self.status.emit(report.summary().replace("\n", " "))
+        self.profile_saved.emit(profile.name)
 
     def save_profile(self) -> None:
         name = self.name.text().strip()

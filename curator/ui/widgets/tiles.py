@@ -16,25 +16,32 @@ def tile_colour(key: str) -> QColor:
 
 
 def placeholder(artwork_id: str, title: str | None, artist: str | None,
-                size: int = TILE) -> QPixmap:
-    key = f"tile:{artwork_id}:{size}"
+                size: int = TILE, ratio: float = 1.0) -> QPixmap:
+    """A ``size`` x ``size`` tile (logical pixels) drawn at ``ratio`` device pixels each.
+
+    The tile's colours are its own (a pale card with dark text), so it reads the same
+    on a light or a dark palette.
+    """
+    key = f"tile:{artwork_id}:{size}:{ratio:g}"
     found = QPixmap()
     if QPixmapCache.find(key, found):
         return found
-    pix = QPixmap(size, size)
+    pix = QPixmap(round(size * ratio), round(size * ratio))
+    pix.setDevicePixelRatio(ratio)
     pix.fill(tile_colour(artist or artwork_id))
     painter = QPainter(pix)
     painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.TextAntialiasing)
     painter.setPen(QColor(40, 40, 40))
     font = QFont()
-    font.setPointSize(10)
+    font.setPixelSize(max(9, size // 12))
     font.setBold(True)
     painter.setFont(font)
-    margin = 10
+    margin = max(6, size // 16)
     painter.drawText(QRect(margin, margin, size - 2 * margin, size * 2 // 3),
                      Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignTop, title or "(untitled)")
     font.setBold(False)
-    font.setPointSize(8)
+    font.setPixelSize(max(8, size // 15))
     painter.setFont(font)
     painter.drawText(QRect(margin, size * 2 // 3, size - 2 * margin, size // 3 - margin),
                      Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignBottom, artist or "")
