@@ -351,6 +351,28 @@ def cmd_train_sequence(args) -> int:
     return 0
 
 
+def cmd_train_embedder(args) -> int:
+    from dataclasses import replace
+
+    from .core.errors import Cancelled
+    from .core.learn.embedder import TuneConfig
+
+    settings = TuneConfig()
+    if args.max_pairs is not None:
+        settings = replace(settings, max_pairs=args.max_pairs or None)
+    with _open(args) as catalog, progress_bar("Fine-tuning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.embeddings.train_encoder(
+                epochs=args.epochs, device=args.device, settings=settings, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; training resumes from its last checkpoint when "
+                               "train-embedder is run again.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
     p.add_argument("--json", action="store_true",
@@ -536,6 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--profile", help="the weight profile it must improve (default: default)")
     p.set_defaults(func=cmd_train_sequence)
+
+    p = sub.add_parser("train-embedder",
+                       help="fine-tune the text encoder on what visitors engage with together; "
+                            "used for content only if it beats the frozen one on held-out "
+                            "visitors")
+    p.add_argument("--epochs", type=int, help="passes over the pairs (default 1)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--max-pairs", type=int,
+                   help="pairs drawn per epoch (default 10,000; 0 for all)")
+    p.set_defaults(func=cmd_train_embedder)
 
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)

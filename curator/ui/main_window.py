@@ -160,6 +160,16 @@ class MainWindow(QMainWindow):
                                        "embedded as")
         self.import_actions.append(self.embedding_action)
         tools_menu.addAction(self.embedding_action)
+        self.learn_actions = {
+            "sequence": action("Learn the &order of visits", lambda: self.learn("sequence"),
+                               None, "Train the sequence signal; it is switched on only if "
+                               "it improves recommendations on a validation split"),
+            "encoder": action("&Fine-tune the embedding model", lambda: self.learn("encoder"),
+                              None, "Fine-tune the text model on what visitors engage with "
+                              "together; used only if it beats the current one")}
+        for act in self.learn_actions.values():
+            self.import_actions.append(act)
+            tools_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(["Browse", "Visitors", "Tuning"]):
             view_menu.addAction(action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
@@ -371,6 +381,21 @@ class MainWindow(QMainWindow):
         self._embed_token = self.jobs.start(
             Op.EMBED, operations.embed_all, self.catalog, on_done=self._embedded,
             on_error=self._embed_failed, on_progress=self._embed_progress)
+
+    def learn(self, what: str) -> None:
+        """Tools menu: train a learned model in the background, with the embedding's progress
+        bar and Cancel button (a cancelled run resumes next time)."""
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setRange(0, 0)
+        self._embed_token = self.jobs.start(
+            Op.LEARN, operations.learn, self.catalog, what, on_done=self._embedded,
+            on_error=self._learn_failed, on_progress=self._embed_progress)
+
+    def _learn_failed(self, message: str) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.show_message(message)
 
     def _cancel_embedding(self) -> None:
         if self._embed_token is not None:
