@@ -3,6 +3,7 @@
     python benchmarks/bench_search.py [--n 1000000] [--dim 384] [--k 20]
     python benchmarks/bench_search.py --catalog [--n 1000000] [--db PATH]
     python benchmarks/bench_search.py --ann [--n 1000000] [--db PATH] [--vectors clustered]
+    python benchmarks/bench_search.py --tate [--db PATH] [--device cpu|cuda|auto]
 
 Random unit vectors stand in for artwork embeddings (the cost of an exact search does not
 depend on their values). The peer is the textbook NumPy query: ``scores = M @ q`` then a
@@ -20,9 +21,15 @@ and timed), and ``--queries`` queries run through both paths in one run: recall@
 approximate path against the exact one, and each path's latency, unfiltered and with a
 broad filter (three in four allowed), at the settings used and at a few others. It also
 times exact top-k over the first 100,000, 250,000, 500,000 ... rows, which is how the size
-that needs the index was chosen. Vectors
-are ``clustered`` (like a real catalog's) or ``random`` (the worst case for any graph);
-see ``benchmarks/synthetic.py``.
+that needs the index was chosen. Vectors are ``clustered`` (like a real catalog's) or
+``random`` (the worst case for any graph); see ``benchmarks/synthetic.py``.
+
+With ``--tate`` the real Tate catalog (69,202 works, ../shared/data) is imported into
+``--db`` and embedded once (long on a CPU; reused after). Timed: building the keyword index,
+and one query through each of: hybrid search (keyword + vectors fused, artist names first),
+keyword search, the plain vector top-k and bm25s's own top-k over the same index (the two
+peers), ranking only (the query vector computed beforehand) and end to end (with encoding).
+The first ten results of plain-language queries naming artists are printed.
 """
 
 from __future__ import annotations
@@ -64,6 +71,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--vectors", choices=VECTOR_KINDS, default="clustered",
                         help="synthetic vectors of the database built (default clustered)")
+    parser.add_argument("--tate", action="store_true",
+                        help="hybrid search on the real Tate catalog against its two parts")
+    parser.add_argument("--device", default="auto", help="--tate: where to embed")
     args = parser.parse_args()
     if args.catalog or args.ann:
         folder = None
@@ -78,6 +88,9 @@ def main() -> None:
         (ann_scale if args.ann else catalog_scale)(args)
         if folder is not None:
             folder.cleanup()
+        return
+    if args.tate:
+        tate(args)
         return
     rng = np.random.default_rng(0)
     matrix = np.empty((args.n, args.dim), dtype=np.float32)
@@ -230,3 +243,86 @@ def ann_scale(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+ARTIST_QUERIES = ["Van Gogh masterpieces", "works by Turner", "Turner's masterpieces",
+                  "Henry Moore sculpture", "Hepworth", "Constable clouds", "Warhol"]
+OTHER_QUERIES = ["stormy sea with ships", "portrait of a woman", "sea", "Durer"]
+
+
+def tate(args: argparse.Namespace) -> None:
+    from _common import SHARED_DATA, need
+
+    from curator.core.catalog import Catalog
+    from curator.core.search.hybrid import Query, rank
+    from curator.core.search.lexical import LexicalIndex, terms
+
+    source = need(SHARED_DATA / "tate" / "artworks.jsonl.gz")
+    args.db = args.db or Path("/tmp/curator-bench-tate.duckdb")
+    with Catalog(args.db) as catalog:
+        if catalog.counts()["artworks"] == 0:
+            catalog.imports.catalog(source)
+        progress = catalog.embeddings.progress()
+        if not progress.done:
+            print(f"embedding {progress.total - progress.embedded:,} artworks (once) ...",
+                  flush=True)
+            start = time.perf_counter()
+            catalog.embeddings.embed(device=args.device)
+            print(f"embedded in {time.perf_counter() - start:.0f} s")
+    with Catalog(args.db, read_only=True) as catalog:
+        builds = []
+        for _ in range(3):
+            start = time.perf_counter()
+            lexical = LexicalIndex.build(catalog.store)
+            builds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        index = catalog.embeddings.text_index()
+        load = time.perf_counter() - start
+        encoder = catalog.embeddings.text_encoder()
+        catalog.artworks.search("warm up", k=args.k)  # loads the model and caches the index
+        lexical = catalog.artworks.lexical_index()
+        rows = catalog.artworks._vector_rows(lexical, index)
+        print(f"{len(lexical):,} artworks, {len(lexical._vocab):,} terms; top {args.k}")
+        print(f"keyword index build (best of 3): {min(builds):.2f} s; "
+              f"vectors load: {load:.2f} s")
+        queries = ARTIST_QUERIES + OTHER_QUERIES
+        vectors = {q: encoder.encode([q])[0] for q in queries}
+
+        def bm25s_alone(q):
+            wanted = [lexical._vocab[t] for t in terms(q) if t in lexical._vocab]
+            return lexical._bm25.retrieve([wanted], k=args.k, show_progress=False,
+                                          n_threads=1) if wanted else None
+
+        cases = [
+            ("hybrid, ranking", lambda q: rank(Query(q, "hybrid", lexical, index, vectors[q],
+                                                     vector_rows=rows), args.k)),
+            ("keyword, ranking", lambda q: rank(Query(q, "keyword", lexical), args.k)),
+            ("peer: vector top-k", lambda q: index.top_k(vectors[q], args.k)),
+            ("peer: bm25s top-k", bm25s_alone),
+            ("encode the query", lambda q: encoder.encode([q])),
+            ("hybrid, end to end", lambda q: catalog.artworks.search(q, k=args.k)),
+            ("vector, end to end", lambda q: catalog.artworks.search(q, k=args.k,
+                                                                     mode="semantic")),
+        ]
+        print(f"median ms per query over {len(queries)} queries x {args.repeat}:")
+        medians = {}
+        for name, func in cases:
+            times = []
+            for q in queries:
+                func(q)
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    func(q)
+                    times.append(time.perf_counter() - start)
+            medians[name] = float(np.median(times)) * 1000
+            print(f"  {name:22} {medians[name]:8.2f} ms")
+        peers = medians["peer: vector top-k"] + medians["peer: bm25s top-k"]
+        print(f"hybrid ranking / (vector top-k + bm25s top-k): "
+              f"{medians['hybrid, ranking'] / peers:.2f}x; end to end hybrid / vector: "
+              f"{medians['hybrid, end to end'] / medians['vector, end to end']:.2f}x")
+        for q in ARTIST_QUERIES:
+            print(f"\n{q!r}:")
+            for n, h in enumerate(catalog.artworks.search(q, k=10), 1):
+                how = "artist" if "artist" in (h.parts or {}) else "+".join(sorted(h.parts or {}))
+                print(f"  {n:>2}. {h.id:<7} {(h.title or '')[:60]:<60} "
+                      f"{', '.join(h.artists)[:34]:<34} {how}")

@@ -77,6 +77,13 @@ def drop_other_spaces(store: Store, keep: Space) -> None:
             cur.execute("DELETE FROM embedding_spaces WHERE id = ?", [space_id])
 
 
+def drop_space(store: Store, space: Space) -> None:
+    """Remove one space and its vectors."""
+    with store.transaction() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {space.table}")
+        cur.execute("DELETE FROM embedding_spaces WHERE id = ?", [space.id])
+
+
 def write_vectors(cur: duckdb.DuckDBPyConnection, space: Space, ids: list[str],
                   hashes: list[str], vectors: np.ndarray) -> None:
     """Replace the vectors of ``ids`` in bulk (call inside a transaction)."""

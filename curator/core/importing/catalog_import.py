@@ -13,7 +13,16 @@ from pathlib import Path
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn, check, report
 from ..store import Store
-from .common import MAX_TEXT, DryRun, ImportResult, fail_or_report, now_utc, record_batch
+from .common import (
+    MAX_TEXT,
+    DryRun,
+    ImportResult,
+    fail_or_report,
+    id_warnings,
+    now_utc,
+    record_batch,
+    shared_rejects,
+)
 from .fields import field_sql
 from .mapping import CATALOG_FIELDS, Mapping, resolve
 from .sources import open_source
@@ -52,6 +61,7 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                 _normalise(cur, source, chosen, mapping)
                 _find_rejects(cur, source, chosen)
                 shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                warnings = tuple(id_warnings(cur, {"id": ("id_src", chosen.get("id", "id"))}))
                 check(cancel)
                 report(progress, 2, steps, "Comparing with the catalog")
                 _merge(cur, chosen, mapping)
@@ -65,7 +75,8 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                     raise DryRun(ImportResult(
                         kind="catalog", file=source.path.name, batch_id=None, rows=source.rows,
                         accepted=source.rows - rejected, rejected=rejected, inserted=inserted,
-                        updated=updated, unchanged=unchanged, rejects=tuple(shown)))
+                        updated=updated, unchanged=unchanged, rejects=tuple(shown),
+                        warnings=warnings))
                 report(progress, 3, steps, "Writing")
                 batch_id = None
                 if inserted + updated:
@@ -81,7 +92,7 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
     return ImportResult(kind="catalog", file=source.path.name, batch_id=batch_id,
                         rows=source.rows, accepted=source.rows - rejected, rejected=rejected,
                         inserted=inserted, updated=updated, unchanged=unchanged,
-                        rejects=tuple(shown), rejects_path=rejects_path)
+                        rejects=tuple(shown), rejects_path=rejects_path, warnings=warnings)
 
 
 def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping) -> None:
@@ -94,7 +105,8 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping) -> None:
         date_src = e.get("date_text", e.get("year"))
     select = [
         "_row",
-        f"{e['id']} AS id",
+        f"nfc_normalize({e['id']}) AS id",
+        f"{e['id']} AS id_src",
         *(f"{e[f]} AS {f}" if f in e else f"NULL::VARCHAR AS {f}" for f in TEXT_FIELDS),
         f"cur_names({e['artists']}) AS artists" if "artists" in e else "NULL AS artists",
         f"cur_tags({e['tags']}) AS tags" if "tags" in e else "NULL AS tags",
@@ -123,9 +135,9 @@ def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
         "SELECT _row, '(record)' AS field, NULL AS value, "
         "'is not a JSON object' AS reason FROM norm WHERE NOT is_object",
         f"SELECT _row, '{col('id')}', NULL, 'has no id' FROM norm WHERE is_object AND id IS NULL",
-        f"SELECT _row, '{col('id')}', id, 'appears more than once in this file (first on row '"
+        f"SELECT _row, '{col('id')}', id_src, 'appears more than once in this file (first on row '"
         f" || (first_row + {source.first_line - 1}) || ')' FROM "
-        "(SELECT _row, id, min(_row) OVER (PARTITION BY id) AS first_row FROM norm "
+        "(SELECT _row, id, id_src, min(_row) OVER (PARTITION BY id) AS first_row FROM norm "
         " WHERE id IS NOT NULL) WHERE _row > first_row",
         f"SELECT _row, '{date_col}', date_src, 'is not a date or year range (expected e.g. "
         "1805, c.1830-41, 1890s or 19th century)' FROM norm WHERE date_src IS NOT NULL "
@@ -141,6 +153,8 @@ def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
             f"SELECT _row, '{col(f)}', left({f}, 40), 'is longer than {MAX_TEXT:,} characters' "
             f"FROM norm WHERE length({f}) > {MAX_TEXT}"
         )
+    checks += shared_rejects(source, {"id": chosen.get("id", "id")},
+                             {f: chosen[f] for f in TEXT_FIELDS if f in chosen})
     cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))
 
 
