@@ -1,6 +1,6 @@
 """What a desk catalog costs at scale today, with implicit's equivalent in the same run.
 
-    python benchmarks/bench_scale.py --size 10k|100k|1m [--size ...] [--dir DIR]
+    python benchmarks/bench_scale.py --size 10k|100k|1m [--size ...] [--dir DIR] [--quick]
 
 Sizes (artworks / events / visitors): 10k = 10,000 / 100,000 / 10,000; 100k = 100,000 /
 1,000,000 / 100,000; 1m = 1,000,000 / 10,000,000 / 1,000,000. The catalog and histories are
@@ -23,7 +23,9 @@ Every figure is taken in a fresh process (its peak resident memory comes with it
 - implicit: item kNN (CosineRecommender, K=20) and ALS (64 factors, 10 iterations) on the
   same events: fit, one visitor's list, 1,000 visitors' lists in one batch call.
 
-The databases are kept in ``--dir`` (default ``/tmp/curator-scale``) and reused.
+The databases are kept in ``--dir`` (default ``/tmp/curator-scale``) and reused. ``--quick``
+leaves out Curator's recommender (fit, lists, ``--all``, ``evaluate``), which takes many
+minutes a step from 100k on today.
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ STEPS = {"lists": step_lists, "fit": step_fit, "all": step_all, "search": step_s
          "implicit": step_implicit}
 
 
-def measure(size: str, folder: Path) -> None:
+def measure(size: str, folder: Path, quick: bool = False) -> None:
     n_art, n_events, n_users = SIZES[size]
     db = folder / f"scale-{size}.duckdb"
     print(f"== {size}: {n_art:,} artworks, {n_events:,} events, {n_users:,} visitors "
@@ -250,14 +252,24 @@ def measure(size: str, folder: Path) -> None:
         print(f"import: reusing {db} (delete it to time the import again)")
     user = "U0000000"
     rows = []
-    for label, args in (("CLI search", ["--read-only", "search", "storm at sea"]),
-                        ("CLI similar", ["--read-only", "similar", "A0000010"]),
-                        ("CLI recommend USER (fits)", ["--read-only", "recommend", user]),
-                        ("CLI evaluate", ["--read-only", "evaluate"])):
+    commands = [("CLI search", ["--read-only", "search", "storm at sea"]),
+                ("CLI similar", ["--read-only", "similar", "A0000010"])]
+    if not quick:
+        commands += [("CLI recommend USER (fits)", ["--read-only", "recommend", user]),
+                     ("CLI evaluate", ["--read-only", "evaluate"])]
+    for label, args in commands:
         r = cli(db, *args)
         rows.append((label, f"{r['seconds']:.2f} s ({r['wall']:.2f} s with start-up)",
                      r["peak_mb"]))
         print(f"{label:<28} {rows[-1][1]:<34} peak {r['peak_mb']:>7,.0f} MiB", flush=True)
+    if quick:
+        search = step("search", db)
+        print(f"{'search (model loaded)':<28} {search['search_ms']:.1f} ms (median of 10)"
+              f"{'':<10} peak {search['peak_mb']:>7,.0f} MiB", flush=True)
+        imp = step("implicit", db)
+        print_implicit(imp)
+        print("--quick: Curator's recommender (fit, lists, --all, evaluate) not run")
+        return
     fit = step("fit", db)
     print(f"{'fit (default profile)':<28} {fit['fit']:.2f} s{'':<28} peak "
           f"{fit['peak_mb']:>7,.0f} MiB", flush=True)
@@ -274,19 +286,26 @@ def measure(size: str, folder: Path) -> None:
     print(f"{'search (model loaded)':<28} {search['search_ms']:.1f} ms (median of 10)"
           f"{'':<10} peak {search['peak_mb']:>7,.0f} MiB", flush=True)
     imp = step("implicit", db)
+    print_implicit(imp)
+    print(f"ratios: fit {fit['fit'] / imp['knn_fit']:.0f}x implicit kNN's; one warm list "
+          f"{lists['warm_list_ms'] / imp['knn_list_ms']:.0f}x; --all per 1,000 "
+          f"{everyone['all_per_1000'] / imp['knn_per_1000']:.0f}x", flush=True)
+
+
+def print_implicit(imp: dict) -> None:
     for name, label in (("knn", "implicit item kNN"), ("als", "implicit ALS (64)")):
         print(f"{label:<28} fit {imp[f'{name}_fit']:.2f} s; one list "
               f"{imp[f'{name}_list_ms']:.2f} ms; {imp[f'{name}_per_1000']:.3f} s per 1,000 "
               f"visitors  peak {imp['peak_mb']:>7,.0f} MiB", flush=True)
-    print(f"ratios: fit {fit['fit'] / imp['knn_fit']:.0f}x implicit kNN's; one warm list "
-          f"{lists['warm_list_ms'] / imp['knn_list_ms']:.0f}x; --all per 1,000 "
-          f"{everyone['all_per_1000'] / imp['knn_per_1000']:.0f}x", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", action="append", choices=list(SIZES))
     parser.add_argument("--dir", type=Path, default=Path("/tmp/curator-scale"))
+    parser.add_argument("--quick", action="store_true",
+                        help="skip Curator's recommender (fit, lists, --all, evaluate): at "
+                             "100k and more each of those takes many minutes today")
     parser.add_argument("--step", choices=["build", *STEPS], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -297,7 +316,7 @@ def main() -> None:
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     for size in args.size or ["10k"]:
-        measure(size, args.dir)
+        measure(size, args.dir, args.quick)
 
 
 if __name__ == "__main__":
