@@ -17,6 +17,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a Curator database (default: the built-in demo)")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
                         help="close the window after SECONDS (for smoke tests)")
+    parser.add_argument("--screenshots", type=Path, default=None, metavar="DIR",
+                        help="tour the window, save a PNG of each screen into DIR and exit "
+                             "(smoke tests, the README's pictures)")
     parser.add_argument("--self-test", action="store_true",
                         help="import, embed and recommend on a small catalog offscreen, "
                              "print a summary and exit (0 when everything works)")
@@ -66,10 +69,27 @@ def self_test() -> int:
     return 0
 
 
-def _demo_path():
-    from .core.demo import demo_db_path
+def database_to_open(given: Path | None, settings) -> Path:
+    """The database a start opens: the one named, else the last one used, else the demo."""
+    from .paths import demo_db
 
-    return demo_db_path()
+    if given is not None:
+        return given
+    last = settings.value("last_db")
+    if last and Path(str(last)).is_file():
+        return Path(str(last))
+    return demo_db()
+
+
+def open_catalog(path: Path, *, read_only: bool = False):
+    """Open ``path``; the demo's database is filled from the shipped files the first time."""
+    from .core.catalog import Catalog
+    from .core.demo import open_demo
+    from .paths import demo_db
+
+    if path == demo_db() and not read_only:
+        return open_demo(path)
+    return Catalog(path, read_only=read_only)
 
 
 def install_error_hook() -> None:
@@ -95,40 +115,53 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         return self_test()
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
-            and sys.platform.startswith("linux"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .ui.platform_check import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(f"Curator: {problem}", file=sys.stderr, flush=True)
+        return 2
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from .core.catalog import Catalog
-    from .core.demo import open_demo
     from .core.errors import CuratorError, DatabaseInUse
-    from .ui.main_window import MainWindow
+    from .ui.appearance import follow_color_scheme
+    from .ui.main_window import MainWindow, app_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Curator")
     app.setOrganizationName("Curator")
+    follow_color_scheme(app)
     install_error_hook()
+    settings = app_settings()
+    path = database_to_open(args.db, settings)
     try:
         try:
-            catalog = Catalog(args.db) if args.db else open_demo()
+            catalog = open_catalog(path)
         except DatabaseInUse as exc:
             answer = QMessageBox.question(None, "Curator", f"{exc}\n\nOpen it read-only?")
             if answer != QMessageBox.Yes:
                 return 1
-            catalog = Catalog(args.db or _demo_path(),
-                              read_only=True)
+            catalog = open_catalog(path, read_only=True)
     except CuratorError as exc:
         QMessageBox.critical(None, "Curator", str(exc))
         return 1
-    window = MainWindow(catalog)
+    window = MainWindow(catalog, settings=settings)
     window.show()
     app.processEvents()
     print(f"Curator: {catalog.path}: " + ", ".join(
         f"{v:,} {k}" for k, v in catalog.counts().items())
         + f"; window shown {time.perf_counter() - _STARTED:.2f} s after start"
         + ("" if "torch" not in sys.modules else " (torch was loaded)"), flush=True)
+    if args.screenshots is not None:
+        from .ui.tour import take_screenshots
+
+        saved = take_screenshots(window, args.screenshots)
+        print("Curator: screenshots " + ", ".join(p.name for p in saved)
+              + f" on {app.platformName()} in {args.screenshots}", flush=True)
+        window.close()
+        catalog.close()
+        return 0
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
     code = app.exec()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from .core.errors import CuratorError
-from .paths import default_db
+from .paths import default_db, demo_db
 
 
 @contextmanager
@@ -56,6 +59,10 @@ def cancel_on_interrupt() -> Iterator:
 def _open(args, *, read_only: bool = False):
     from .core.catalog import Catalog
 
+    if args.db == demo_db() and not read_only:
+        from .core.demo import open_demo
+
+        return open_demo(args.db)  # the same demo the app opens, filled the first time
     return Catalog(args.db, read_only=read_only)
 
 
@@ -172,6 +179,31 @@ def cmd_embed(args) -> int:
                 result = catalog.embeddings.embed_images(progress=bar).detail
             print(f"Images: {result.embedded:,} described; {result.total:,} artworks name an "
                   "image file.")
+            for artwork, name, reason in result.unreadable:
+                print(f"  skipped {name} (artwork {artwork}): {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_catalog(args) -> int:
+    with _open(args, read_only=True) as catalog:
+        n = catalog.embeddings.export_catalog(args.file)
+    print(f"Exported {n:,} artworks (id, content hash, text) to {args.file}.")
+    return 0
+
+
+def cmd_cluster_embed(args) -> int:
+    from .core.embedding.cluster import embed_on_cluster
+
+    result = embed_on_cluster(args.catalog, args.outdir, model_path=args.model,
+                              address=args.address, num_gpus=args.num_gpus,
+                              workers=args.workers, batch_size=args.batch_size)
+    print(result.summary())
+    return 0
+
+
+def cmd_attach_vectors(args) -> int:
+    with _open(args) as catalog, progress_bar("Attaching") as bar:
+        print(catalog.embeddings.attach_vectors(args.folder, progress=bar).message)
     return 0
 
 
@@ -352,6 +384,28 @@ def cmd_train_sequence(args) -> int:
     return 0
 
 
+def cmd_train_embedder(args) -> int:
+    from dataclasses import replace
+
+    from .core.errors import Cancelled
+    from .core.learn.embedder import TuneConfig
+
+    settings = TuneConfig()
+    if args.max_pairs is not None:
+        settings = replace(settings, max_pairs=args.max_pairs or None)
+    with _open(args) as catalog, progress_bar("Fine-tuning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.embeddings.train_encoder(
+                epochs=args.epochs, device=args.device, settings=settings, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; training resumes from its last checkpoint when "
+                               "train-embedder is run again.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
     p.add_argument("--json", action="store_true",
@@ -389,6 +443,17 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .core.catalog import Catalog
+
+    report = Catalog.check_file(args.db)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.sentence())
+    return 0 if report.ok else 2
+
+
 def cmd_artworks(args) -> int:
     with _open(args) as catalog:
         changes = catalog.artworks.set_available(args.ids, available=args.undo)
@@ -401,9 +466,7 @@ def cmd_artworks(args) -> int:
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
-            n = catalog.visitors.pseudonymize(rotate=args.rotate).count
-            print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
-                  f"{' under a new key' if args.rotate else ''}.")
+            print(catalog.visitors.pseudonymize(rotate=args.rotate).message)
         elif args.action == "delete":
             if not args.user:
                 raise CuratorError("Name the visitor to delete.")
@@ -476,6 +539,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
+    p = sub.add_parser("export-catalog",
+                       help="write ids, content hashes and texts to Parquet for a cluster")
+    p.add_argument("file", type=Path, help="the .parquet file to write")
+    p.set_defaults(func=cmd_export_catalog)
+
+    p = sub.add_parser("cluster", help="work on a Ray cluster (needs curator[cluster])")
+    cluster = p.add_subparsers(dest="cluster_command", required=True, metavar="COMMAND")
+    p = cluster.add_parser("embed", help="embed an exported catalog into Parquet shards")
+    p.add_argument("catalog", type=Path, help="a file from `curator export-catalog`")
+    p.add_argument("outdir", type=Path, help="a new folder for the vector shards")
+    p.add_argument("--address", help="the Ray cluster (ray://HEAD:10001, or auto on a node); "
+                   "default: a cluster on this machine")
+    p.add_argument("--num-gpus", type=int, default=0,
+                   help="GPU workers, one GPU and one model each, half precision (default 0: "
+                        "CPU workers)")
+    p.add_argument("--workers", type=int, default=None, help="CPU workers (default 1)")
+    p.add_argument("--batch-size", type=int, default=256, help="texts per worker call")
+    p.add_argument("--model", type=Path, default=None,
+                   help="the encoder folder on every node (default: the packaged model)")
+    p.set_defaults(func=cmd_cluster_embed)
+
+    p = sub.add_parser("attach-vectors", help="use vectors from `curator cluster embed`")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_attach_vectors)
+
     p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
     p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
@@ -540,6 +628,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", help="the weight profile it must improve (default: default)")
     p.set_defaults(func=cmd_train_sequence)
 
+    p = sub.add_parser("train-embedder",
+                       help="fine-tune the text encoder on what visitors engage with together; "
+                            "used for content only if it beats the frozen one on held-out "
+                            "visitors")
+    p.add_argument("--epochs", type=int, help="passes over the pairs (default 1)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--max-pairs", type=int,
+                   help="pairs drawn per epoch (default 10,000; 0 for all)")
+    p.set_defaults(func=cmd_train_embedder)
+
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)
     p.set_defaults(func=cmd_undo)
@@ -547,6 +645,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="write a consistent copy of the database")
     p.add_argument("path", type=Path)
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("check", help="read every table and block; report damage and the "
+                       "newest backup")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("users", help="list, pseudonymize or delete visitors")
     p.add_argument("action", choices=["list", "pseudonymize", "delete"])
@@ -572,6 +675,17 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CuratorError as exc:
         print(f"curator: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader stopped early (`curator ... | head`): not an error. Later writes go
+        # nowhere, so Python's exit flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except duckdb.Error as exc:
+        from .core.integrity import database_error
+
+        print(f"curator: {database_error(str(args.db), exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("curator: interrupted; finished work is kept (run again to resume), nothing "

@@ -24,8 +24,20 @@ def data_dir() -> Path:
     return base / APP_NAME
 
 
+def demo_db() -> Path:
+    """The built-in demo's database: what the app opens the first time."""
+    return data_dir() / "demo.duckdb"
+
+
 def default_db() -> Path:
-    """The database the CLI uses when no --db is given: $CURATOR_DB or the user's own."""
+    """The database the CLI uses when no --db is given: $CURATOR_DB, else the demo the
+    app opens."""
     if os.environ.get("CURATOR_DB"):
         return Path(os.environ["CURATOR_DB"])
-    return data_dir() / "catalog.duckdb"
+    return demo_db()
+
+
+def settings_file() -> Path:
+    """The desktop app's settings (window layout, recent databases), beside its data, so
+    that $CURATOR_HOME keeps tests and trials away from the user's own."""
+    return data_dir() / "settings.ini"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Session fixtures run before the per-test home below: give the whole run a private data
+# and settings folder too, so no test writes into the user's own (Open recent, thumbnails).
+os.environ["CURATOR_HOME"] = tempfile.mkdtemp(prefix="curator-test-home-")
+os.environ.pop("CURATOR_DB", None)
 
 # Property tests run the same examples on every run, so a suite is repeatable. Setting
 # CURATOR_EXAMPLES (say 4000) searches afresh, with that many examples where a test reads it.

@@ -61,6 +61,14 @@ class Catalog:
         self.visitors = VisitorManager(self)
         self.maintenance = MaintenanceManager(self)
 
+    @staticmethod
+    def check_file(path: str | Path):
+        """Check a database file that may be too damaged to open as a catalog; see
+        :meth:`.managers.maintenance.MaintenanceManager.check`."""
+        from .integrity import check_file
+
+        return check_file(path)
+
     @property
     def read_only(self) -> bool:
         return self.store.read_only

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..paths import RESOURCES, data_dir
+from ..paths import RESOURCES, demo_db
 from .catalog import Catalog
 from .progress import ProgressFn
 
 DEMO_DIR = RESOURCES / "demo"
 
 
-def demo_db_path() -> Path:
-    return data_dir() / "demo.duckdb"
-
-
 def open_demo(path: Path | None = None, progress: ProgressFn | None = None) -> Catalog:
     """Open the demo database, importing the shipped files the first time."""
-    path = path or demo_db_path()
+    path = path or demo_db()
     catalog = Catalog(path)
     if catalog.counts()["artworks"] == 0:
         catalog.imports.catalog(DEMO_DIR / "artworks.jsonl.gz", progress=progress)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import privacy
+from . import integrity, privacy
 from .errors import CuratorError
 from .settings import get_setting, put_setting
 from .store import Store
@@ -111,7 +111,7 @@ def backup(store: Store, target: str | Path) -> Path:
     if str(target) == str(Path(store.path).resolve()):
         raise CuratorError("A backup must go to another file than the database itself.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    temp = target.with_name(f".{target.name}.partial")  # a retry clears what a kill left
     _remove(temp)
     cur = store.cursor()
     try:
@@ -132,7 +132,7 @@ def backup(store: Store, target: str | Path) -> Path:
     finally:
         cur.close()
         _remove(temp)
-    record_backup(store.path, target)
+    integrity.record_backup(store.path, target)
     return target
 
 
@@ -143,28 +143,6 @@ def _remove(path: Path) -> None:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
-
-
-BACKUP_LOG = "backups.jsonl"
-
-
-def record_backup(database: str, target: Path) -> None:
-    """Remember where a database was backed up, so a damage report can point there."""
-    import json
-    from datetime import UTC, datetime
-
-    from ..paths import data_dir
-
-    try:
-        log = data_dir() / BACKUP_LOG
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"database": str(Path(database).resolve()),
-                                     "backup": str(target),
-                                     "at": datetime.now(UTC).isoformat(timespec="seconds")})
-                         + "\n")
-    except OSError:
-        pass  # the backup itself succeeded; only the note of it is lost
 
 
 def pseudonymize(store: Store, *, rotate: bool = False) -> int:

@@ -33,9 +33,3 @@ def write_csv(path: str | Path, columns: Sequence[str], rows: Iterable[Sequence[
         for row in rows:
             writer.writerow([safe_cell(v) for v in row])
     return path
-
-
-def write_records(path: str | Path, records: list[dict], first: Sequence[str]) -> Path:
-    """Write dictionaries: the ``first`` columns, then every other key in name order."""
-    columns = list(first) + sorted({c for r in records for c in r} - set(first))
-    return write_csv(path, columns, ([r.get(c) for c in columns] for r in records))

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..core.catalog import Catalog
 from ..core.changes import Changes
 from ..core.errors import CuratorError
+from ..paths import demo_db, settings_file
 from . import operations
 from .browse.view import BrowseView
 from .embedding_dialog import EmbeddingDialog
+from .help import about_dialog, manual_dialog
 from .importer.wizard import ImportWizard
 from .jobs import JobRunner
 from .operations import Op
@@ -29,6 +35,19 @@ from .tuning.view import TuningView
 from .users.view import UsersView
 
 RECENT_MAX = 8
+DEFAULT_SIZE = QSize(1280, 800)
+MINIMUM_SIZE = QSize(960, 600)  # fits a 1366x768 screen with a panel and a title bar
+
+
+def app_settings() -> QSettings:
+    """The app's settings file (in the data folder, so $CURATOR_HOME isolates it)."""
+    return QSettings(str(settings_file()), QSettings.IniFormat)
+
+
+def default_size(available: QSize) -> QSize:
+    """The first window size: 1280x800, or less on a smaller screen's free area."""
+    return DEFAULT_SIZE.boundedTo(QSize(available.width() - 16, available.height() - 40)
+                                  ).expandedTo(MINIMUM_SIZE)
 
 
 class MainWindow(QMainWindow):
@@ -38,10 +57,12 @@ class MainWindow(QMainWindow):
                  settings: QSettings | None = None):
         super().__init__()
         self.catalog = catalog
-        self.settings = settings or QSettings()
+        self.settings = settings or app_settings()
         self.jobs = JobRunner(self)
         self.setWindowTitle(f"Curator — {Path(catalog.path).name}")
-        self.resize(1280, 820)
+        screen = QGuiApplication.primaryScreen()
+        self.resize(default_size(screen.availableGeometry().size()) if screen else DEFAULT_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
 
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
@@ -59,7 +80,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel_button)
 
         self.tabs = QTabWidget()
-        self.browse = BrowseView(catalog, self.jobs)
+        self.browse = BrowseView(catalog, self.jobs, settings=self.settings)
         self.users = UsersView(catalog, self.jobs)
         self.tuning = TuningView(catalog, self.jobs)
         self.tabs.addTab(self.browse, "Browse")
@@ -70,15 +91,21 @@ class MainWindow(QMainWindow):
                                  "Tune the recommender's weights with live metrics (Ctrl+3)"]):
             self.tabs.setTabToolTip(i, tip)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.first_steps = self._build_first_steps()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.first_steps)
+        self.setCentralWidget(self.pages)
         for view in (self.browse, self.users, self.tuning):
             view.status.connect(self.show_message)
         self.tuning.profile_saved.connect(lambda _: self.users.reload_profiles())
         self.users.user_selected.connect(self._sample_user)
+        self.users.open_artwork.connect(self.open_in_browse)
 
         self._build_menus()
         self.refresh_counts()
         self._restore_state()
+        self._show_first_steps_if_empty()
         if catalog.read_only:
             self.setWindowTitle(self.windowTitle() + " (read-only)")
             for act in self.import_actions:
@@ -117,9 +144,10 @@ class MainWindow(QMainWindow):
                    "anyone else are then refused")]
         self.import_actions.append(action("Set &images folder…", self.choose_images_folder,
                                           None, "The folder the catalog's image files are in"))
+        # No Ctrl+Z: undoing a whole import is too big a step for a reflex key.
         self.import_actions.append(action("&Undo last import…", self.undo_last_import,
-                                          QKeySequence.Undo, "Restore what the last import "
-                                          "changed"))
+                                          None, "Restore what the last import changed "
+                                          "(asks first)"))
         for act in self.import_actions:
             file_menu.addAction(act)
         file_menu.addAction(action("&Back up database…", self.backup_database, None,
@@ -132,12 +160,96 @@ class MainWindow(QMainWindow):
                                        "embedded as")
         self.import_actions.append(self.embedding_action)
         tools_menu.addAction(self.embedding_action)
+        self.learn_actions = {
+            "sequence": action("Learn the &order of visits", lambda: self.learn("sequence"),
+                               None, "Train the sequence signal; it is switched on only if "
+                               "it improves recommendations on a validation split"),
+            "encoder": action("&Fine-tune the embedding model", lambda: self.learn("encoder"),
+                              None, "Fine-tune the text model on what visitors engage with "
+                              "together; used only if it beats the current one")}
+        for act in self.learn_actions.values():
+            self.import_actions.append(act)
+            tools_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(["Browse", "Visitors", "Tuning"]):
             view_menu.addAction(action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
                                        f"Ctrl+{i + 1}", f"Show the {name} tab"))
         view_menu.addAction(action("Find", self._focus_search, QKeySequence.Find,
                                    "Search the collection"))
+        help_menu = self.menuBar().addMenu("&Help")
+        self.manual_action = action("Curator &manual", self.show_manual, QKeySequence.HelpContents,
+                                    "How to use Curator (F1)")
+        help_menu.addAction(self.manual_action)
+        help_menu.addAction(action("&First steps", lambda: self.pages.setCurrentWidget(
+            self.first_steps), None, "Import a catalog or open the demo"))
+        self.check_action = action("&Check database", self.check_database, None,
+                                   "Read every table of this database and report any damage")
+        help_menu.addAction(self.check_action)
+        help_menu.addSeparator()
+        help_menu.addAction(action("&About Curator", self.show_about, None,
+                                   "Versions and licences"))
+
+    def _build_first_steps(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("first_steps")
+        text = QLabel("<h2>Welcome to Curator</h2><p>This database has no artworks yet. "
+                      "Import your catalog (CSV, JSON, JSON Lines or Parquet; you will see "
+                      "a preview and every row that would be rejected before anything is "
+                      "imported), or look around the built-in demo: 2,000 works from the "
+                      "Tate collection with invented visitors.</p><p>Press F1 for the "
+                      "manual.</p>", wordWrap=True)
+        text.setMaximumWidth(560)
+        self.first_import = QPushButton("Import a catalog…")
+        self.first_import.clicked.connect(lambda: self.import_file("catalog"))
+        self.first_demo = QPushButton("Open the demo")
+        self.first_demo.clicked.connect(self.open_demo)
+        self.first_browse = QPushButton("Go to Browse")
+        self.first_browse.clicked.connect(lambda: self.pages.setCurrentWidget(self.tabs))
+        buttons = QHBoxLayout()
+        for button in (self.first_import, self.first_demo, self.first_browse):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+        layout.setContentsMargins(48, 24, 48, 24)
+        return page
+
+    def show_manual(self):
+        dialog = manual_dialog(self)
+        dialog.show()
+        self._dialog = dialog
+        return dialog
+
+    def show_about(self):
+        dialog = about_dialog(self)
+        dialog.show()
+        self._dialog = dialog
+        return dialog
+
+    def check_database(self) -> None:
+        """Read the whole file in the background and say whether it is whole."""
+        self.show_message("Checking the database…")
+        self.jobs.start(Op.CHECK_DATABASE, operations.check_database, self.catalog,
+                        on_done=self._checked, on_error=self.show_error)
+
+    def _checked(self, report) -> None:
+        if report.ok:
+            self.show_message(report.sentence())
+        else:
+            self.show_error(report.sentence())
+
+    def open_demo(self) -> None:
+        """Fill the demo database in the background (the first time), then switch to it."""
+        self.show_message("Opening the demo…")
+        self.jobs.start(Op.OPEN_DEMO, operations.prepare_demo, demo_db(),
+                        on_done=self.switch_database, on_error=self.show_error)
+
+    def _show_first_steps_if_empty(self) -> None:
+        empty = self.catalog.counts()["artworks"] == 0
+        self.pages.setCurrentWidget(self.first_steps if empty else self.tabs)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -240,6 +352,8 @@ class MainWindow(QMainWindow):
     def apply_changes(self, changes: Changes) -> None:
         """Refresh what a change concerns (every background job's record comes here)."""
         self.refresh_counts()
+        if changes.artworks:
+            self._show_first_steps_if_empty()
         self.browse.apply_changes(changes)
         if changes.events or changes.visitors:
             self.users.reload_users()
@@ -267,6 +381,21 @@ class MainWindow(QMainWindow):
         self._embed_token = self.jobs.start(
             Op.EMBED, operations.embed_all, self.catalog, on_done=self._embedded,
             on_error=self._embed_failed, on_progress=self._embed_progress)
+
+    def learn(self, what: str) -> None:
+        """Tools menu: train a learned model in the background, with the embedding's progress
+        bar and Cancel button (a cancelled run resumes next time)."""
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setRange(0, 0)
+        self._embed_token = self.jobs.start(
+            Op.LEARN, operations.learn, self.catalog, what, on_done=self._embedded,
+            on_error=self._learn_failed, on_progress=self._embed_progress)
+
+    def _learn_failed(self, message: str) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.show_message(message)
 
     def _cancel_embedding(self) -> None:
         if self._embed_token is not None:
@@ -304,6 +433,20 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.browse.search.setFocus(Qt.ShortcutFocusReason)
 
+    def open_in_browse(self, artwork_id: str) -> None:
+        """Show one work selected in Browse; the filters are cleared when they hide it."""
+        browse = self.browse
+        self.tabs.setCurrentWidget(browse)
+        if artwork_id not in browse.model.ids:
+            browse.clear_filters()
+        if artwork_id not in browse.model.ids:
+            return
+        view = browse.stack.currentWidget()
+        index = browse.model.index(browse.model.ids.index(artwork_id),
+                                   view.modelColumn() if view is browse.grid else 1)
+        view.setCurrentIndex(index)
+        view.scrollTo(index)
+
     def _sample_user(self, user_id: str) -> None:
         self.tuning.sample_user = user_id
 
@@ -327,6 +470,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.browse.save_state()
         self.hide()  # gone at once; a model still loading is waited for out of sight
         self.jobs.cancel_all()
         self.jobs.wait()

@@ -51,11 +51,15 @@ class Op(StrEnum):
     IMPORT_RUN = "import-run"          # the import itself
     UNDO_IMPORT = "undo-import"
     BACKUP = "backup"
+    OPEN_DEMO = "open-demo"            # fill the demo database the first time
+    CHECK_DATABASE = "check-database"  # read every table and block (Help > Check database)
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
+    USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
     TUNING_BUILD = "tuning-build"      # the evaluation the Tuning tab measures with
     FIT_WEIGHTS = "tuning-fit"         # choose weights on a validation split (Tuning)
     FIT_DEFAULT = "fit-default"        # fit a new catalog's default profile once it can be
+    LEARN = "learn"                    # train the sequence signal or fine-tune the encoder
 
     @property
     def policy(self) -> Policy:
@@ -65,6 +69,8 @@ class Op(StrEnum):
 _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.FIT_WEIGHTS: Policy.SERIAL, Op.FIT_DEFAULT: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
+             Op.OPEN_DEMO: Policy.SERIAL, Op.CHECK_DATABASE: Policy.SERIAL,
+             Op.USERS_EXPORT: Policy.SERIAL, Op.LEARN: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -77,6 +83,15 @@ def embed_all(catalog: Catalog, progress: ProgressFn | None = None,
     if catalog.embeddings.images_root() is not None:
         changes = changes | catalog.embeddings.embed_images(progress=progress, cancel=cancel)
     return changes
+
+
+def learn(catalog: Catalog, what: str, progress: ProgressFn | None = None,
+          cancel: CancelToken | None = None) -> Changes:
+    """Train the sequence signal (``sequence``) or fine-tune the encoder (``encoder``); each
+    is switched on only when it beats what is in use on a validation split."""
+    if what == "sequence":
+        return catalog.recommendations.train_sequence(progress=progress, cancel=cancel)
+    return catalog.embeddings.train_encoder(progress=progress, cancel=cancel)
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,22 @@ def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:
     return catalog.maintenance.backup(target)
 
 
+def check_database(catalog: Catalog, progress=None, cancel=None):
+    """Read the whole database file; a report whose ``sentence()`` says what was found."""
+    return catalog.maintenance.check()
+
+
+def prepare_demo(path: Path, progress=None, cancel=None) -> Path:
+    """Make sure the demo database at ``path`` holds the demo; returns its path.
+
+    Opened and closed on the worker thread: the window then opens it on the main thread.
+    """
+    from ..core.demo import open_demo
+
+    open_demo(path, progress=progress).close()
+    return path
+
+
 def thumbnail_image(path: Path, size: int, progress=None, cancel=None):
     """Decode an image file into a ``QImage`` of at most ``size`` pixels a side.
 
@@ -153,3 +184,78 @@ def thumbnail_image(path: Path, size: int, progress=None, cancel=None):
 
         image = image.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
     return image
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """What the Visitors tab asks for, read off its widgets on the main thread."""
+
+    user: str | None
+    profile: str | None
+    compare: str | None = None
+    brief: str = ""
+    k: int = 20
+
+
+@dataclass
+class VisitorLists:
+    """A visitor's list (and the comparison), their artworks and thumbnail files."""
+
+    request: ListRequest
+    first: list
+    second: list
+    artworks: dict[str, dict]
+    thumbs: dict[str, str]
+    note: str = ""  # a sentence when the brief could not be used
+
+
+BRIEF_NOT_EMBEDDED = ("The brief is not used yet: it is matched against the works' text "
+                      "vectors, and this catalog is not embedded yet. The list below ignores "
+                      "it; apply it again once embedding has finished.")
+
+
+def visitor_lists(catalog: Catalog, request: ListRequest, progress=None,
+                  cancel=None) -> VisitorLists:
+    """One visitor's list under a profile, and under a second one to compare with."""
+    from ..core.errors import CuratorError
+
+    note, brief = "", request.brief or None
+    if brief and catalog.embeddings.text_index_or_none() is None:
+        if request.user is None:
+            raise CuratorError(BRIEF_NOT_EMBEDDED.split(" The list")[0]
+                               + " Choose a visitor instead.")
+        note, brief = BRIEF_NOT_EMBEDDED, None
+    recommend = catalog.recommendations.recommend
+    first = recommend(request.user, k=request.k, profile=request.profile, brief=brief)
+    if cancel is not None:
+        cancel.check()
+    second = (recommend(request.user, k=request.k, profile=request.compare, brief=brief)
+              if request.compare else [])
+    ids = list(dict.fromkeys(r.item_id for r in first + second))
+    artworks = {a["id"]: a for a in catalog.artworks.get(ids)}
+    return VisitorLists(request, first, second, artworks, _thumbnail_files(catalog, artworks),
+                        note)
+
+
+def _thumbnail_files(catalog: Catalog, artworks: dict[str, dict]) -> dict[str, str]:
+    """Thumbnail files of the works that have a readable image; the rest get tiles."""
+    from ..core.errors import CuratorError
+    from ..core.images import resolve_image, thumbnail
+
+    root = catalog.embeddings.images_root()
+    thumbs = {}
+    for item, art in artworks.items():
+        try:
+            path = resolve_image(root, art.get("image_path"))
+            if path is not None:
+                thumbs[item] = str(thumbnail(path))
+        except (CuratorError, OSError):
+            continue
+    return thumbs
+
+
+def write_list(path: Path, rows: list[dict], progress=None, cancel=None) -> Path:
+    """Write a list's export rows as CSV or XLSX (by the file's suffix)."""
+    from ..core.recommend.export import write_rows
+
+    return write_rows(path, rows)

@@ -30,6 +30,22 @@ EXPECTED = {
     "events_unknown_artwork.csv": ("events", r"row 2, field `artwork_id`: 'NOPE' is not an artwork"),
     "events_missing_user.csv": ("events", r"row 2, field `user_id`: has no user id"),
     "events_bad_kind.csv": ("events", r"row 2, field `kind`: 'teleport' is not a known kind"),
+    "events_16_digit_epoch.csv": ("events", r"row 2, field `timestamp`: '1700000000000000' is not epoch seconds"),
+    "cr_only_newlines.csv": ("catalog", None),
+    "cp1252_then_utf8.csv": ("catalog", r"cp1252_then_utf8\.csv, line 3: 'ê' is written in UTF-8, but line 2 is not UTF-8.*mixes encodings"),
+    "repeated_header.csv": ("catalog", r"row 3, field `\(row\)`: repeats the header row"),
+    "ids_nan.csv": ("catalog", r"row 3, field `accession_number`: 'nan' is not an id"),
+    "nul_character.csv": ("catalog", r"row 402, field `title`: 'Bad␀title' contains a NUL character"),
+    "duplicate_json_keys.jsonl": ("catalog", r"row 1, field `\(record\)`: 'title' is a key the record names twice"),
+    "unicode_forms.csv": ("catalog", r"row 3, field `accession_number`: 'Cafe\u0301' appears more than once in this file \(first on row 2\)"),
+    "mapping_columns_as_list.toml": ("mapping", r"mapping_columns_as_list\.toml: \[columns\] must be a table"),
+    "mapping_value_as_list.toml": ("mapping", r"\[columns\] user_id must be a column name"),
+    "mapping_header_as_text.toml": ("mapping", r"\[read\] header must be a bool, not 'yes'"),
+    "mapping_unknown_encoding.toml": ("mapping", r"\[read\] encoding 'klingon' is not an encoding"),
+    "mapping_array.json": ("mapping", r"mapping_array\.json: expected sections \(an object\), found a list"),
+    "mapping_validate_text.toml": ("mapping", r"\[validate\] rating_min must be a finite number"),
+    "mapping_duplicate_key.json": ("mapping", r"could not be read: the key 'user_id' appears twice"),
+    "mapping_long_delimiter.toml": ("mapping", r"\[read\] delimiter must be one character"),
     "utf16_no_bom.csv": ("catalog", None),
     "nested_5000_deep.jsonl": ("catalog", None),
 }
@@ -45,6 +61,9 @@ def test_bad_file(loaded, name, monkeypatch):
     monkeypatch.setattr(sources, "MAX_EXPANDED_BYTES", 16 << 20)
     kind, pattern = EXPECTED[name]
     run = loaded.imports.catalog if kind == "catalog" else loaded.imports.events
+    if kind == "mapping":  # a good history read with a broken mapping file
+        def run(mapping):
+            return loaded.imports.events(BAD / "events_in_future.csv", mapping=mapping)
     if pattern is None:
         result = run(BAD / name).detail
         assert result.inserted == 1 and result.rejected == 0

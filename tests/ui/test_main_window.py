@@ -54,13 +54,14 @@ def test_recommendation_bars_add_up(qtbot, window):
     window.users.select_user("sailor")
     wait_jobs(qtbot, window)
     model = window.users.primary.model
+    m = QtRecommendationModel
     assert model.rowCount() == 8  # ten works, two already seen
     for r in range(model.rowCount()):
-        parts, _ = model.data(model.index(r, 3), QtRecommendationModel.PartsRole)
-        score = float(model.data(model.index(r, 2)))
+        parts, _ = model.data(model.index(r, m.SIGNALS), m.PartsRole)
+        score = float(model.data(model.index(r, m.SCORE)))
         assert abs(sum(parts.values()) - score) < 1e-3
-        assert model.data(model.index(r, 4)).startswith(("Because", "Mostly because"))
-        tip = model.data(model.index(r, 3), Qt.ToolTipRole)
+        assert model.data(model.index(r, m.WHY)).startswith(("Because", "Mostly because"))
+        tip = model.data(model.index(r, m.SIGNALS), Qt.ToolTipRole)
         shown = [float(x) for x in re.findall(r"(\d+)% of the score", tip)]
         assert shown and abs(sum(shown) - 100) <= len(shown)  # each signal's share
     window.users.compare.setCurrentText("balanced")
@@ -381,3 +382,13 @@ def test_fit_weights_runs_in_the_background_and_says_so(qtbot, window):
     assert profile.fitted is not None
     assert "fitted" in tuning.provenance.text()
     assert tuning.sliders["content"].value() == round(100 * profile.weights["content"])
+
+
+def test_learning_the_order_of_visits_from_the_tools_menu(qtbot, window):
+    window.learn_actions["sequence"].trigger()
+    assert window.progress.isVisible()  # in the background, the window stays responsive
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=300_000)
+    qtbot.wait(50)
+    assert not window.progress.isVisible()
+    message = window.statusBar().currentMessage()
+    assert "The sequence signal is" in message and "validation nDCG@10" in message

@@ -42,16 +42,45 @@ def embed_images(store: Store, *, images_root: str | Path | None, encoder,
             path = None
         if path is not None:
             todo.append((artwork_id, content_hash, path))
-    done = 0
+    done, seen, unreadable = 0, 0, []
     for start in range(0, len(todo), CHUNK):
-        chunk = todo[start:start + CHUNK]
-        vectors = encoder.encode_images([p for _, _, p in chunk])
-        with store.transaction() as wcur:
-            write_vectors(wcur, space, [a for a, _, _ in chunk], [h for _, h, _ in chunk],
-                          vectors)
+        chunk, vectors = _encode(encoder, todo[start:start + CHUNK], unreadable)
+        if chunk:
+            with store.transaction() as wcur:
+                write_vectors(wcur, space, [a for a, _, _ in chunk], [h for _, h, _ in chunk],
+                              vectors)
         done += len(chunk)
-        report(progress, done, len(todo), "Describing images")
+        seen = min(len(todo), start + CHUNK)
+        report(progress, seen, len(todo), "Describing images")
         check(cancel)
     with store.transaction() as wcur:
         prune_vectors(wcur, space)
-    return EmbedResult(space, done, total, encoder.device)
+    return EmbedResult(space, done, total, encoder.device, tuple(unreadable))
+
+
+def _image_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged, truncated or hostile image file raises."""
+    from PIL import Image
+
+    return (CuratorError, OSError, ValueError, SyntaxError, EOFError,
+            Image.DecompressionBombError)
+
+
+def _encode(encoder, chunk: list, unreadable: list):
+    """Encode a chunk; when one image cannot be read, encode them one by one and leave the
+    unreadable ones out (named in ``unreadable``), so one bad file does not stop the rest."""
+    import numpy as np
+
+    errors = _image_errors()
+    try:
+        return chunk, encoder.encode_images([p for _, _, p in chunk])
+    except errors:
+        pass
+    kept, vectors = [], []
+    for item in chunk:
+        try:
+            vectors.append(encoder.encode_images([item[2]])[0])
+            kept.append(item)
+        except errors as exc:
+            unreadable.append((item[0], Path(item[2]).name, str(exc) or type(exc).__name__))
+    return kept, (np.stack(vectors) if vectors else np.zeros((0, encoder.dim), np.float32))

@@ -37,12 +37,21 @@ class EmbedResult:
     embedded: int
     total: int
     device: str | None
+    # Images that could not be read: (artwork id, file name, reason); they were skipped.
+    unreadable: tuple[tuple[str, str, str], ...] = ()
 
     def summary(self) -> str:
         if not self.embedded:
-            return f"All {self.total:,} artworks are embedded; nothing to do."
-        return (f"Embedded {self.embedded:,} artworks ({self.total:,} in the catalog) "
-                f"on {self.device}.")
+            text = f"All {self.total:,} artworks are embedded; nothing to do."
+        else:
+            text = (f"Embedded {self.embedded:,} artworks ({self.total:,} in the catalog) "
+                    f"on {self.device}.")
+        if self.unreadable:
+            named = ", ".join(f"{name} ({artwork})" for artwork, name, _ in self.unreadable[:5])
+            more = len(self.unreadable) - 5
+            text += (f" {len(self.unreadable):,} image(s) could not be read and were skipped: "
+                     f"{named}{f' and {more:,} more' if more > 0 else ''}.")
+        return text
 
 
 def _stale(space: Space) -> str:
@@ -69,15 +78,16 @@ def count_stale(cur, space: Space | None) -> int:
 
 def embed_text(store: Store, *, model_id: str, dim: int, template: str,
                load_encoder: Callable[[], object], progress: ProgressFn | None = None,
-               cancel: CancelToken | None = None) -> EmbedResult:
+               cancel: CancelToken | None = None, kind: str = "text") -> EmbedResult:
     """Embed every artwork whose text vector is missing or stale.
 
     ``load_encoder`` is called only when there is work, so a catalog that is up to date
     never loads the model. Vectors are written by a helper thread while the encoder goes
     on: ``CHUNK`` at a time, or what is done every ``FLUSH_SECONDS``, and what is done when
-    the run is cancelled or fails.
+    the run is cancelled or fails. ``kind`` names the space: ``text`` for the configured
+    model, ``tuned`` for one fine-tuned on the catalog's histories (one space per kind).
     """
-    space = get_or_create_space(store, "text", model_id, template, dim)
+    space = get_or_create_space(store, kind, model_id, template, dim)
     drop_other_spaces(store, space)
     cur = store.cursor()
     try:

@@ -23,13 +23,13 @@ from ..recommend.profiles import Profile
 from .runner import Evaluation
 from .splits import stratified_split, temporal_split
 
-HALF_LIVES: tuple[float | None, ...] = (None, 30.0, 180.0, 730.0)
+HALF_LIVES: tuple[float | None, ...] = (None, 30.0, 90.0, 180.0, 730.0)
 CONTENT = (0.0, 0.1, 0.3, 0.6, 1.0)
 POPULARITY = (0.0, 0.05, 0.15, 0.4)
 MMR_LAMBDAS = (1.0, 0.9, 0.8)
-# MMR is kept when it costs at most this share of the validation nDCG: a more varied
-# list that is as good as the plainest one is the better list to show a visitor.
-MMR_TOLERANCE = 0.01
+# MMR is kept when it costs at most this share of the validation nDCG (0: only when it is
+# at least as accurate; a more varied list that is as good is the better one to show).
+MMR_TOLERANCE = 0.0
 # A new catalog's default profile is fitted once it has this much history.
 MIN_EVENTS, MIN_VISITORS = 1000, 30
 
@@ -65,7 +65,7 @@ def split_mask(data: Interactions, split: str, seed: int) -> np.ndarray:
 
 def fit_profile(interactions: Interactions, info: ItemInfo, vectors: np.ndarray | None,
                 base: Profile, *, split: str = "stratified", signals_factory=None,
-                max_users: int | None = 1500, progress: ProgressFn | None = None,
+                max_users: int | None = 600, progress: ProgressFn | None = None,
                 cancel: CancelToken | None = None) -> FitReport:
     """Fit ``base``'s weights, MMR lambda and half-life; keeps its name, cap and kinds.
 
@@ -81,8 +81,9 @@ def fit_profile(interactions: Interactions, info: ItemInfo, vectors: np.ndarray 
     inner_train = split_mask(inner, split, seed=7)
     best = None
     tried = 0
-    for step, half_life in enumerate(HALF_LIVES):
-        report(progress, step, len(HALF_LIVES) + 1, f"Trying a half-life of {half_life} days")
+    half_lives = list(dict.fromkeys([base.half_life_days, *HALF_LIVES]))
+    for step, half_life in enumerate(half_lives):
+        report(progress, step, len(half_lives) + 1, f"Trying a half-life of {half_life} days")
         check(cancel)
         val = Evaluation(inner, inner_train, signals=factory(), info=info, vectors=vectors,
                          config=WeightConfig(kind_weights=kinds, half_life_days=half_life),
@@ -90,22 +91,25 @@ def fit_profile(interactions: Interactions, info: ItemInfo, vectors: np.ndarray 
         grid = [{"item": 1.0, "content": c, "popularity": p}
                 for c, p in itertools.product(CONTENT, POPULARITY)]
         grid.append({"item": 0.0, "content": 1.0, "popularity": 0.0})
+        if step == 0:  # the settings in use compete too, first, so they win ties
+            grid.insert(0, {n: base.weights.get(n, 0.0) for n in ("item", "content",
+                                                                   "popularity")})
         for weights in grid:
             tried += 1
             m = val.measure(weights).metrics
             if best is None or m["ndcg"] > best[0]["ndcg"] + 1e-9:
-                best = (m, weights, half_life, 1.0)
-        # MMR only for the best weights at this half-life, if they are the best overall
-        if best[2] == half_life:
-            plain = best[0]["ndcg"]
-            for lam in MMR_LAMBDAS[1:]:
-                tried += 1
-                m = val.measure(best[1], Rules(mmr_lambda=lam)).metrics
-                if m["ndcg"] >= (1 - MMR_TOLERANCE) * plain:
-                    best = (m, best[1], half_life, lam)
+                best = (m, weights, half_life, val)
     check(cancel)
-    report(progress, len(HALF_LIVES), len(HALF_LIVES) + 1, "Measuring on the test events")
-    validation, weights, half_life, lam = best
+    # MMR for the best weights: the most varied list within tolerance of the plain one
+    validation, weights, half_life, val = best
+    lam = 1.0
+    for candidate in MMR_LAMBDAS[1:]:
+        tried += 1
+        m = val.measure(weights, Rules(mmr_lambda=candidate)).metrics
+        if m["ndcg"] >= (1 - MMR_TOLERANCE) * best[0]["ndcg"]:
+            validation, lam = m, candidate
+    del val, best
+    report(progress, len(half_lives), len(half_lives) + 1, "Measuring on the test events")
     fitted = replace(base, weights={**base.weights, **weights}, mmr_lambda=lam,
                      half_life_days=half_life)
     test = Evaluation(interactions, train, signals=factory(), info=info, vectors=vectors,
@@ -117,7 +121,7 @@ def fit_profile(interactions: Interactions, info: ItemInfo, vectors: np.ndarray 
                           config=base.weight_config(), max_users=max_users)
     base_m = test.measure(base.weights, Rules(mmr_lambda=base.mmr_lambda,
                                               artist_cap=base.artist_cap)).metrics
-    report(progress, len(HALF_LIVES) + 1, len(HALF_LIVES) + 1, "Fitted")
+    report(progress, len(half_lives) + 1, len(half_lives) + 1, "Fitted")
     fitted = replace(fitted, fitted={
         "split": split, "events": len(interactions.users),
         "validation_ndcg": round(validation["ndcg"], 4), "test_ndcg": round(test_m["ndcg"], 4),

@@ -10,6 +10,8 @@ items; F1 is the harmonic mean of mean precision and mean recall.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -98,3 +100,55 @@ def all_metrics(recs: np.ndarray, relevant: sp.csr_matrix, *, n_items: int,
     out["novelty"] = novelty(recs, item_users, n_users)
     out["popularity_bias"] = popularity_bias(recs, item_users, n_users)
     return out
+
+
+@dataclass(frozen=True)
+class MetricGuide:
+    """What a metric means to a curator, and which way is better."""
+
+    label: str  # ``{k}`` stands for the list length
+    higher_is_better: bool
+    meaning: str
+
+    def name(self, k: int = 10) -> str:
+        return self.label.format(k=k) + (" ↑" if self.higher_is_better else " ↓")
+
+
+GUIDE = {
+    "ndcg": MetricGuide(
+        "nDCG@{k}", True,
+        "The main accuracy figure: how high the works each visitor went on to engage with "
+        "(held back from training) rank in their list, the top places counting most. 0 to "
+        "1, higher is better; on sparse museum histories 0.05 to 0.3 is usual, so compare "
+        "settings rather than read it alone."),
+    "precision": MetricGuide(
+        "precision@{k}", True,
+        "Share of each list that the visitor went on to engage with. 0 to 1, higher is "
+        "better; low when visitors have few held-back events."),
+    "recall": MetricGuide(
+        "recall@{k}", True,
+        "Share of what each visitor went on to engage with that made their list. 0 to 1, "
+        "higher is better."),
+    "map": MetricGuide(
+        "MAP", True,
+        "Mean average precision: like precision, but hits near the top count more. 0 to 1, "
+        "higher is better."),
+    "coverage": MetricGuide(
+        "coverage", True,
+        "Share of the collection that appears in at least one visitor's list. 0 to 1; "
+        "higher shows more of the collection, very low means everyone is shown the same "
+        "few works."),
+    "diversity": MetricGuide(
+        "diversity", True,
+        "How different the works within one list are in subject and style (1 minus their "
+        "mean similarity). Higher is more varied, usually at some cost in accuracy; move "
+        "the relevance/diversity slider left to raise it."),
+    "novelty": MetricGuide(
+        "novelty", True,
+        "How unfamiliar the recommended works are, in bits (-log2 of the share of visitors "
+        "who engaged with them). Higher means fewer crowd favourites."),
+    "popularity_bias": MetricGuide(
+        "popularity bias", False,
+        "Average share of visitors who engaged with the recommended works. Lower is "
+        "better: high means the lists lean on the same few popular works."),
+}

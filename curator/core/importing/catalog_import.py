@@ -18,10 +18,12 @@ from .common import (
     DryRun,
     ImportResult,
     fail_or_report,
+    id_warnings,
     json_path,
     now_utc,
     record_batch,
     report_target,
+    shared_rejects,
     write_report,
 )
 from .fields import field_sql
@@ -75,6 +77,7 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                 date_field = chosen.get("date_text", chosen.get("year", "date_text"))
                 notes, text_only, swapped = _date_notes(cur, source, date_field,
                                                         limit=1000 if dry_run else None)
+                warnings = tuple(id_warnings(cur, {"id": ("id_src", chosen.get("id", "id"))}))
                 check(cancel)
                 report(progress, 2, steps, "Comparing with the catalog")
                 _merge(cur, chosen, mapping, extra_keys(chosen, extra))
@@ -89,7 +92,8 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                         kind="catalog", file=source.path.name, batch_id=None, rows=source.rows,
                         accepted=source.rows - rejected, rejected=rejected, inserted=inserted,
                         updated=updated, unchanged=unchanged, rejects=tuple(shown),
-                        notes=tuple(notes), text_only_dates=text_only, swapped_dates=swapped))
+                        notes=tuple(notes), text_only_dates=text_only, swapped_dates=swapped,
+                        warnings=warnings))
                 report(progress, 3, steps, "Writing")
                 batch_id = None
                 if inserted + updated:
@@ -111,7 +115,7 @@ def import_catalog(store: Store, path: str | Path, *, mapping: Mapping | None = 
                         inserted=inserted, updated=updated, unchanged=unchanged,
                         rejects=tuple(shown), rejects_path=rejects_path,
                         notes=tuple(notes[:NOTES_SHOWN]), text_only_dates=text_only,
-                        swapped_dates=swapped, notes_path=notes_path)
+                        swapped_dates=swapped, notes_path=notes_path, warnings=warnings)
 
 
 def extra_keys(chosen: dict[str, str], extra: dict[str, str]) -> list[str]:
@@ -152,7 +156,8 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
     entries = ", ".join(f"{{'key': {literal(k)}, 'value': {v}}}" for k, v in extras.items())
     select = [
         "_row",
-        f"{e['id']} AS id",
+        f"nfc_normalize({e['id']}) AS id",
+        f"{e['id']} AS id_src",
         *(f"{e[f]} AS {f}" if f in e else f"NULL::VARCHAR AS {f}" for f in TEXT_FIELDS),
         f"cur_names({e['artists']}) AS artists" if "artists" in e else "NULL AS artists",
         f"{tags} AS tags",
@@ -207,9 +212,9 @@ def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
         "SELECT _row, '(record)' AS field, NULL AS value, "
         "'is not a JSON object' AS reason FROM norm WHERE NOT is_object",
         f"SELECT _row, '{col('id')}', NULL, 'has no id' FROM norm WHERE is_object AND id IS NULL",
-        f"SELECT _row, '{col('id')}', id, 'appears more than once in this file (first on row '"
+        f"SELECT _row, '{col('id')}', id_src, 'appears more than once in this file (first on row '"
         f" || (first_row + {source.first_line - 1}) || ')' FROM "
-        "(SELECT _row, id, min(_row) OVER (PARTITION BY id) AS first_row FROM norm "
+        "(SELECT _row, id, id_src, min(_row) OVER (PARTITION BY id) AS first_row FROM norm "
         " WHERE id IS NOT NULL) WHERE _row > first_row",
         f"SELECT _row, '{col('image_path')}', image_path, 'must be a file name inside the "
         "images folder, not an absolute path or one that climbs out with ..' FROM norm "
@@ -220,6 +225,8 @@ def _find_rejects(cur, source, chosen: dict[str, str]) -> None:
             f"SELECT _row, '{col(f)}', left({f}, 40), 'is longer than {MAX_TEXT:,} characters' "
             f"FROM norm WHERE length({f}) > {MAX_TEXT}"
         )
+    checks += shared_rejects(source, {"id": chosen.get("id", "id")},
+                             {f: chosen[f] for f in TEXT_FIELDS if f in chosen})
     cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ import duckdb
 from ..errors import CuratorError, ImportRejected, Reject
 from ..spreadsheet import write_csv
 from .sources import Source
+from .sql import ident, literal
 
 MAX_TEXT = 100_000
 REJECTS_SHOWN = 20
@@ -37,6 +39,7 @@ class ImportResult:
     text_only_dates: int = 0
     swapped_dates: int = 0
     notes_path: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -58,7 +61,73 @@ class ImportResult:
             head += ". " + " and ".join(dates)
             if self.notes_path:
                 head += f" (listed in {self.notes_path})"
-        return head + "."
+        return " ".join([head + ".", *self.warnings])
+
+
+_EMPTY_CELL_IDS = ("nan", "null", "none", "#n/a", "n/a")
+
+
+def shared_rejects(source: Source, ids: dict[str, str], texts: dict[str, str]) -> list[str]:
+    """Checks every import makes, as SELECTs for its ``rejects`` table.
+
+    ``ids`` and ``texts`` map a column of the temporary ``norm`` table to the source field
+    it came from. Refused: ids that are a spreadsheet's mark for an empty cell (``nan``),
+    NUL characters, a header row repeated inside the file, a JSON record naming a key twice.
+    """
+    checks = []
+    marks = ", ".join(literal(m) for m in _EMPTY_CELL_IDS)
+    for column, field in ids.items():
+        checks.append(
+            f"SELECT _row, {literal(field)}, {column}, 'is not an id: it is how a spreadsheet "
+            f"or a script writes an empty cell' FROM norm WHERE lower({column}) IN ({marks})")
+    for column, field in {**ids, **texts}.items():
+        checks.append(
+            f"SELECT _row, {literal(field)}, replace({column}, chr(0), '␀'), 'contains a NUL "
+            f"character (part of a binary or damaged file)' FROM norm "
+            f"WHERE contains({column}, chr(0))")
+    if source.kind == "json":
+        checks.append(
+            "SELECT _row, '(record)', [k for k in json_keys(rec) if len(list_filter("
+            "json_keys(rec), lambda x: x = k)) > 1][1], 'is a key the record names twice; "
+            "JSON keeps only one of the values, so fix the record' FROM src "
+            "WHERE json_type(rec) = 'OBJECT' AND "
+            "len(json_keys(rec)) <> len(list_distinct(json_keys(rec)))")
+    elif source.first_line == 2:
+        named = [c for c in source.columns if not re.fullmatch(r"column\d+(_\d+)?", c)]
+        if named:
+            same = " AND ".join(f"trim(coalesce(CAST({ident(c)} AS VARCHAR), '')) = "
+                                f"{literal(c.strip())}" for c in named)
+            checks.append(f"SELECT _row, '(row)', NULL, 'repeats the header row (were two "
+                          f"files joined?)' FROM src WHERE {same}")
+    return checks
+
+
+def id_warnings(cur: duckdb.DuckDBPyConnection, ids: dict[str, tuple[str, str]]) -> list[str]:
+    """Sentences about ids kept but worth a look.
+
+    ``ids`` maps a ``norm`` column holding the id as stored (NFC) to the column holding it
+    as written and the source field's name.
+    """
+    warnings = []
+    for column, (raw, field) in ids.items():
+        floats, changed = cur.execute(
+            f"SELECT count(*) FILTER (WHERE regexp_full_match({raw}, '-?\\d+\\.0+')), "
+            f"count(*) FILTER (WHERE {raw} <> {column}) FROM norm").fetchall()[0]
+        if floats:
+            warnings.append(
+                f"{floats:,} value(s) of `{field}` look like whole numbers a spreadsheet wrote "
+                "as decimals (such as '1.0'); they were kept as written, so '1.0' and '1' are "
+                "different ids.")
+        if changed:
+            joined = cur.execute(
+                f"SELECT {column}, count(DISTINCT {raw}) FROM norm GROUP BY 1 "
+                f"HAVING count(DISTINCT {raw}) > 1 ORDER BY 1 LIMIT 3").fetchall()
+            note = (f"; ids written in both forms were joined as one (such as "
+                    f"{', '.join(repr(j[0]) for j in joined)})" if joined else "")
+            warnings.append(
+                f"{changed:,} value(s) of `{field}` were in a decomposed Unicode form and are "
+                f"stored composed (NFC), as typed text usually is{note}.")
+    return warnings
 
 
 def now_utc() -> datetime:

@@ -22,9 +22,11 @@ from .common import (
     DryRun,
     ImportResult,
     fail_or_report,
+    id_warnings,
     now_utc,
     record_batch,
     report_target,
+    shared_rejects,
 )
 from .fields import field_sql
 from .mapping import EVENT_FIELDS, Mapping, resolve
@@ -70,11 +72,15 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                 if "kind" not in chosen and "kind" not in constants:
                     constants["kind"] = "rating" if "value" in chosen else "view"
                 _normalise(cur, source, chosen, constants)
+                warnings = tuple(id_warnings(cur, {
+                    "user_id": ("user_src", chosen.get("user_id", "user_id")),
+                    "artwork_id": ("artwork_src", chosen.get("artwork_id", "artwork_id"))}))
                 if key is not None:
                     pseudonymize_column(cur, "norm", key)
                 listed = cur.execute("SELECT count(*) FROM users WHERE listed_batch_id IS NOT "
                                      "NULL").fetchall()[0][0]
-                _find_rejects(cur, chosen, mapping, known_users_only=listed > 0 and not new_users)
+                _find_rejects(cur, source, chosen, mapping,
+                              known_users_only=listed > 0 and not new_users)
                 shown, rejected, rejects_path = fail_or_report(
                     cur, source, skip_invalid, dry_run,
                     report_target(store.path, source, ".rejects.csv", rejects))
@@ -92,7 +98,8 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                     raise DryRun(ImportResult(
                         kind="events", file=source.path.name, batch_id=None, rows=source.rows,
                         accepted=accepted, rejected=rejected, inserted=inserted, updated=0,
-                        unchanged=accepted - inserted, rejects=tuple(shown)))
+                        unchanged=accepted - inserted, rejects=tuple(shown),
+                        warnings=warnings))
                 batch_id = None
                 if inserted:
                     batch_id = record_batch(
@@ -115,7 +122,7 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
     return ImportResult(kind="events", file=source.path.name, batch_id=batch_id,
                         rows=source.rows, accepted=accepted, rejected=rejected,
                         inserted=inserted, updated=0, unchanged=accepted - inserted,
-                        rejects=tuple(shown), rejects_path=rejects_path)
+                        rejects=tuple(shown), rejects_path=rejects_path, warnings=warnings)
 
 
 def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -> None:
@@ -133,8 +140,8 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
         "FROM (SELECT *, CASE WHEN abs(TRY_CAST(ts_src AS DOUBLE)) >= 1e11 "
         "   THEN TRY_CAST(ts_src AS DOUBLE) / 1000 ELSE TRY_CAST(ts_src AS DOUBLE) END AS epoch_s "
         "FROM (SELECT _row, "
-        f" {e['user_id']} AS user_id, {e['user_id']} AS user_src, "
-        f" {e['artwork_id']} AS artwork_id, "
+        f" nfc_normalize({e['user_id']}) AS user_id, {e['user_id']} AS user_src, "
+        f" nfc_normalize({e['artwork_id']}) AS artwork_id, {e['artwork_id']} AS artwork_src, "
         f" lower(coalesce({e.get('kind', 'NULL')}, '')) AS kind_src, "
         f" CASE lower(coalesce({e.get('kind', 'NULL')}, '')) {aliases} "
         f"   ELSE lower(coalesce({e.get('kind', 'NULL')}, '')) END AS kind, "
@@ -143,7 +150,7 @@ def _normalise(cur, source, chosen: dict[str, str], constants: dict[str, str]) -
     )
 
 
-def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping, *,
+def _find_rejects(cur, source, chosen: dict[str, str], mapping: Mapping, *,
                   known_users_only: bool = False) -> None:
     def col(field: str) -> str:
         return chosen.get(field, field).replace("'", "''")
@@ -184,4 +191,9 @@ def _find_rejects(cur, chosen: dict[str, str], mapping: Mapping, *,
             "a users list and this id is neither on it nor in earlier histories (import the "
             "list again with them, or allow new visitors for this import)' FROM norm "
             "WHERE user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM users)")
+    checks += shared_rejects(source, {"user_src": chosen.get("user_id", "user_id"),
+                                      "artwork_src": chosen.get("artwork_id", "artwork_id")},
+                             {"kind_src": chosen.get("kind", "kind"),
+                              "value_src": chosen.get("value", "value"),
+                              "ts_src": chosen.get("timestamp", "timestamp")})
     cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))

@@ -296,47 +296,69 @@ def has_utf8_letters(data: bytes) -> bool:
     Windows-1252 text can contain byte pairs that are valid UTF-8 by accident ("Â¡" is the
     UTF-8 for "¡"), but they rarely decode to letters; genuine UTF-8 text ("é") does.
     """
-    for match in _UTF8_SEQUENCE.finditer(data):
-        try:
-            if match.group().decode("utf-8").isalpha():
-                return True
-        except UnicodeDecodeError:
-            continue
-    return False
+    return any(_decodes_to_letter(m.group()) for m in _UTF8_SEQUENCE.finditer(data))
 
 
 def refuse_mixed_encoding(path: Path, gz: bool) -> None:
-    """Raise when a file is UTF-8 in part and something else further on.
+    """Raise when a file is UTF-8 in part and something else in another part.
 
-    Reading such a file as Windows-1252 would garble its UTF-8 part, so it is refused with
-    the line of the first byte that is not UTF-8. A file with no UTF-8 multi-byte
-    characters before that byte is a plain Windows-1252/Latin-1 file and passes.
+    Reading such a file in either encoding would garble one of its parts, so it is refused
+    with the line where the second encoding shows. A file with bytes that are not UTF-8 and
+    no UTF-8 letters anywhere is a plain Windows-1252/Latin-1 file and passes.
     """
     opener = gzip.open if gz else open
     line = 1
     seen_letters = False
+    legacy_line = None  # the line of the first byte that is not UTF-8, once met
     carry = b""
     with opener(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             data = carry + block
+            carry = b""
+            if legacy_line is not None:
+                _refuse_utf8_after_legacy(path, data, line, legacy_line)
+                line += data.count(b"\n")
+                continue
             try:
                 text = data.decode("utf-8")
-                carry = b""
             except UnicodeDecodeError as exc:
                 if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
                     text = data[:exc.start].decode("utf-8")
                     carry = data[exc.start:]
                 else:
-                    seen_letters = seen_letters or has_utf8_letters(data[:exc.start])
+                    before = data[:exc.start]
+                    seen_letters = seen_letters or has_utf8_letters(before)
+                    bad_line = line + before.count(b"\n")
                     if seen_letters:
-                        line += data[:exc.start].count(b"\n")
                         raise CuratorError(
-                            f"{path.name}, line {line:,}: byte 0x{data[exc.start]:02x} is not "
-                            "UTF-8, but earlier lines are; the file mixes encodings. Save it "
-                            "again in one encoding (UTF-8) and retry.") from None
-                    return
+                            f"{path.name}, line {bad_line:,}: byte 0x{data[exc.start]:02x} is "
+                            "not UTF-8, but earlier lines are; the file mixes encodings. Save "
+                            "it again in one encoding (UTF-8) and retry.") from None
+                    legacy_line = bad_line
+                    rest = data[exc.start:]
+                    _refuse_utf8_after_legacy(path, rest, bad_line, legacy_line)
+                    line = bad_line + rest.count(b"\n")
+                    continue
             seen_letters = seen_letters or has_utf8_letters(text.encode("utf-8"))
             line += text.count("\n")
+
+
+def _refuse_utf8_after_legacy(path: Path, data: bytes, line: int, legacy_line: int) -> None:
+    match = next((m for m in _UTF8_SEQUENCE.finditer(data)
+                  if _decodes_to_letter(m.group())), None)
+    if match is not None:
+        at = line + data[:match.start()].count(b"\n")
+        raise CuratorError(
+            f"{path.name}, line {at:,}: {match.group().decode('utf-8')!r} is written in UTF-8, "
+            f"but line {legacy_line:,} is not UTF-8 (Windows-1252?); the file mixes "
+            "encodings. Save it again in one encoding (UTF-8) and retry.")
+
+
+def _decodes_to_letter(sequence: bytes) -> bool:
+    try:
+        return sequence.decode("utf-8").isalpha()
+    except UnicodeDecodeError:
+        return False
 
 
 def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,

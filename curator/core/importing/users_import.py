@@ -19,14 +19,16 @@ from .common import (
     DryRun,
     ImportResult,
     fail_or_report,
+    id_warnings,
     now_utc,
     record_batch,
     report_target,
+    shared_rejects,
 )
 from .fields import field_sql
 from .mapping import USER_FIELDS, Mapping, resolve
 from .sources import SHORT_LINE, open_source
-from .sql import install_macros
+from .sql import install_macros, literal
 
 
 def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = None,
@@ -56,14 +58,16 @@ def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = No
                         f"{', '.join(source.columns[:12])}. Name it in a mapping file "
                         "(user_id = \"your column\").")
                 fs = field_sql(source, chosen, {}, nested=set())
-                cur.execute(f"CREATE TEMP TABLE norm AS SELECT _row, {fs.exprs['user_id']} "
-                            f"AS user_id FROM {fs.relation}")
+                cur.execute(f"CREATE TEMP TABLE norm AS SELECT _row, nfc_normalize("
+                            f"{fs.exprs['user_id']}) AS user_id, {fs.exprs['user_id']} AS "
+                            f"user_src FROM {fs.relation}")
+                warnings = tuple(id_warnings(cur, {"user_id": ("user_src", chosen["user_id"])}))
                 if key is not None:
                     pseudonymize_column(cur, "norm", key)
-                field = chosen["user_id"].replace("'", "''")
-                cur.execute(f"CREATE TEMP TABLE rejects AS SELECT _row, '{field}' AS field, "
-                            "NULL AS value, 'has no user id' AS reason FROM norm "
-                            "WHERE user_id IS NULL")
+                checks = [f"SELECT _row, {literal(chosen['user_id'])} AS field, NULL AS value, "
+                          "'has no user id' AS reason FROM norm WHERE user_id IS NULL",
+                          *shared_rejects(source, {"user_src": chosen["user_id"]}, {})]
+                cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))
                 shown, rejected, rejects_path = fail_or_report(
                     cur, source, skip_invalid, dry_run,
                     report_target(store.path, source, ".rejects.csv", rejects))
@@ -80,7 +84,7 @@ def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = No
                 result = dict(kind="users", file=source.path.name, rows=source.rows,
                               accepted=accepted, rejected=rejected, inserted=inserted,
                               updated=updated, unchanged=accepted - inserted - updated,
-                              rejects=tuple(shown))
+                              rejects=tuple(shown), warnings=warnings)
                 if dry_run:
                     raise DryRun(ImportResult(batch_id=None, **result))
                 batch_id = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from .. import checks
 from ..changes import Changes
 from ..embedding.search import Filters, VectorIndex
 from ..errors import CuratorError
@@ -48,6 +49,23 @@ class Hits(list):
         self.notice = notice
 
 
+# How a title sorts: lower case, accents folded, leading punctuation and quotes and a
+# leading article dropped ('"The Fighting Temeraire"' sorts under F).
+TITLE_KEY = ("regexp_replace(regexp_replace(regexp_replace(strip_accents(lower(a.title)), "
+             "'^[^\\pL\\pN]+', ''), '^((the|an|a|le|la|les|el|il|der|die|das)\\s+|l'')', ''), "
+             "'^[^\\pL\\pN]+', '')")
+ORDER_SQL = {
+    "title": f"{TITLE_KEY} NULLS LAST, a.id",
+    "artist": f"strip_accents(lower(a.artists[1])) NULLS LAST, {TITLE_KEY} NULLS LAST, a.id",
+    "date": "a.year_start NULLS LAST, a.year_end NULLS LAST, a.id",
+    "date_desc": "a.year_end DESC NULLS LAST, a.year_start DESC NULLS LAST, a.id",
+    "added": "v.added DESC NULLS LAST, a.updated_at DESC, a.id",
+    "year": "a.year_start NULLS LAST, a.id",
+    "id": "a.id",
+}
+ORDERS = (None, "relevance", "title", "artist", "date", "date_desc", "added", "year", "id")
+
+
 class ArtworkManager(Manager):
     """``catalog.artworks``: the collection as a curator browses it, and its availability."""
 
@@ -87,31 +105,61 @@ class ArtworkManager(Manager):
         found = self.get([artwork_id])
         return found[0] if found else None
 
-    def find_ids(self, filters: Filters | None = None, *, order: str | None = None,
-                 limit: int | None = None) -> list[str]:
-        """Artwork ids matching the filters, in ``order`` (``title``, ``id`` or ``year``).
+    def record(self, artwork_id: str) -> dict:
+        """Every field of the artwork's source record as imported (empty when unknown)."""
+        import json
 
-        Keyword text (``filters.text``) matches whole words, accents folded, any of them;
-        without an ``order`` the matches come by relevance (BM25, works by an artist the
-        text names first), else in title order.
+        cur = self._store.cursor()
+        try:
+            found = cur.execute("SELECT record FROM artworks WHERE id = ?",
+                                [artwork_id]).fetchone()
+        finally:
+            cur.close()
+        if not found or found[0] is None:
+            return {}
+        value = json.loads(found[0]) if isinstance(found[0], str) else found[0]
+        return value if isinstance(value, dict) else {"record": value}
+
+    def find_ids(self, filters: Filters | None = None, *, order: str | None = None,
+                 limit: int | None = None, within: list[str] | None = None) -> list[str]:
+        """Artwork ids matching the filters, in ``order`` (one of :data:`ORDERS`).
+
+        Keyword text (``filters.text``) matches whole words, accents folded, any of them.
+        ``within`` keeps only those ids (a search's hits, best first). ``order``:
+        ``None`` or ``"relevance"`` keeps the keyword ranking (BM25, works by an artist the
+        text names first) or the order of ``within``, else title order; ``"title"`` ignores
+        leading punctuation, quotes and articles ("The", "A", "Le"...); ``"artist"`` the
+        first artist, then title; ``"date"`` oldest first, ``"date_desc"`` newest first;
+        ``"added"`` the most recently imported first. Works without the key come last;
+        ties are broken by id.
         """
+        if order not in ORDERS:
+            raise CuratorError(f"Unknown order {order!r}; use " + ", ".join(
+                o for o in ORDERS if o) + ".")
         filters = filters or Filters()
         where, params = filters.where()
-        order_sql = {"title": "a.title NULLS LAST, a.id", "id": "a.id",
-                     "year": "a.year_start NULLS LAST, a.id", None: "a.title NULLS LAST, a.id"}
-        if order not in order_sql:
-            raise CuratorError(f"Unknown order {order!r}; use title, id or year.")
+        ranked_by = None
         cur = self._store.cursor()
         try:
             source = "artworks a"
+            if within is not None:
+                cur.register("_within", pa.table({"id": pa.array(list(within), pa.string()),
+                                                  "pos": pa.array(range(len(within)),
+                                                                  pa.int64())}))
+                source += " JOIN _within w ON w.id = a.id"
+                ranked_by = "w.pos, a.id"
             if filters.text:
                 lexical = self.lexical_index()
                 ranked = rank_artworks(Query(filters.text, "keyword", lexical), None)
                 cur.register("_matches", lexical.id_table(lexical.rows_of([r.id for r in ranked])))
-                source = "artworks a JOIN _matches m ON m.id = a.id"
-                if order is None:
-                    order_sql[None] = "m.rank"
-            sql = f"SELECT a.id FROM {source} WHERE {where} ORDER BY {order_sql[order]}"
+                source += " JOIN _matches m ON m.id = a.id"
+                ranked_by = ranked_by or "m.rank, a.id"
+            if order == "added":
+                source += (" LEFT JOIN (SELECT id, max(batch_id) AS added FROM artwork_versions "
+                           "WHERE previous IS NULL GROUP BY id) v ON v.id = a.id")
+            key = (ranked_by or ORDER_SQL["title"]) if order in (None, "relevance") \
+                else ORDER_SQL[order]
+            sql = f"SELECT a.id FROM {source} WHERE {where} ORDER BY {key}"
             if limit:
                 sql += f" LIMIT {int(limit)}"
             return [r[0] for r in cur.execute(sql, params).fetchall()]
@@ -184,6 +232,7 @@ class ArtworkManager(Manager):
         where the keyword and semantic lists ranked it, and which artist it is by when the
         query named them.
         """
+        checks.count("The number of results (-k)", k)
         if mode not in MODES:
             raise CuratorError(f"Unknown search mode {mode!r}; use {', '.join(MODES)}.")
         embeddings = self._catalog.embeddings
@@ -224,6 +273,7 @@ class ArtworkManager(Manager):
     def similar(self, artwork_id: str, *, k: int = 20, filters: Filters | None = None
                 ) -> Hits:
         """Artworks most like ``artwork_id`` ("more like this"), best first."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         index, notice = embeddings.text_index_or_notice("“More like this” works once it is done")
         if index is None:
@@ -242,6 +292,7 @@ class ArtworkManager(Manager):
     def visually_similar(self, artwork_id: str, *, k: int = 20,
                          filters: Filters | None = None) -> list[Hit]:
         """Artworks whose images look most like this one's."""
+        checks.count("The number of results (-k)", k)
         index = self._catalog.embeddings.image_index()
         pos = index.position(artwork_id)
         if pos is None:
@@ -253,6 +304,7 @@ class ArtworkManager(Manager):
     def search_images(self, query: str, *, k: int = 20, filters: Filters | None = None
                       ) -> list[Hit]:
         """Pictures matching words (needs a CLIP-style image model)."""
+        checks.count("The number of results (-k)", k)
         embeddings = self._catalog.embeddings
         encoder = embeddings.image_encoder()
         if not getattr(encoder, "can_match_text", False):

@@ -16,5 +16,13 @@ class MaintenanceManager(Manager):
 
         return backup(self._store, target)
 
+    def check(self):
+        """Read every table and block of the database; a :class:`~..integrity.CheckReport`
+        whose ``sentence()`` says whether it is whole and, if not, the newest backup found.
+        Changes nothing; any thread may call this (it can take a while on a big catalog)."""
+        from ..integrity import check_store
+
+        return check_store(self._store)
+
     def schema_version(self) -> int:
         return self._store.schema_version()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from .. import checks
 from ..changes import Changes
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
+from ..recommend.interactions import DEFAULT_HALF_LIFE_DAYS
 from .base import Manager
+
+_FROM_PROFILE = object()
 
 
 class RecommendationManager(Manager):
@@ -22,7 +26,7 @@ class RecommendationManager(Manager):
 
         config = config or WeightConfig()
         key = repr(sorted(config.to_json().items()))
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         return self._caches.recommender(
             key, lambda: build(self._store, index, config, signals=self.signals()))
 
@@ -33,7 +37,8 @@ class RecommendationManager(Manager):
         from ..learn.sequence import saved_signal
         from ..recommend.build import default_signals
 
-        saved = saved_signal(learned_dir(self._catalog.path))
+        saved = saved_signal(learned_dir(self._catalog.path, create=False),
+                             self._catalog.embeddings.text_index_or_none())
         return default_signals() + ([saved[0]] if saved else [])
 
     def learned_weights(self) -> dict[str, float]:
@@ -41,23 +46,35 @@ class RecommendationManager(Manager):
         from ..learn.files import learned_dir
         from ..learn.sequence import saved_signal
 
-        saved = saved_signal(learned_dir(self._catalog.path))
+        saved = saved_signal(learned_dir(self._catalog.path, create=False))
         return {"sequence": saved[1]} if saved else {}
 
     def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
                   weights: dict[str, float] | None = None, mmr_lambda: float | None = None,
                   artist_cap: int | None = None, brief: str | None = None,
-                  exclude_seen: bool = True):
+                  exclude_seen: bool = True, half_life_days=_FROM_PROFILE):
         """One visitor's top ``k`` with score breakdowns and explanations.
 
-        ``weights`` (signal -> weight) override the profile's; an unknown or new visitor
-        gets popularity and, with ``brief``, artworks matching the curator's brief.
+        ``weights`` (signal -> weight) override the profile's, and ``half_life_days`` its
+        time decay (``None``: no decay); an unknown or new visitor gets popularity and,
+        with ``brief``, artworks matching the curator's brief.
         """
+        from dataclasses import replace
+
         from ..recommend.hybrid import Rules
         from ..recommend.profiles import get_profile
 
+        checks.count("The number of recommendations (-k)", k)
+        checks.weights("The weight of", weights)
+        if mmr_lambda is not None:
+            checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
+        if artist_cap is not None:
+            checks.count("The artist cap", artist_cap)
         chosen = get_profile(self._store, profile)
-        rec = self.recommender(chosen.weight_config())
+        config = chosen.weight_config()
+        if half_life_days is not _FROM_PROFILE:
+            config = replace(config, half_life_days=half_life_days)
+        rec = self.recommender(config)
         if user_id is not None and rec.interactions.user_index(user_id) is None:
             stored = self._catalog.visitors.stored_id(user_id)
             if stored is None:
@@ -77,7 +94,10 @@ class RecommendationManager(Manager):
                                                            "done"))
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
                 index, rec.interactions.item_ids)
-            brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
+            # the brief is embedded by the encoder that made the vectors it is compared with
+            encoder = embeddings.content_encoder() if rec.data.vectors is not None \
+                else embeddings.text_encoder()
+            brief_scores = vectors @ encoder.encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**self.learned_weights(),
                                                             **chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
@@ -186,7 +206,7 @@ class RecommendationManager(Manager):
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,
                    last_n: int | None = None, k: int = 10,
-                   half_life_days: float | None = 365.0,
+                   half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
                    kind_weights: dict[str, float] | None = None,
                    max_users: int | None = 2000):
         """An :class:`~..evaluate.runner.Evaluation` over this catalog's histories."""
@@ -196,6 +216,13 @@ class RecommendationManager(Manager):
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import DEFAULT_KIND_WEIGHTS, Interactions, WeightConfig
 
+        checks.count("The list length (-k)", k)
+        checks.number("The training share (--ratio)", ratio, high=1.0, low_open=True)
+        if last_n is not None:
+            checks.count("--last-n", last_n)
+        if half_life_days is not None:
+            checks.number("The half-life in days", half_life_days, low_open=True)
+        checks.weights("The weight of event kind", kind_weights)
         inter = Interactions.from_store(self._store)
         if len(inter.users) == 0:
             raise CuratorError("There are no visitor histories to evaluate; import some first.")
@@ -206,7 +233,7 @@ class RecommendationManager(Manager):
         else:
             raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
         info = ItemInfo.from_store(self._store, inter.item_ids)
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         return Evaluation(inter, train, signals=self.signals(), info=info,
                           vectors=aligned_vectors(index, inter.item_ids),
                           config=WeightConfig(
@@ -242,9 +269,11 @@ class RecommendationManager(Manager):
         cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
         if epochs is not None:
             cfg = replace(cfg, epochs=epochs)
-        index = self._catalog.embeddings.text_index_or_none()
+        embeddings = self._catalog.embeddings
         report = train_signal(inter, ItemInfo.from_store(self._store, inter.item_ids),
-                              aligned_vectors(index, inter.item_ids),
+                              aligned_vectors(embeddings.content_index_or_none(),
+                                              inter.item_ids),
+                              aligned_vectors(embeddings.text_index_or_none(), inter.item_ids),
                               config=chosen.weight_config(), weights=chosen.weights,
                               signals=default_signals(), folder=learned_dir(self._catalog.path),
                               cfg=cfg, device=pick_device(device), progress=progress,

@@ -3,7 +3,8 @@
 The desktop app's export and print and the command line's ``recommend --all --output``
 share :func:`export_rows` and :func:`write_rows`, so a file carries the same columns
 whichever front end wrote it: visitor, rank, artwork id, title, artists, date, score, each
-signal's contribution (they add up to the score), and the sentence explaining it.
+signal's contribution (they add up to the score) and its share of the score (they add up
+to 1), and the sentence explaining it.
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ def export_rows(user_id: str | None, recs: Iterable, artworks: dict[str, dict]) 
                      "artists": "; ".join(art.get("artists") or []),
                      "date": artwork_date(art), "score": round(rec.score, 6),
                      **{name: round(v, 6) for name, v in rec.breakdown().items()},
+                     **{f"{name} share": round(v, 4) for name, v in rec.shares().items()},
                      "explanation": rec.explanation})
     return rows
 
 
 def columns(rows: list[dict]) -> list[str]:
-    """The fixed columns around the signal columns present in ``rows`` (sorted by name)."""
+    """The fixed columns around the signal columns present in ``rows`` (sorted by name, so
+    each signal's share follows its contribution)."""
     signals = sorted({c for r in rows for c in r} - set(FIRST) - set(LAST))
     return FIRST + signals + LAST
 

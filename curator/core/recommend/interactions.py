@@ -17,6 +17,8 @@ from ..store import Store
 DEFAULT_KIND_WEIGHTS = {"view": 1.0, "click": 1.0, "like": 2.0, "share": 2.0,
                         "favourite": 3.0, "rating": 1.0, "purchase": 5.0}
 SECONDS_PER_DAY = 86_400.0
+# Last month outweighs last year: a visitor whose taste moved on is shown the new taste.
+DEFAULT_HALF_LIFE_DAYS = 90.0
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class WeightConfig:
     """How events become interaction strengths."""
 
     kind_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
-    half_life_days: float | None = 365.0
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS
     # A rating's weight is kind weight x value / rating_scale (5 stars -> x1 at 5 stars).
     rating_scale: float = 5.0
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .. import checks
 from ..errors import CuratorError
 from ..store import Store
 from .build import DEFAULT_WEIGHTS
+from .interactions import DEFAULT_HALF_LIFE_DAYS
 
 
 @dataclass(frozen=True)
@@ -16,13 +18,24 @@ class Profile:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     mmr_lambda: float = 1.0
     artist_cap: int | None = None
-    half_life_days: float | None = 365.0
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS
     # How much each kind of event counts (view, favourite, purchase, ...); None: defaults.
     kind_weights: dict[str, float] | None = None
     is_default: bool = False
     # How the settings were fitted from the histories (split, events, nDCG@10 on the
     # validation and test events, when); None for a profile set by hand.
     fitted: dict | None = None
+
+    def check(self) -> Profile:
+        """Refuse weights and settings that are not finite or out of range (never saved)."""
+        checks.weights("The weight of", self.weights)
+        checks.weights("The weight of event kind", self.kind_weights)
+        checks.number("mmr_lambda (diversity)", self.mmr_lambda, high=1.0)
+        if self.artist_cap is not None:
+            checks.count("The artist cap", self.artist_cap)
+        if self.half_life_days is not None:
+            checks.number("The half-life in days", self.half_life_days, low_open=True)
+        return self
 
     def params(self) -> dict:
         return {"mmr_lambda": self.mmr_lambda, "artist_cap": self.artist_cap,
@@ -61,12 +74,13 @@ def parse_weights(text: str) -> dict[str, float]:
         except ValueError:
             raise CuratorError(f"Weights are written name=number, comma-separated; "
                                f"{part.strip()!r} is not.") from None
-    return weights
+    return checks.weights("The weight of", weights)
 
 
 def save_profile(store: Store, profile: Profile, *, make_default: bool = False) -> None:
     if not profile.name.strip():
         raise CuratorError("A profile needs a name.")
+    profile.check()
     with store.transaction() as cur:
         if make_default:
             cur.execute("UPDATE weight_profiles SET is_default = FALSE WHERE is_default")

@@ -14,7 +14,6 @@ mode is meaning alone and does not do this.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -148,7 +147,3 @@ def _rrf(lists: dict[str, list[tuple[str, float]]]) -> list[Ranked]:
             parts.setdefault(artwork_id, {})[name] = {"rank": n, "score": round(s, 6)}
     order = sorted(scores, key=lambda i: (-scores[i], i))
     return [Ranked(i, scores[i], parts[i]) for i in order]
-
-
-def ids_of(ranked: Iterable[Ranked]) -> list[str]:
-    return [r.id for r in ranked]

@@ -29,6 +29,9 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _WORD = re.compile(r"[^\W_]+")
 TITLE_WEIGHT = 2  # times a title's words are counted
+# Separators between documents and their parts while a whole catalog is folded at once;
+# the same characters inside a field become spaces.
+_SEPARATORS = {0x1e: " ", 0x1f: " "}
 
 
 def fold(text: str) -> str:
@@ -84,8 +87,9 @@ class LexicalIndex:
     artists as stored.
     """
 
-    def __init__(self, ids: list[str], documents: list[list[str]], artists: list[list[str]],
-                 plain_counts: dict[str, int] | None = None):
+    def __init__(self, ids: list[str], documents: tuple[list[list[int]], dict[str, int]],
+                 artists: list[list[str]], plain_counts: dict[str, int] | None = None):
+        """``documents``: each artwork's term ids, and the vocabulary (term -> id)."""
         import bm25s
 
         from .artists import ArtistNames
@@ -95,8 +99,7 @@ class LexicalIndex:
         plain_counts = plain_counts or {}
         self.names = ArtistNames(artists, lambda word: plain_counts.get(word, 0))
         self._row = {artwork_id: row for row, artwork_id in enumerate(ids)}
-        vocab: dict[str, int] = {}
-        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in documents]
+        token_ids, vocab = documents
         self._vocab = vocab
         self._bm25 = bm25s.BM25()
         if ids:
@@ -116,33 +119,39 @@ class LexicalIndex:
         finally:
             cur.close()
         columns = {name: table.column(name).to_pylist() for name in table.column_names}
+        artists = [a or [] for a in columns["artists"]]
+        # Fold every document in one call (C speed), then cut it back into documents and
+        # their parts: the title, the other text, the artists.
+        docs = "\x1e".join(
+            "\x1f".join(part.translate(_SEPARATORS) for part in (
+                title or "", f"{' '.join(tags or [])} {medium or ''} {classification or ''} "
+                f"{description or ''} {extra or ''}", " ".join(names)))
+            for title, tags, medium, classification, description, extra, names in zip(
+                columns["title"], columns["tags"], columns["medium"],
+                columns["classification"], columns["description"], columns["extra"], artists,
+                strict=True))
         stem = _stemmer().stemWord
         stop = _stop_words()
-        stems: dict[str, str] = {}
+        vocab: dict[str, int] = {}
+        token: dict[str, int] = {}  # folded word -> its term's id (-1: a stop word)
         plain: Counter[str] = Counter()  # artworks with a word outside their artists' names
 
-        def doc_terms(texts: list[str | None]) -> list[str]:
+        def ids(found: list[str]) -> list[int]:
             out = []
-            for text in texts:
-                for w in words(text):
-                    if w in stop:
-                        continue
-                    s = stems.get(w)
-                    if s is None:
-                        s = stems[w] = stem(w)
-                    out.append(s)
+            for w in found:
+                t = token.get(w)
+                if t is None:
+                    t = token[w] = -1 if w in stop else vocab.setdefault(stem(w), len(vocab))
+                if t >= 0:
+                    out.append(t)
             return out
 
         documents = []
-        for title, artists, tags, medium, classification, description, extra in zip(
-                columns["title"], columns["artists"], columns["tags"], columns["medium"],
-                columns["classification"], columns["description"], columns["extra"],
-                strict=True):
-            texts = [title, " ".join(tags or []), medium, classification, description, extra]
-            plain.update({w for t in texts for w in words(t)})
-            documents.append(doc_terms([*texts, *([title] * (TITLE_WEIGHT - 1)),
-                                        " ".join(artists or [])]))
-        return cls(columns["id"], documents, [a or [] for a in columns["artists"]], plain)
+        for doc in _POSSESSIVE.sub("", fold(docs)).split("\x1e") if artists else []:
+            title, rest, names = (_WORD.findall(part) for part in doc.split("\x1f"))
+            plain.update(set(title).union(rest))
+            documents.append(ids(title) * TITLE_WEIGHT + ids(rest) + ids(names))
+        return cls(columns["id"], (documents, vocab), artists, plain)
 
     def __len__(self) -> int:
         return len(self.ids)

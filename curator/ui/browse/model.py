@@ -19,6 +19,7 @@ from ..widgets.tiles import TILE, placeholder
 COLUMNS = [("id", "Id"), ("title", "Title"), ("artists", "Artists"), ("date_text", "Date"),
            ("medium", "Medium"), ("score", "Score"), ("tile", "")]
 TILE_COLUMN = len(COLUMNS) - 1  # shown by the grid only: title with a picture
+COLUMN_WIDTHS = {0: 80, 1: 320, 2: 220, 3: 110, 4: 240, 5: 60}  # the table's first widths
 PAGE = 200
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.catalog import Catalog
+from ...core.evaluate.metrics import GUIDE
 from ...core.recommend.hybrid import Rules
 from ...core.recommend.profiles import Profile
 from ..jobs import JobRunner
@@ -94,7 +96,18 @@ class TuningView(QWidget):
         self.provenance.setToolTip("How the default profile's settings came about")
         self.show_provenance(profile)
         form.addRow(self.fit, self.provenance)
-        self.metrics_label = QLabel(wordWrap=True)
+        self.metric_labels: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for n, (key, guide) in enumerate(GUIDE.items()):
+            label = QLabel(guide.name())
+            label.setToolTip(f"<b>{guide.name()}</b>: {guide.meaning}")
+            self.metric_labels[key] = label
+            grid.addWidget(label, n // 2, n % 2)
+        form.addRow(grid)
+        self.metrics_label = QLabel("↑ higher is better, ↓ lower is better; hover a figure "
+                                    "for what it measures", wordWrap=True)
+        self.metrics_label.setStyleSheet("color: palette(mid)")
         form.addRow(self.metrics_label)
         self.sample_label = QLabel()
         self.sample = QListWidget()
@@ -105,15 +118,26 @@ class TuningView(QWidget):
         controls.setLayout(form)
         controls.setMaximumWidth(420)
 
-        self.figure = Figure(figsize=(7, 4), tight_layout=True)
+        # Two canvases, so a slider move redraws only the trade-off plot (the score
+        # distributions change with the evaluation alone), and fixed margins: a layout
+        # engine measuring every label on each move would cost more than the drawing.
+        self.figure = Figure(figsize=(4, 4))
+        self.figure.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.3)
+        self.dist_figure = Figure(figsize=(4, 4))
+        self.dist_figure.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.3)
+        self._drawn_dists = None
+        self._dists: tuple | None = None  # (evaluation, each signal's score sample)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setToolTip("Left: accuracy against the chosen trade-off; the red dot is "
-                               "now, labelled dots are saved profiles. Right: how each "
-                               "signal's scores are spread.")
-        self.ax_trade, self.ax_dist = self.figure.subplots(1, 2)
+        self.canvas.setToolTip("Accuracy against the chosen trade-off; the red dot is now, "
+                               "labelled dots are saved profiles.")
+        self.dist_canvas = FigureCanvasQTAgg(self.dist_figure)
+        self.dist_canvas.setToolTip("How each signal's normalised scores are spread.")
+        self.ax_trade = self.figure.subplots()
+        self.ax_dist = self.dist_figure.subplots()
         layout = QHBoxLayout(self)
         layout.addWidget(controls)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.dist_canvas, 1)
         self.redraws = 0
         self._debounce = QTimer(self, singleShot=True, interval=60)
         self._debounce.timeout.connect(self.remeasure)
@@ -170,15 +194,19 @@ class TuningView(QWidget):
         if self.evaluation is None:
             return
         evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
-        profiles = self.catalog.recommendations.profiles()
+        half_life = self.half_life_days()
+        catalog = self.catalog
+        profiles = catalog.recommendations.profiles()
         visitor = self.sample_user
+        known = self._dists[1] if self._dists and self._dists[0] is evaluation else None
 
         def work(progress, cancel):
             current = evaluation.measure(weights, rules).metrics
             cancel.check()
             saved = [(p.name, evaluation.measure(p.weights, Rules(mmr_lambda=p.mmr_lambda))
                       .metrics) for p in profiles]
-            dists = {n: evaluation.signal_distribution(n, sample=5000) for n in evaluation.signals}
+            dists = known or {n: evaluation.signal_distribution(n, sample=5000)
+                              for n in evaluation.signals}
             frontier = self._frontiers.get(tuple(sorted(weights.items())))
             if frontier is None:
                 frontier = []
@@ -188,9 +216,10 @@ class TuningView(QWidget):
                                      .metrics))
             sample = []
             if visitor:
-                recs = self.catalog.recommendations.recommend(visitor, k=10, weights=weights,
-                                              mmr_lambda=rules.mmr_lambda)
-                titles = {a["id"]: a["title"] for a in self.catalog.artworks.get(
+                recs = catalog.recommendations.recommend(
+                    visitor, k=10, weights=weights, mmr_lambda=rules.mmr_lambda,
+                    half_life_days=half_life)
+                titles = {a["id"]: a["title"] for a in catalog.artworks.get(
                     [r.item_id for r in recs])}
                 sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
             return weights, current, saved, dists, sample, frontier
@@ -200,6 +229,7 @@ class TuningView(QWidget):
     def _measured(self, result) -> None:
         weights, current, saved, dists, sample, frontier = result
         self._frontiers[tuple(sorted(weights.items()))] = frontier
+        self._dists = (self.evaluation, dists)
         self.last = {"weights": weights, "metrics": current, "saved": saved, "dists": dists,
                      "frontier": frontier}
         self.sample_label.setText(f"Top 10 for visitor {self.sample_user}:"
@@ -207,12 +237,11 @@ class TuningView(QWidget):
         self.sample.clear()
         self.sample.addItems([f"{s:.2f}  {t or i}" for i, t, s in sample])
         self.history = (self.history + [(current["ndcg"], current)])[-30:]
-        m = current
-        self.metrics_label.setText(
-            f"nDCG@10 {m['ndcg']:.3f} · precision {m['precision']:.3f} · recall "
-            f"{m['recall']:.3f} · MAP {m['map']:.3f}<br>coverage {m['coverage']:.3f} · "
-            f"diversity {m['diversity']:.3f} · novelty {m['novelty']:.2f} · popularity bias "
-            f"{m['popularity_bias']:.3f}")
+        k = self.evaluation.k if self.evaluation is not None else 10
+        for key, label in self.metric_labels.items():
+            value = current.get(key, float("nan"))
+            label.setText(f"{GUIDE[key].name(k)} {value:.2f}" if key == "novelty"
+                          else f"{GUIDE[key].name(k)} {value:.3f}")
         self._redraw()
 
     def _redraw(self) -> None:
@@ -237,17 +266,22 @@ class TuningView(QWidget):
                         textcoords="offset points")
         now = self.last["metrics"]
         ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9, label="current")
-        ax.set_xlabel(label)
-        ax.set_ylabel("nDCG@10")
+        ax.set_xlabel(f"{label} {'→ better' if GUIDE[key].higher_is_better else '← better'}")
+        ax.set_ylabel(f"{GUIDE['ndcg'].label.format(k=10)} ↑ better")
         ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
-        ax.legend(fontsize=8, loc="lower left")
-        ax = self.ax_dist
-        ax.clear()
-        for name, values in self.last["dists"].items():
-            ax.hist(values, bins=30, alpha=0.5, label=name)
-        ax.set_xlabel("normalised score")
-        ax.set_title("Signal score distributions", fontsize=10)
-        ax.legend(fontsize=8)
+        # below the axes, so it never covers the current point or a saved profile
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
+                  frameon=False)
+        if self.last["dists"] is not self._drawn_dists:  # they change with the evaluation only
+            self._drawn_dists = self.last["dists"]
+            ax = self.ax_dist
+            ax.clear()
+            for name, values in self._drawn_dists.items():
+                ax.hist(values, bins=30, alpha=0.5, label=name, histtype="stepfilled")
+            ax.set_xlabel("normalised score")
+            ax.set_title("Signal score distributions", fontsize=10)
+            ax.legend(fontsize=8)
+            self.dist_canvas.draw_idle()
         self.canvas.draw_idle()
         self.redraws += 1
 

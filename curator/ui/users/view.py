@@ -1,130 +1,56 @@
-"""The Visitors tab: a searchable list, a visitor's history, and their recommendations,
-each row with a stacked bar of signal contributions and the sentence explaining it."""
+"""The Visitors tab: a searchable list, a visitor's history, and their recommendations as
+rows a curator can read (picture, title, artist, date, share bars, explanation), a brief,
+a second profile side by side with what moved, and the list exported or printed."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QRect,
-    QSortFilterProxyModel,
-    QStringListModel,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QColor, QPainter
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
+    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
+    QPushButton,
     QSplitter,
-    QStyledItemDelegate,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ...core.catalog import Catalog
+from ...core.errors import CuratorError
+from ...core.recommend.export import export_rows
 from ..jobs import JobRunner
+from ..operations import (
+    ListRequest,
+    Op,
+    VisitorLists,
+    visitor_lists,
+    write_list,
+)
+from .printing import list_document, save_pdf
+from .recommendations import (
+    SIGNAL_COLOURS,
+    ContributionBar,
+    QtRecommendationModel,
+    RecommendationList,
+    moves_for,
+)
 
-SIGNAL_COLOURS = {"content": QColor("#4C72B0"), "item": QColor("#DD8452"),
-                  "popularity": QColor("#55A868"), "brief": QColor("#8172B3")}
+__all__ = ["ContributionBar", "QtRecommendationModel", "RecommendationList", "UsersView"]
+
 NO_COMPARE = "— no comparison —"
-
-
-class QtRecommendationModel(QAbstractTableModel):
-    """Rows: rank, title, score, contributions bar, explanation."""
-
-    HEADERS = ["#", "Artwork", "Score", "Signals", "Why"]
-    PartsRole = Qt.UserRole + 1
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.recs: list = []
-        self.titles: dict[str, str] = {}
-        self.max_score = 1.0
-
-    def set_recommendations(self, recs: list, titles: dict[str, str]) -> None:
-        self.beginResetModel()
-        self.recs, self.titles = recs, titles
-        self.max_score = max([r.score for r in recs] + [1e-9])
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.recs)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        r = self.recs[index.row()]
-        col = index.column()
-        if role == self.PartsRole:
-            return r.breakdown(), self.max_score
-        if role == Qt.DisplayRole:
-            return [str(index.row() + 1), self.titles.get(r.item_id, r.item_id),
-                    f"{r.score:.3f}", None, r.explanation][col]
-        if role == Qt.ToolTipRole:
-            shares = r.shares()
-            lines = [f"{name}: {shares[name]:.0%} of the score (raw {p.raw:.3f}, normalised "
-                     f"{p.normalised:.3f} × weight {p.weight:g} = {p.contribution:.3f})"
-                     for name, p in r.parts.items()]
-            return "\n".join([f"Score {r.score:.3f} =", *lines, "", r.explanation])
-        return None
-
-
-class ContributionBar(QStyledItemDelegate):
-    """Paints a score as segments, one per signal, in proportion to their contributions."""
-
-    def paint(self, painter: QPainter, option, index) -> None:
-        parts, max_score = index.data(QtRecommendationModel.PartsRole)
-        rect = option.rect.adjusted(4, 5, -4, -5)
-        painter.save()
-        x = float(rect.left())
-        for name, value in parts.items():
-            if value <= 0:
-                continue
-            width = rect.width() * value / max_score
-            painter.fillRect(QRect(int(x), rect.top(), max(1, round(width)), rect.height()),
-                             SIGNAL_COLOURS.get(name, QColor("#999999")))
-            x += width
-        painter.restore()
-
-
-class RecommendationList(QWidget):
-    def __init__(self, title: str, parent=None):
-        super().__init__(parent)
-        self.heading = QLabel(title)
-        self.model = QtRecommendationModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setItemDelegateForColumn(3, ContributionBar(self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setWordWrap(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.Interactive)
-        header.setSectionResizeMode(4, QHeaderView.Stretch)
-        self.table.setColumnWidth(0, 30)
-        self.table.setColumnWidth(1, 220)
-        self.table.setColumnWidth(3, 140)
-        self.table.setToolTip("Hover a row for its score breakdown")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.table)
+EXPORTS = {"pdf": ("PDF document (*.pdf)", ".pdf"), "csv": ("CSV spreadsheet (*.csv)", ".csv"),
+           "xlsx": ("Excel workbook (*.xlsx)", ".xlsx")}
 
 
 class UsersView(QWidget):
@@ -132,11 +58,13 @@ class UsersView(QWidget):
 
     status = Signal(str)
     user_selected = Signal(str)
+    open_artwork = Signal(str)  # double-click on a recommendation: show it in Browse
 
     def __init__(self, catalog: Catalog, jobs: JobRunner, parent=None):
         super().__init__(parent)
         self.catalog = catalog
         self.jobs = jobs
+        self.shown: VisitorLists | None = None
         self.filter = QLineEdit(placeholderText="Find a visitor…")
         self.filter.setToolTip("Type part of a visitor id")
         self.users_model = QStringListModel(catalog.visitors.ids(), self)
@@ -162,10 +90,31 @@ class UsersView(QWidget):
         self.profile = QComboBox()
         self.profile.setToolTip("Weight profile used for the list")
         self.compare = QComboBox()
-        self.compare.setToolTip("Show a second profile's list side by side")
+        self.compare.setToolTip("Show a second profile's list side by side, with what moved")
         self.reload_profiles()
         self.profile.currentIndexChanged.connect(self.recommend)
         self.compare.currentIndexChanged.connect(self.recommend)
+        self.brief = QLineEdit(placeholderText="A curator's brief, e.g. “storms at sea for a "
+                                               "maritime show” (Enter to apply)")
+        self.brief.setClearButtonEnabled(True)
+        self.brief.setToolTip("Free text the list should also match; with no visitor "
+                              "selected, a list for a new visitor from the brief alone")
+        self.brief.returnPressed.connect(self.recommend)
+        self.brief.textChanged.connect(lambda text: None if text else self.recommend())
+        self.brief_note = QLabel(wordWrap=True)
+        self.brief_note.setVisible(False)
+        self.export_button = QToolButton(text="Export")
+        self.export_button.setToolTip("Save this visitor's list as PDF, CSV or Excel")
+        self.export_button.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(self.export_button)
+        for kind, label in (("pdf", "PDF…"), ("csv", "CSV…"), ("xlsx", "Excel (XLSX)…")):
+            menu.addAction(label, lambda kind=kind: self.export_list(kind))
+        self.export_button.setMenu(menu)
+        self.print_button = QPushButton("Print…")
+        self.print_button.setToolTip("Print this visitor's list")
+        self.print_button.clicked.connect(self.print_list)
+        for button in (self.export_button, self.print_button):
+            button.setEnabled(False)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Profile"))
         bar.addWidget(self.profile)
@@ -175,9 +124,18 @@ class UsersView(QWidget):
                           for n, c in SIGNAL_COLOURS.items())
         bar.addWidget(QLabel(legend))
         bar.addStretch(1)
+        bar.addWidget(self.export_button)
+        bar.addWidget(self.print_button)
+        brief_row = QHBoxLayout()
+        brief_row.addWidget(QLabel("Brief"))
+        brief_row.addWidget(self.brief, 1)
         self.primary = RecommendationList("Recommendations")
         self.secondary = RecommendationList("Comparison")
         self.secondary.setVisible(False)
+        for side in (self.primary, self.secondary):
+            side.open_artwork.connect(self.open_artwork)
+        self.moved = QLabel()
+        self.moved.setVisible(False)
         lists = QSplitter()
         lists.addWidget(self.primary)
         lists.addWidget(self.secondary)
@@ -186,6 +144,9 @@ class UsersView(QWidget):
         rl.addWidget(QLabel("History"))
         rl.addWidget(self.history, 1)
         rl.addLayout(bar)
+        rl.addLayout(brief_row)
+        rl.addWidget(self.brief_note)
+        rl.addWidget(self.moved)
         rl.addWidget(lists, 3)
 
         split = QSplitter()
@@ -233,32 +194,100 @@ class UsersView(QWidget):
         self.recommend()
 
     def recommend(self) -> None:
-        if not self.user_id:
-            return
+        """Ask for the selected visitor's list (and the comparison) in the background."""
         user = self.user_id
+        brief = self.brief.text().strip()
+        if not user and not brief:
+            return
         profile = self.profile.currentText() or None
         compare = self.compare.currentText()
         compare = None if compare in ("", NO_COMPARE) else compare
-        self.secondary.setVisible(compare is not None)
-        self.primary.heading.setText(f"Recommendations for {user} ({profile})")
-        if compare:
-            self.secondary.heading.setText(f"… with profile {compare}")
+        comparing = compare is not None
+        self.secondary.setVisible(comparing)
+        self.moved.setVisible(comparing)
+        for side in (self.primary, self.secondary):
+            side.set_comparing(comparing)
+        who = user or "a new visitor"
+        self.primary.heading.setText(f"A: {who} ({profile})" if comparing
+                                     else f"Recommendations for {who} ({profile})")
+        if comparing:
+            self.secondary.heading.setText(f"B: {who} ({compare})")
+        request = ListRequest(user, profile, compare, brief)
+        self.status.emit(f"Recommending for {who}…")
+        self.jobs.start(Op.USERS, visitor_lists, self.catalog, request, on_done=self._show,
+                        on_error=self._failed)
 
-        def work(progress, cancel):
-            first = self.catalog.recommendations.recommend(user, k=20, profile=profile)
-            second = (self.catalog.recommendations.recommend(user, k=20, profile=compare)
-                      if compare else [])
-            ids = [r.item_id for r in first + second]
-            titles = {a["id"]: a["title"] or a["id"] for a in self.catalog.artworks.get(ids)}
-            return first, second, titles
+    def _failed(self, message: str) -> None:
+        self.brief_note.setText(message)
+        self.brief_note.setVisible(True)
+        self.status.emit(message)
 
-        self.status.emit(f"Recommending for {user}…")
-        self.jobs.submit(work, on_done=self._show, on_error=self.status.emit, key="users")
+    def _show(self, shown: VisitorLists) -> None:
+        self.shown = shown
+        compare = shown.request.compare
+        moves_a, moves_b, moves = moves_for(shown.first, shown.second)
+        self.primary.model.set_recommendations(shown.first, shown.artworks, shown.thumbs,
+                                               moves_a if compare else None)
+        self.secondary.model.set_recommendations(shown.second, shown.artworks, shown.thumbs,
+                                                 moves_b)
+        self.moved.setText(moves.summary() if compare else "")
+        self.brief_note.setText(shown.note)
+        self.brief_note.setVisible(bool(shown.note))
+        for button in (self.export_button, self.print_button):
+            button.setEnabled(bool(shown.first))
+        who = shown.request.user or "a new visitor"
+        self.status.emit(f"{len(shown.first)} recommendations for {who}")
 
-    def _show(self, result) -> None:
-        first, second, titles = result
-        self.primary.model.set_recommendations(first, titles)
-        self.secondary.model.set_recommendations(second, titles)
-        self.primary.table.resizeRowsToContents()
-        self.secondary.table.resizeRowsToContents()
-        self.status.emit(f"{len(first)} recommendations for {self.user_id}")
+    # -- export and print -----------------------------------------------------------------
+    def _heading(self) -> str:
+        shown, request = self.shown, self.shown.request
+        who = f"visitor {request.user}" if request.user else "a new visitor"
+        text = f"Recommendations for {who} (profile {request.profile})"
+        return text + (f", brief “{request.brief}”" if request.brief and not shown.note else "")
+
+    def _rows(self) -> list[dict]:
+        return export_rows(self.shown.request.user, self.shown.first, self.shown.artworks)
+
+    def document(self):
+        """The list shown (profile A) as a printable document. Main thread only."""
+        model = self.primary.model
+        pictures = {model.item_id(r): model.picture(r).toImage() for r in range(model.rowCount())}
+        return list_document(self._heading(), self._rows(), pictures, self.shown.note)
+
+    def export_list(self, kind: str, path: str | None = None) -> None:
+        """Save the list shown as ``pdf``, ``csv`` or ``xlsx``; asks where unless ``path``."""
+        if self.shown is None or not self.shown.first:
+            return
+        pattern, suffix = EXPORTS[kind]
+        if path is None:
+            name = f"recommendations-{self.shown.request.user or 'brief'}{suffix}"
+            path, _ = QFileDialog.getSaveFileName(self, "Export the list", name, pattern)
+            if not path:
+                return
+            if not path.lower().endswith(suffix):
+                path += suffix
+        if kind == "pdf":
+            try:
+                save_pdf(self.document(), path)
+            except CuratorError as exc:
+                self.status.emit(str(exc))
+                return
+            self.status.emit(f"Saved the list as {path}.")
+            return
+        self.jobs.start(Op.USERS_EXPORT, write_list, Path(path), self._rows(),
+                        on_done=lambda written: self.status.emit(f"Saved the list as {written}."),
+                        on_error=self.status.emit)
+
+    def print_list(self) -> None:
+        """Print the list shown, through the system's print dialog."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        if self.shown is None or not self.shown.first:
+            return
+        printer = QPrinter(QPrinter.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the list")
+        if dialog.exec() != QDialog.Accepted:
+            return
+        self.document().print_(printer)
+        self.status.emit("Sent the list to the printer.")

@@ -94,3 +94,21 @@ def test_clip_path_embeds_images_and_matches_text(pictured, tiny_clip):
 def test_not_a_clip_folder(pictured, tmp_path):
     with pytest.raises(CuratorError, match="not a CLIP model folder"):
         pictured.embeddings.set_image_model_path(tmp_path)
+
+
+def test_one_unreadable_image_is_skipped_counted_and_named(pictured, tmp_path, capsys):
+    from curator.cli import main
+
+    folder = pictured.embeddings.images_root()
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)  # a cut-off PNG
+    pictured.imports.catalog(write(tmp_path / "more.csv", "accession_number,title,image\n"
+                                   "X1,Broken,broken.png\n"))
+    result = pictured.embeddings.embed_images().detail
+    assert result.embedded == 4
+    assert [(a, name) for a, name, _ in result.unreadable] == [("X1", "broken.png")]
+    assert "1 image(s) could not be read and were skipped: broken.png (X1)" in result.summary()
+    assert [h.id for h in pictured.artworks.visually_similar("R1", k=1)] == ["R2"]
+    db = pictured.path
+    pictured.close()
+    assert main(["--db", db, "embed", "--images"]) == 0
+    assert "skipped broken.png (artwork X1)" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from curator.core.errors import CuratorError
-from curator.core.recommend.export import write_rows
+from curator.core.recommend.export import columns, write_rows
 
 from ...conftest import build_small_world
 
@@ -29,6 +29,9 @@ def test_rows_carry_what_a_curator_reads(cat):
     assert first["explanation"] == recs[0].explanation and first["explanation"]
     parts = {k: v for k, v in first.items() if k in recs[0].breakdown()}
     assert sum(parts.values()) == pytest.approx(first["score"], abs=1e-5)
+    shares = [first[f"{k} share"] for k in parts]
+    assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    assert columns(rows)[7:9] == ["content", "content share"]  # a share next to its part
 
 
 def test_csv_and_xlsx_hold_the_same_rows(cat, tmp_path):
@@ -65,3 +68,14 @@ def test_every_visitors_rows_for_the_command_line(cat):
     rows = cat.recommendations.recommend_all(k=2)
     assert len(rows) == 2 * len(cat.visitors.ids())
     assert all(r["title"] and r["explanation"] for r in rows)
+
+
+def test_what_moved_between_two_lists():
+    from curator.core.recommend.moves import ListMoves
+
+    moves = ListMoves.between(["a", "b", "c", "d"], ["c", "a", "e", "b"])
+    assert [moves.mark_in_b(i) for i in ["c", "a", "e", "b"]] == ["↑ 2", "↓ 1", "new", "↓ 2"]
+    assert [moves.mark_in_a(i) for i in ["a", "b", "c", "d"]] == \
+        ["#2 in B", "#4 in B", "#1 in B", "dropped"]
+    assert moves.summary() == "B against A: 1 new, 1 dropped, 1 up, 2 down, 0 in the same place"
+    assert ListMoves.between(["x"], ["x"]).mark_in_b("x") == "="
