@@ -118,15 +118,26 @@ class TuningView(QWidget):
         controls.setLayout(form)
         controls.setMaximumWidth(420)
 
-        self.figure = Figure(figsize=(7, 4), tight_layout=True)
+        # Two canvases, so a slider move redraws only the trade-off plot (the score
+        # distributions change with the evaluation alone), and fixed margins: a layout
+        # engine measuring every label on each move would cost more than the drawing.
+        self.figure = Figure(figsize=(4, 4))
+        self.figure.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.3)
+        self.dist_figure = Figure(figsize=(4, 4))
+        self.dist_figure.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.3)
+        self._drawn_dists = None
+        self._dists: tuple | None = None  # (evaluation, each signal's score sample)
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setToolTip("Left: accuracy against the chosen trade-off; the red dot is "
-                               "now, labelled dots are saved profiles. Right: how each "
-                               "signal's scores are spread.")
-        self.ax_trade, self.ax_dist = self.figure.subplots(1, 2)
+        self.canvas.setToolTip("Accuracy against the chosen trade-off; the red dot is now, "
+                               "labelled dots are saved profiles.")
+        self.dist_canvas = FigureCanvasQTAgg(self.dist_figure)
+        self.dist_canvas.setToolTip("How each signal's normalised scores are spread.")
+        self.ax_trade = self.figure.subplots()
+        self.ax_dist = self.dist_figure.subplots()
         layout = QHBoxLayout(self)
         layout.addWidget(controls)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.dist_canvas, 1)
         self.redraws = 0
         self._debounce = QTimer(self, singleShot=True, interval=60)
         self._debounce.timeout.connect(self.remeasure)
@@ -187,13 +198,15 @@ class TuningView(QWidget):
         catalog = self.catalog
         profiles = catalog.recommendations.profiles()
         visitor = self.sample_user
+        known = self._dists[1] if self._dists and self._dists[0] is evaluation else None
 
         def work(progress, cancel):
             current = evaluation.measure(weights, rules).metrics
             cancel.check()
             saved = [(p.name, evaluation.measure(p.weights, Rules(mmr_lambda=p.mmr_lambda))
                       .metrics) for p in profiles]
-            dists = {n: evaluation.signal_distribution(n, sample=5000) for n in evaluation.signals}
+            dists = known or {n: evaluation.signal_distribution(n, sample=5000)
+                              for n in evaluation.signals}
             frontier = self._frontiers.get(tuple(sorted(weights.items())))
             if frontier is None:
                 frontier = []
@@ -216,6 +229,7 @@ class TuningView(QWidget):
     def _measured(self, result) -> None:
         weights, current, saved, dists, sample, frontier = result
         self._frontiers[tuple(sorted(weights.items()))] = frontier
+        self._dists = (self.evaluation, dists)
         self.last = {"weights": weights, "metrics": current, "saved": saved, "dists": dists,
                      "frontier": frontier}
         self.sample_label.setText(f"Top 10 for visitor {self.sample_user}:"
@@ -258,13 +272,16 @@ class TuningView(QWidget):
         # below the axes, so it never covers the current point or a saved profile
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
                   frameon=False)
-        ax = self.ax_dist
-        ax.clear()
-        for name, values in self.last["dists"].items():
-            ax.hist(values, bins=30, alpha=0.5, label=name)
-        ax.set_xlabel("normalised score")
-        ax.set_title("Signal score distributions", fontsize=10)
-        ax.legend(fontsize=8)
+        if self.last["dists"] is not self._drawn_dists:  # they change with the evaluation only
+            self._drawn_dists = self.last["dists"]
+            ax = self.ax_dist
+            ax.clear()
+            for name, values in self._drawn_dists.items():
+                ax.hist(values, bins=30, alpha=0.5, label=name, histtype="stepfilled")
+            ax.set_xlabel("normalised score")
+            ax.set_title("Signal score distributions", fontsize=10)
+            ax.legend(fontsize=8)
+            self.dist_canvas.draw_idle()
         self.canvas.draw_idle()
         self.redraws += 1
 
