@@ -181,6 +181,29 @@ def cmd_embed(args) -> int:
     return 0
 
 
+def cmd_export_catalog(args) -> int:
+    with _open(args, read_only=True) as catalog:
+        n = catalog.embeddings.export_catalog(args.file)
+    print(f"Exported {n:,} artworks (id, content hash, text) to {args.file}.")
+    return 0
+
+
+def cmd_cluster_embed(args) -> int:
+    from .core.embedding.cluster import embed_on_cluster
+
+    result = embed_on_cluster(args.catalog, args.outdir, model_path=args.model,
+                              address=args.address, num_gpus=args.num_gpus,
+                              workers=args.workers, batch_size=args.batch_size)
+    print(result.summary())
+    return 0
+
+
+def cmd_attach_vectors(args) -> int:
+    with _open(args) as catalog, progress_bar("Attaching") as bar:
+        print(catalog.embeddings.attach_vectors(args.folder, progress=bar).message)
+    return 0
+
+
 def _filters(args):
     from .core.embedding.search import Filters
 
@@ -351,6 +374,28 @@ def cmd_train_sequence(args) -> int:
     return 0
 
 
+def cmd_train_embedder(args) -> int:
+    from dataclasses import replace
+
+    from .core.errors import Cancelled
+    from .core.learn.embedder import TuneConfig
+
+    settings = TuneConfig()
+    if args.max_pairs is not None:
+        settings = replace(settings, max_pairs=args.max_pairs or None)
+    with _open(args) as catalog, progress_bar("Fine-tuning") as bar, \
+            cancel_on_interrupt() as token:
+        try:
+            changes = catalog.embeddings.train_encoder(
+                epochs=args.epochs, device=args.device, settings=settings, progress=bar,
+                cancel=token)
+        except Cancelled:
+            raise CuratorError("Stopped; training resumes from its last checkpoint when "
+                               "train-embedder is run again.") from None
+    print(changes.message)
+    return 0
+
+
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, help="how many results (default 20)")
     p.add_argument("--json", action="store_true",
@@ -408,9 +453,7 @@ def cmd_artworks(args) -> int:
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
-            n = catalog.visitors.pseudonymize(rotate=args.rotate).count
-            print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
-                  f"{' under a new key' if args.rotate else ''}.")
+            print(catalog.visitors.pseudonymize(rotate=args.rotate).message)
         elif args.action == "delete":
             if not args.user:
                 raise CuratorError("Name the visitor to delete.")
@@ -475,6 +518,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
 
+    p = sub.add_parser("export-catalog",
+                       help="write ids, content hashes and texts to Parquet for a cluster")
+    p.add_argument("file", type=Path, help="the .parquet file to write")
+    p.set_defaults(func=cmd_export_catalog)
+
+    p = sub.add_parser("cluster", help="work on a Ray cluster (needs curator[cluster])")
+    cluster = p.add_subparsers(dest="cluster_command", required=True, metavar="COMMAND")
+    p = cluster.add_parser("embed", help="embed an exported catalog into Parquet shards")
+    p.add_argument("catalog", type=Path, help="a file from `curator export-catalog`")
+    p.add_argument("outdir", type=Path, help="a new folder for the vector shards")
+    p.add_argument("--address", help="the Ray cluster (ray://HEAD:10001, or auto on a node); "
+                   "default: a cluster on this machine")
+    p.add_argument("--num-gpus", type=int, default=0,
+                   help="GPU workers, one GPU and one model each, half precision (default 0: "
+                        "CPU workers)")
+    p.add_argument("--workers", type=int, default=None, help="CPU workers (default 1)")
+    p.add_argument("--batch-size", type=int, default=256, help="texts per worker call")
+    p.add_argument("--model", type=Path, default=None,
+                   help="the encoder folder on every node (default: the packaged model)")
+    p.set_defaults(func=cmd_cluster_embed)
+
+    p = sub.add_parser("attach-vectors", help="use vectors from `curator cluster embed`")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_attach_vectors)
+
     p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")
     p.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid",
@@ -538,6 +606,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--profile", help="the weight profile it must improve (default: default)")
     p.set_defaults(func=cmd_train_sequence)
+
+    p = sub.add_parser("train-embedder",
+                       help="fine-tune the text encoder on what visitors engage with together; "
+                            "used for content only if it beats the frozen one on held-out "
+                            "visitors")
+    p.add_argument("--epochs", type=int, help="passes over the pairs (default 1)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--max-pairs", type=int,
+                   help="pairs drawn per epoch (default 10,000; 0 for all)")
+    p.set_defaults(func=cmd_train_embedder)
 
     p = sub.add_parser("undo", help="undo one import batch (see `batches`)")
     p.add_argument("batch", type=int)

@@ -111,7 +111,7 @@ def backup(store: Store, target: str | Path) -> Path:
     if str(target) == str(Path(store.path).resolve()):
         raise CuratorError("A backup must go to another file than the database itself.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    temp = target.with_name(f".{target.name}.partial")  # a retry clears what a kill left
     _remove(temp)
     cur = store.cursor()
     try:

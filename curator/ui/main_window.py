@@ -160,6 +160,16 @@ class MainWindow(QMainWindow):
                                        "embedded as")
         self.import_actions.append(self.embedding_action)
         tools_menu.addAction(self.embedding_action)
+        self.learn_actions = {
+            "sequence": action("Learn the &order of visits", lambda: self.learn("sequence"),
+                               None, "Train the sequence signal; it is switched on only if "
+                               "it improves recommendations on a validation split"),
+            "encoder": action("&Fine-tune the embedding model", lambda: self.learn("encoder"),
+                              None, "Fine-tune the text model on what visitors engage with "
+                              "together; used only if it beats the current one")}
+        for act in self.learn_actions.values():
+            self.import_actions.append(act)
+            tools_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(["Browse", "Visitors", "Tuning"]):
             view_menu.addAction(action(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
@@ -172,6 +182,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.manual_action)
         help_menu.addAction(action("&First steps", lambda: self.pages.setCurrentWidget(
             self.first_steps), None, "Import a catalog or open the demo"))
+        self.check_action = action("&Check database", self.check_database, None,
+                                   "Read every table of this database and report any damage")
+        help_menu.addAction(self.check_action)
         help_menu.addSeparator()
         help_menu.addAction(action("&About Curator", self.show_about, None,
                                    "Versions and licences"))
@@ -215,6 +228,18 @@ class MainWindow(QMainWindow):
         dialog.show()
         self._dialog = dialog
         return dialog
+
+    def check_database(self) -> None:
+        """Read the whole file in the background and say whether it is whole."""
+        self.show_message("Checking the database…")
+        self.jobs.start(Op.CHECK_DATABASE, operations.check_database, self.catalog,
+                        on_done=self._checked, on_error=self.show_error)
+
+    def _checked(self, report) -> None:
+        if report.ok:
+            self.show_message(report.sentence())
+        else:
+            self.show_error(report.sentence())
 
     def open_demo(self) -> None:
         """Fill the demo database in the background (the first time), then switch to it."""
@@ -356,6 +381,21 @@ class MainWindow(QMainWindow):
         self._embed_token = self.jobs.start(
             Op.EMBED, operations.embed_all, self.catalog, on_done=self._embedded,
             on_error=self._embed_failed, on_progress=self._embed_progress)
+
+    def learn(self, what: str) -> None:
+        """Tools menu: train a learned model in the background, with the embedding's progress
+        bar and Cancel button (a cancelled run resumes next time)."""
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setRange(0, 0)
+        self._embed_token = self.jobs.start(
+            Op.LEARN, operations.learn, self.catalog, what, on_done=self._embedded,
+            on_error=self._learn_failed, on_progress=self._embed_progress)
+
+    def _learn_failed(self, message: str) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.show_message(message)
 
     def _cancel_embedding(self) -> None:
         if self._embed_token is not None:

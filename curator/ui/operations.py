@@ -52,6 +52,7 @@ class Op(StrEnum):
     UNDO_IMPORT = "undo-import"
     BACKUP = "backup"
     OPEN_DEMO = "open-demo"            # fill the demo database the first time
+    CHECK_DATABASE = "check-database"  # read every table and block (Help > Check database)
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
@@ -59,6 +60,7 @@ class Op(StrEnum):
     TUNING_BUILD = "tuning-build"      # the evaluation the Tuning tab measures with
     FIT_WEIGHTS = "tuning-fit"         # choose weights on a validation split (Tuning)
     FIT_DEFAULT = "fit-default"        # fit a new catalog's default profile once it can be
+    LEARN = "learn"                    # train the sequence signal or fine-tune the encoder
 
     @property
     def policy(self) -> Policy:
@@ -68,7 +70,8 @@ class Op(StrEnum):
 _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.FIT_WEIGHTS: Policy.SERIAL, Op.FIT_DEFAULT: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
-             Op.OPEN_DEMO: Policy.SERIAL, Op.USERS_EXPORT: Policy.SERIAL,
+             Op.OPEN_DEMO: Policy.SERIAL, Op.CHECK_DATABASE: Policy.SERIAL,
+             Op.USERS_EXPORT: Policy.SERIAL, Op.LEARN: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -81,6 +84,15 @@ def embed_all(catalog: Catalog, progress: ProgressFn | None = None,
     if catalog.embeddings.images_root() is not None:
         changes = changes | catalog.embeddings.embed_images(progress=progress, cancel=cancel)
     return changes
+
+
+def learn(catalog: Catalog, what: str, progress: ProgressFn | None = None,
+          cancel: CancelToken | None = None) -> Changes:
+    """Train the sequence signal (``sequence``) or fine-tune the encoder (``encoder``); each
+    is switched on only when it beats what is in use on a validation split."""
+    if what == "sequence":
+        return catalog.recommendations.train_sequence(progress=progress, cancel=cancel)
+    return catalog.embeddings.train_encoder(progress=progress, cancel=cancel)
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,11 @@ def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None
 
 def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:
     return catalog.maintenance.backup(target)
+
+
+def check_database(catalog: Catalog, progress=None, cancel=None):
+    """Read the whole database file; a report whose ``sentence()`` says what was found."""
+    return catalog.maintenance.check()
 
 
 def prepare_demo(path: Path, progress=None, cancel=None) -> Path:

@@ -340,3 +340,13 @@ def test_fit_weights_runs_in_the_background_and_says_so(qtbot, window):
     assert profile.fitted is not None
     assert "fitted" in tuning.provenance.text()
     assert tuning.sliders["content"].value() == round(100 * profile.weights["content"])
+
+
+def test_learning_the_order_of_visits_from_the_tools_menu(qtbot, window):
+    window.learn_actions["sequence"].trigger()
+    assert window.progress.isVisible()  # in the background, the window stays responsive
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=300_000)
+    qtbot.wait(50)
+    assert not window.progress.isVisible()
+    message = window.statusBar().currentMessage()
+    assert "The sequence signal is" in message and "validation nDCG@10" in message

@@ -78,15 +78,16 @@ def count_stale(cur, space: Space | None) -> int:
 
 def embed_text(store: Store, *, model_id: str, dim: int, template: str,
                load_encoder: Callable[[], object], progress: ProgressFn | None = None,
-               cancel: CancelToken | None = None) -> EmbedResult:
+               cancel: CancelToken | None = None, kind: str = "text") -> EmbedResult:
     """Embed every artwork whose text vector is missing or stale.
 
     ``load_encoder`` is called only when there is work, so a catalog that is up to date
     never loads the model. Vectors are written by a helper thread while the encoder goes
     on: ``CHUNK`` at a time, or what is done every ``FLUSH_SECONDS``, and what is done when
-    the run is cancelled or fails.
+    the run is cancelled or fails. ``kind`` names the space: ``text`` for the configured
+    model, ``tuned`` for one fine-tuned on the catalog's histories (one space per kind).
     """
-    space = get_or_create_space(store, "text", model_id, template, dim)
+    space = get_or_create_space(store, kind, model_id, template, dim)
     drop_other_spaces(store, space)
     cur = store.cursor()
     try:

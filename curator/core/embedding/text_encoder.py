@@ -133,8 +133,10 @@ class TextEncoder:
                 f"The embedding model in {self.info.path} could not be loaded "
                 f"({str(exc).splitlines()[0]}); browsing and keyword search still work."
             ) from exc
-        if self.device == "cpu":
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+        if self.device == "cpu":  # one thread per core, unless OMP_NUM_THREADS says otherwise
+            wanted = os.environ.get("OMP_NUM_THREADS", "")
+            torch.set_num_threads(int(wanted) if wanted.isdigit() and int(wanted) > 0
+                                  else max(1, os.cpu_count() or 1))
         self._pad_id = self.tokenizer.pad_token_id or 0
         self._fast = None
         backend = getattr(self.tokenizer, "backend_tokenizer", None)
@@ -308,12 +310,18 @@ class TextEncoder:
         return rows, vectors.numpy()
 
     def _pool(self, hidden, mask):
-        import torch
+        return pool(hidden, mask, self.info.pooling)
 
-        hidden = hidden.float()  # pool in float32 whatever the model ran in
-        if self.info.pooling == "cls":
-            pooled = hidden[:, 0]
-        else:
-            m = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+def pool(hidden, mask, pooling: str = "mean"):
+    """Unit-length sentence vectors from token states: the mean over real tokens, or the
+    first token for ``cls`` pooling; in float32 whatever the model ran in."""
+    import torch
+
+    hidden = hidden.float()
+    if pooling == "cls":
+        pooled = hidden[:, 0]
+    else:
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, p=2, dim=1)

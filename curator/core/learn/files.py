@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 
-def learned_dir(db_path: str | Path) -> Path:
-    """``<database stem>.learned`` beside the database file (created on first use)."""
+def learned_dir(db_path: str | Path, *, create: bool = True) -> Path:
+    """``<database stem>.learned`` beside the database file (created when ``create``; a
+    reader passes ``False``, so a read-only catalog never writes)."""
     db_path = Path(db_path)
     folder = db_path.parent / f"{db_path.stem}.learned"
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -53,3 +55,27 @@ def load_json(path: Path) -> dict | None:
 def remove(*paths: Path) -> None:
     for p in paths:
         p.unlink(missing_ok=True)
+
+
+def optimizer_arrays(opt) -> dict[str, np.ndarray]:
+    """A torch optimiser's per-parameter state as named arrays (for a checkpoint)."""
+    out = {}
+    for i, state in opt.state_dict()["state"].items():
+        for name, value in state.items():
+            arr = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+            out[f"{i}.{name}"] = np.asarray(arr, dtype=np.float32 if name == "step" else arr.dtype)
+    return out
+
+
+def load_optimizer(opt, arrays: dict[str, np.ndarray], device: str) -> None:
+    """Put :func:`optimizer_arrays` back into ``opt``."""
+    import torch
+
+    sd = opt.state_dict()
+    state: dict[int, dict] = {}
+    for key, arr in arrays.items():
+        i, name = key.split(".", 1)
+        state.setdefault(int(i), {})[name] = torch.tensor(arr) if name == "step" else \
+            torch.from_numpy(arr.copy()).to(device)
+    sd["state"] = state
+    opt.load_state_dict(sd)

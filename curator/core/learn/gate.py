@@ -37,13 +37,13 @@ class Verdict:
     def to_json(self) -> dict:
         return asdict(self)
 
-    def summary(self, what: str) -> str:
+    def summary(self, what: str, against: str = "without it") -> str:
         state = "switched on" if self.enabled else "left off"
         gain = (self.learned / self.baseline - 1) * 100 if self.baseline > 0 else float("inf")
         weight = f" at weight {self.weight:g}" if self.enabled and self.weight is not None \
             else ""
         return (f"{what} {state}{weight}: validation nDCG@10 {self.learned:.4f} against "
-                f"{self.baseline:.4f} without it ({gain:+.1f}%, {self.users:,} visitors; "
+                f"{self.baseline:.4f} {against} ({gain:+.1f}%, {self.users:,} visitors; "
                 f"it needs {MIN_GAIN * 100:+.0f}%).")
 
 
@@ -77,21 +77,18 @@ def judge_signal(inter: Interactions, info: ItemInfo, vectors: np.ndarray | None
 
 
 def judge_vectors(inter: Interactions, info: ItemInfo, config: WeightConfig,
-                  weights: dict[str, float], signals: list[Signal], frozen: np.ndarray | None,
-                  tuned: np.ndarray, users: np.ndarray | None = None) -> Verdict:
+                  frozen: np.ndarray, tuned: np.ndarray, users: np.ndarray) -> Verdict:
     """Validation nDCG@10 of the content signal alone with the frozen vectors and with the
-    fine-tuned ones, over ``users`` (the held-out visitors) when given."""
+    fine-tuned ones, judged on the latest events of ``users`` (the held-out visitors, whose
+    events the fine-tuning never saw); their earlier events are the histories."""
     from ..evaluate.runner import Evaluation
+    from ..recommend.signals import ContentSignal
 
-    figures = []
+    mask = validation_mask(inter) | ~np.isin(inter.users, users)
+    figures, count = [], 0
     for vectors in (frozen, tuned):
-        mask = validation_mask(inter)
-        if users is not None:  # only the held-out visitors' latest events are judged
-            held = np.isin(inter.users, users)
-            mask = mask | ~held
-        ev = Evaluation(inter, mask, signals=signals, info=info, vectors=vectors,
+        ev = Evaluation(inter, mask, signals=[ContentSignal()], info=info, vectors=vectors,
                         config=config, k=10, max_users=MAX_USERS)
-        figures.append(ev.measure({"content": 1.0}).metrics["ndcg"] if frozen is not None
-                       or vectors is tuned else 0.0)
+        figures.append(ev.measure({"content": 1.0}).metrics["ndcg"])
         count = len(ev.users)
     return Verdict(beats(figures[1], figures[0]), figures[0], figures[1], None, count)

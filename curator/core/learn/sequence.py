@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -77,15 +78,22 @@ class SequenceModel:
 
 
 # -- histories as sequences -----------------------------------------------------------------
-def user_sequences(inter: Interactions) -> list[np.ndarray]:
-    """Each user's artworks in time order, each artwork once (at its first event)."""
+def ordered_histories(inter: Interactions) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each user's ``(artworks, times)`` in time order, each artwork once (at its first
+    event; ties keep the events' order)."""
     order = np.lexsort((np.arange(len(inter.users)), inter.ts, inter.users))
-    users, items = inter.users[order], inter.items[order]
+    users, items, ts = inter.users[order], inter.items[order], inter.ts[order]
     _, first = np.unique(users * np.int64(inter.n_items) + items, return_index=True)
     keep = np.sort(first)
-    users, items = users[keep], items[keep]
+    users, items, ts = users[keep], items[keep], ts[keep]
     bounds = np.searchsorted(users, np.arange(inter.n_users + 1))
-    return [items[bounds[u]:bounds[u + 1]] for u in range(inter.n_users)]
+    return [(items[bounds[u]:bounds[u + 1]], ts[bounds[u]:bounds[u + 1]])
+            for u in range(inter.n_users)]
+
+
+def user_sequences(inter: Interactions) -> list[np.ndarray]:
+    """Each user's artworks in time order, each artwork once (see :func:`ordered_histories`)."""
+    return [items for items, _ in ordered_histories(inter)]
 
 
 def training_windows(seqs: list[np.ndarray], max_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,28 +216,6 @@ def _state_to_numpy(module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
-def _optim_state(opt) -> dict[str, np.ndarray]:
-    out = {}
-    for i, state in opt.state_dict()["state"].items():
-        for name, value in state.items():
-            arr = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-            out[f"{i}.{name}"] = np.asarray(arr, dtype=np.float32 if name == "step" else arr.dtype)
-    return out
-
-
-def _load_optim(opt, arrays: dict[str, np.ndarray], device: str) -> None:
-    import torch
-
-    sd = opt.state_dict()
-    state: dict[int, dict] = {}
-    for key, arr in arrays.items():
-        i, name = key.split(".", 1)
-        state.setdefault(int(i), {})[name] = torch.tensor(arr) if name == "step" else \
-            torch.from_numpy(arr.copy()).to(device)
-    sd["state"] = state
-    opt.load_state_dict(sd)
-
-
 def fingerprint(inter: Interactions, cfg: SequenceConfig, extra: str = "") -> str:
     """Identifies the training data and settings, so a checkpoint resumes only its own run."""
     h = hashlib.sha256()
@@ -244,7 +230,8 @@ def fingerprint(inter: Interactions, cfg: SequenceConfig, extra: str = "") -> st
 def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig | None = None,
           *, device: str = "cpu", checkpoint: Path | None = None,
           progress: ProgressFn | None = None, cancel: CancelToken | None = None,
-          label: str = "Learning the order of visits") -> SequenceModel:
+          label: str = "Learning the order of visits",
+          on_epoch: Callable[[SequenceModel], None] | None = None) -> SequenceModel:
     """Train the sequence model on ``inter``'s events.
 
     Parameters
@@ -256,6 +243,9 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
         a later call with the same data and settings resumes from it. Removed at the end.
     progress, cancel
         Reported per batch; a cancel stops between batches (the last epoch's checkpoint stays).
+    on_epoch
+        Called with the model as it is after each epoch (to pick the epochs on validation
+        from one run).
 
     Call from one worker thread.
     """
@@ -282,7 +272,7 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
             arrays = files.load_arrays(checkpoint.with_suffix(".safetensors"))
             module.load_state_dict({k[6:]: torch.from_numpy(v.copy()) for k, v in arrays.items()
                                     if k.startswith("model.")})
-            _load_optim(opt, {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")},
+            files.load_optimizer(opt, {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")},
                         device)
             first_epoch, losses = int(meta["epoch"]), list(meta["losses"])
     batches = max(1, -(-len(xs) // cfg.batch_size))
@@ -312,9 +302,12 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
                    f"{label}: epoch {epoch + 1}/{cfg.epochs}, loss {float(loss.detach()):.3f}")
             check(cancel)
         losses.append(epoch_loss / max(positions, 1))
+        if on_epoch is not None:
+            on_epoch(SequenceModel(cfg, inter.item_ids.copy(), _state_to_numpy(module),
+                                   list(losses), time.perf_counter() - started))
         if checkpoint is not None:
             arrays = {f"model.{k}": v for k, v in _state_to_numpy(module).items()}
-            arrays.update({f"opt.{k}": v for k, v in _optim_state(opt).items()})
+            arrays.update({f"opt.{k}": v for k, v in files.optimizer_arrays(opt).items()})
             files.save_arrays(checkpoint.with_suffix(".safetensors"), arrays)
             files.save_json(checkpoint.with_suffix(".json"),
                             {"key": key, "epoch": epoch + 1, "losses": losses})
@@ -354,9 +347,13 @@ class SequenceSignal(Signal):
     name = "sequence"
     label = "What they look at next"
 
-    def __init__(self, model: SequenceModel, batch: int = 512):
+    def __init__(self, model: SequenceModel, batch: int = 512, vectors=None):
         self.model = model
         self.batch = batch
+        # The text vectors the model reads (those of the configured encoder, which it was
+        # trained with) when the hybrid's content signal uses others, such as a fine-tuned
+        # encoder's: an array aligned with the data's items, or a VectorIndex.
+        self.vectors = vectors
 
     def fit(self, data: FitData) -> SequenceSignal:
         import torch
@@ -371,8 +368,13 @@ class SequenceSignal(Signal):
         free[1:][pos >= 0] = state["free.weight"][1:][pos[pos >= 0]]
         state["free.weight"] = free
         text_dim = state["proj.weight"].shape[1] if "proj.weight" in state else 0
-        vectors = data.vectors if text_dim and data.vectors is not None \
-            and data.vectors.shape[1] == text_dim else None
+        source = self.vectors if self.vectors is not None else data.vectors
+        if source is not None and not isinstance(source, np.ndarray):
+            from ..recommend.build import aligned_vectors
+
+            source = aligned_vectors(source, inter.item_ids)
+        vectors = source if text_dim and source is not None \
+            and source.shape[1] == text_dim else None
         if text_dim and vectors is None:
             vectors = np.zeros((inter.n_items, text_dim), dtype=np.float32)
         module = _module_class()(inter.n_items, text_dim, cfg)
@@ -444,16 +446,19 @@ class SequenceReport:
 STEM = "sequence"
 
 
-def saved_signal(folder: Path) -> tuple[SequenceSignal, float] | None:
-    """The switched-on sequence signal saved in ``folder`` and its weight, if there is one."""
+def saved_signal(folder: Path, vectors=None) -> tuple[SequenceSignal, float] | None:
+    """The switched-on sequence signal saved in ``folder`` and its weight, if there is one;
+    ``vectors`` are the configured encoder's (see :class:`SequenceSignal`)."""
     meta = files.load_json(folder / f"{STEM}.json")
     if not meta or not meta.get("enabled"):
         return None
     model = SequenceModel.load(folder / STEM)
-    return None if model is None else (SequenceSignal(model), float(meta["weight"]))
+    return None if model is None else (SequenceSignal(model, vectors=vectors),
+                                       float(meta["weight"]))
 
 
-def train_signal(inter: Interactions, info, vectors: np.ndarray | None, *, config,
+def train_signal(inter: Interactions, info, vectors: np.ndarray | None,
+                 text: np.ndarray | None = None, *, config,
                  weights: dict[str, float], signals: list[Signal], folder: Path,
                  cfg: SequenceConfig | None = None, device: str = "cpu",
                  progress: ProgressFn | None = None,
@@ -461,11 +466,14 @@ def train_signal(inter: Interactions, info, vectors: np.ndarray | None, *, confi
     """Train on the validation split's training part, judge, and (if it earns its place)
     train again on every event and save the model as the switched-on sequence signal.
 
+    ``vectors`` are the content signal's; ``text`` the configured encoder's, which the
+    model learns from (when they differ, as with a fine-tuned encoder switched on).
     Each stage checkpoints in ``folder``; after a cancel the next call resumes.
     """
     from .gate import Verdict, judge_signal, validation_mask
 
     cfg = cfg or SequenceConfig()
+    text = vectors if text is None else text
     started = time.perf_counter()
     key = fingerprint(inter, cfg, json.dumps(weights, sort_keys=True))
     verdict_file = folder / f"{STEM}-verdict.json"
@@ -474,14 +482,14 @@ def train_signal(inter: Interactions, info, vectors: np.ndarray | None, *, confi
         verdict = Verdict(**saved["verdict"])
     else:
         inner = inter.subset(validation_mask(inter))
-        model = train(inner, vectors, cfg, device=device, checkpoint=folder / f"{STEM}-val.ckpt",
+        model = train(inner, text, cfg, device=device, checkpoint=folder / f"{STEM}-val.ckpt",
                       progress=progress, cancel=cancel, label="Training on the validation split")
         verdict = judge_signal(inter, info, vectors, config, weights, signals,
-                               SequenceSignal(model))
+                               SequenceSignal(model, vectors=text))
         files.save_json(verdict_file, {"key": key, "verdict": verdict.to_json()})
     losses: list[float] = []
     if verdict.enabled:
-        model = train(inter, vectors, cfg, device=device, checkpoint=folder / f"{STEM}.ckpt",
+        model = train(inter, text, cfg, device=device, checkpoint=folder / f"{STEM}.ckpt",
                       progress=progress, cancel=cancel, label="Training on every event")
         losses = model.losses
         model.save(folder / STEM, {"enabled": True, "weight": verdict.weight,

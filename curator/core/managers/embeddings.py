@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..changes import Changes
+from ..embedding import ann
 from ..embedding.pipeline import count_stale, embed_text
 from ..embedding.search import VectorIndex
 from ..embedding.spaces import find_space
@@ -160,9 +162,19 @@ class EmbeddingManager(Manager):
                             template=self.template(),
                             load_encoder=lambda: self.text_encoder(device),
                             progress=progress, cancel=cancel)
-        return self._catalog.apply(Changes(vectors=bool(result.embedded),
-                                           count=result.embedded, message=result.summary(),
-                                           detail=result))
+        tuned = self.tuned()
+        if tuned is not None:  # the fine-tuned encoder's vectors follow the catalog too
+            tuned_info = read_model_info(Path(tuned["path"]))
+            embed_text(self._store, kind="tuned", model_id=tuned_info.model_id,
+                       dim=tuned_info.dim, template=self.template(),
+                       load_encoder=lambda: self.content_encoder(device),
+                       progress=progress, cancel=cancel)
+        changes = self._catalog.apply(Changes(vectors=bool(result.embedded),
+                                              count=result.embedded, message=result.summary(),
+                                              detail=result))
+        if result.embedded:
+            self.index_vectors(progress=progress, cancel=cancel)
+        return changes
 
     def text_index(self) -> VectorIndex:
         """The current text vectors in memory (cached until the catalog changes).
@@ -179,9 +191,68 @@ class EmbeddingManager(Manager):
             index = VectorIndex.load(self._store, space) if space is not None else None
             if index is None or len(index) == 0:
                 raise CuratorError(self.not_embedded("semantic search works once it is done"))
+            index.use_ann(self._ann_for(index, build=False))
             return index
 
         return self._caches.get(f"text_index:{info.model_id}:{template}", load)
+
+    def index_vectors(self, *, progress: ProgressFn | None = None,
+                      cancel: CancelToken | None = None) -> Changes:
+        """Build or extend the approximate index of the text vectors when the catalog is
+        large enough to need one (see :mod:`curator.core.embedding.ann`); nothing otherwise.
+        """
+        index = self.text_index_or_none()
+        built = None if index is None else self._ann_for(index, build=True, progress=progress,
+                                                         cancel=cancel)
+        if built is None:
+            return Changes(message="The catalog is small enough for exact search.")
+        index.use_ann(built)  # the cached vectors use it from now on; results are unchanged
+        return Changes(count=len(index),
+                       message=f"Indexed {len(index):,} vectors for fast search.")
+
+    def _ann_for(self, index: VectorIndex, *, build: bool, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None):
+        """The approximate index of ``index``'s space, brought up to date (built when
+        ``build``; else only an existing file is extended, or used as it is when the
+        catalog is read-only); ``None`` below the size that needs one."""
+        if len(index) < ann.MIN_VECTORS or self._store.path == ":memory:":
+            return None
+        path = ann.ann_path(self._store.path, index.space.kind, index.space.id)
+        if self._store.read_only:
+            return ann.in_sync(path, index.keys, index.space.dim)
+        if not build and not path.is_file():
+            return None
+        return ann.sync(path, index.keys, index.matrix, progress=progress, cancel=cancel)
+
+    # -- a cluster's vectors --------------------------------------------------------------
+    def export_catalog(self, path: str | Path) -> int:
+        """Write the artworks' ids, content hashes and texts (under the current template) to
+        a Parquet file for `curator cluster embed`; returns how many."""
+        from ..embedding.cluster import export_catalog
+        from ..embedding.text_encoder import read_model_info
+
+        return export_catalog(self._store, Path(path), self.template(),
+                              read_model_info(self.model_path()).model_id)
+
+    def attach_vectors(self, folder: str | Path, *, progress: ProgressFn | None = None,
+                       cancel: CancelToken | None = None) -> Changes:
+        """Use the vectors a cluster computed (a folder from `curator cluster embed`).
+
+        One transaction; refuses shards of another model, template or dimension. ``detail``
+        says how many matched, were stale or named unknown artworks.
+        """
+        from ..embedding.cluster import attach_vectors
+        from ..embedding.text_encoder import read_model_info
+
+        info = read_model_info(self.model_path())
+        result = attach_vectors(self._store, Path(folder), model_id=info.model_id,
+                                dim=info.dim, template=self.template(), progress=progress)
+        changes = self._catalog.apply(Changes(vectors=bool(result.matched),
+                                              count=result.matched, message=result.summary(),
+                                              detail=result))
+        if result.matched:
+            self.index_vectors(progress=progress, cancel=cancel)
+        return changes
 
     def text_index_or_none(self) -> VectorIndex | None:
         """The text vectors, or ``None`` while the catalog has none."""
@@ -200,6 +271,116 @@ class EmbeddingManager(Manager):
         if progress.done:
             return index, None
         return index, progress.sentence("closeness in meaning covers those only")
+
+    # -- the fine-tuned encoder -----------------------------------------------------------
+    def tuned(self) -> dict | None:
+        """The fine-tuned encoder the content signal uses (``path``, ``model_id``,
+        ``verdict``), or ``None`` while the configured model's vectors are used."""
+        value = get_setting(self._store, "embedding.tuned")
+        if value and value.get("enabled") and Path(value["path"]).is_dir():
+            return value
+        return None
+
+    def content_encoder(self, device: str = "auto"):
+        """The encoder whose vectors the content signal compares: the fine-tuned one when it
+        is switched on, else the configured one (a brief must be embedded by the same)."""
+        from ..embedding.text_encoder import TextEncoder
+
+        tuned = self.tuned()
+        if tuned is None:
+            return self.text_encoder(device)
+        path = Path(tuned["path"])
+        return self._caches.get(f"encoder:{path}@{device}",
+                                lambda: TextEncoder(path, device=device))
+
+    def content_index_or_none(self) -> VectorIndex | None:
+        """The vectors of the content signal: the fine-tuned encoder's when it is switched on
+        and its vectors are current, else :meth:`text_index_or_none`."""
+        tuned = self.tuned()
+        if tuned is not None:
+            template = self.template()
+            space = find_space(self._store, "tuned", tuned["model_id"], template)
+            if space is not None:
+                return self._caches.get(f"text_index_tuned:{space.id}:{template}",
+                                        lambda: VectorIndex.load(self._store, space))
+        return self.text_index_or_none()
+
+    def train_encoder(self, *, epochs: int | None = None, device: str = "auto",
+                      settings=None, progress: ProgressFn | None = None,
+                      cancel: CancelToken | None = None) -> Changes:
+        """Fine-tune the text encoder on artworks visitors engage with close in time (and
+        artworks against their subjects), holding out a tenth of the visitors; embed the
+        catalog with it as a new space, and make it the content signal only when it beats
+        the frozen encoder on the held-out visitors. The model folder is written beside the
+        database; a cancelled training resumes from its last checkpoint.
+
+        ``settings`` is a :class:`~..learn.embedder.TuneConfig`. Call from a worker thread.
+        """
+        import shutil
+        from dataclasses import replace
+
+        import numpy as np
+
+        from ..embedding.spaces import drop_space
+        from ..embedding.text_encoder import TextEncoder, pick_device, read_model_info
+        from ..learn.embedder import TuneConfig, TuneReport, fine_tune, training_pairs
+        from ..learn.files import learned_dir
+        from ..learn.gate import judge_vectors
+        from ..recommend.build import aligned_vectors
+        from ..recommend.explain import ItemInfo
+        from ..recommend.interactions import Interactions, WeightConfig
+
+        frozen = self.text_index()  # the catalog must be embedded first
+        inter = Interactions.from_store(self._store)
+        if len(inter.users) == 0:
+            raise CuratorError("There are no visitor histories to learn from; import some first.")
+        cfg = settings or TuneConfig()
+        if epochs is not None:
+            cfg = replace(cfg, epochs=epochs)
+        device = pick_device(device)
+        info = ItemInfo.from_store(self._store, inter.item_ids)
+        template = self.template()
+        cur = self._store.cursor()
+        try:
+            texts = [artwork_text(cur, template, i) or "" for i in inter.item_ids]
+        finally:
+            cur.close()
+        active = np.flatnonzero(np.bincount(inter.users, minlength=inter.n_users) >= 2)
+        rng = np.random.default_rng(cfg.seed)
+        held = np.sort(rng.choice(active, max(1, round(cfg.validation_share * len(active))),
+                                  replace=False)) if len(active) else active
+        pairs = training_pairs(inter, np.setdiff1d(np.arange(inter.n_users), held),
+                               info.tags, cfg)
+        if len(pairs) == 0:
+            raise CuratorError("No visitor engaged with two artworks close in time, and no "
+                               "artwork has subjects: there is nothing to fine-tune on.")
+        folder = learned_dir(self._catalog.path)
+        out = folder / f"encoder-{time.strftime('%Y%m%d-%H%M%S')}"
+        result = fine_tune(texts, pairs, self.model_path(), out, cfg, device=device,
+                           checkpoint=folder / "encoder.ckpt", progress=progress,
+                           cancel=cancel)
+        tuned_info = read_model_info(out)
+        embedded = embed_text(self._store, kind="tuned", model_id=tuned_info.model_id,
+                              dim=tuned_info.dim, template=template,
+                              load_encoder=lambda: TextEncoder(out, device=device),
+                              progress=progress, cancel=cancel)
+        verdict = judge_vectors(
+            inter, info, WeightConfig(), aligned_vectors(frozen, inter.item_ids),
+            aligned_vectors(VectorIndex.load(self._store, embedded.space), inter.item_ids),
+            held)
+        set_setting(self._store, "embedding.tuned", {
+            "enabled": verdict.enabled, "path": str(out) if verdict.enabled else None,
+            "model_id": tuned_info.model_id if verdict.enabled else None,
+            "verdict": verdict.to_json()})
+        for old in folder.glob("encoder-*"):  # only the one in use is kept
+            if old.is_dir() and (old != out or not verdict.enabled):
+                shutil.rmtree(old, ignore_errors=True)
+        if not verdict.enabled:
+            drop_space(self._store, embedded.space)
+        self._caches.drop("encoder:")
+        report_ = TuneReport(result, verdict)
+        return self._catalog.apply(Changes(vectors=True, learned=True,
+                                           message=report_.summary(), detail=report_))
 
     # -- images ---------------------------------------------------------------------------
     def images_root(self) -> Path | None:

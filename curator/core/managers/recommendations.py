@@ -26,7 +26,7 @@ class RecommendationManager(Manager):
 
         config = config or WeightConfig()
         key = repr(sorted(config.to_json().items()))
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         return self._caches.recommender(
             key, lambda: build(self._store, index, config, signals=self.signals()))
 
@@ -37,7 +37,8 @@ class RecommendationManager(Manager):
         from ..learn.sequence import saved_signal
         from ..recommend.build import default_signals
 
-        saved = saved_signal(learned_dir(self._catalog.path))
+        saved = saved_signal(learned_dir(self._catalog.path, create=False),
+                             self._catalog.embeddings.text_index_or_none())
         return default_signals() + ([saved[0]] if saved else [])
 
     def learned_weights(self) -> dict[str, float]:
@@ -45,7 +46,7 @@ class RecommendationManager(Manager):
         from ..learn.files import learned_dir
         from ..learn.sequence import saved_signal
 
-        saved = saved_signal(learned_dir(self._catalog.path))
+        saved = saved_signal(learned_dir(self._catalog.path, create=False))
         return {"sequence": saved[1]} if saved else {}
 
     def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
@@ -93,7 +94,10 @@ class RecommendationManager(Manager):
                                                            "done"))
             vectors = rec.data.vectors if rec.data.vectors is not None else aligned_vectors(
                 index, rec.interactions.item_ids)
-            brief_scores = vectors @ embeddings.text_encoder().encode([brief])[0]
+            # the brief is embedded by the encoder that made the vectors it is compared with
+            encoder = embeddings.content_encoder() if rec.data.vectors is not None \
+                else embeddings.text_encoder()
+            brief_scores = vectors @ encoder.encode([brief])[0]
         return rec.recommend_explained(user_id, k, weights={**self.learned_weights(),
                                                             **chosen.weights, **(weights or {})},
                                        rules=rules, brief_scores=brief_scores)
@@ -229,7 +233,7 @@ class RecommendationManager(Manager):
         else:
             raise CuratorError(f"Unknown split {split!r}; use stratified or temporal.")
         info = ItemInfo.from_store(self._store, inter.item_ids)
-        index = self._catalog.embeddings.text_index_or_none()
+        index = self._catalog.embeddings.content_index_or_none()
         return Evaluation(inter, train, signals=self.signals(), info=info,
                           vectors=aligned_vectors(index, inter.item_ids),
                           config=WeightConfig(
@@ -265,9 +269,11 @@ class RecommendationManager(Manager):
         cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
         if epochs is not None:
             cfg = replace(cfg, epochs=epochs)
-        index = self._catalog.embeddings.text_index_or_none()
+        embeddings = self._catalog.embeddings
         report = train_signal(inter, ItemInfo.from_store(self._store, inter.item_ids),
-                              aligned_vectors(index, inter.item_ids),
+                              aligned_vectors(embeddings.content_index_or_none(),
+                                              inter.item_ids),
+                              aligned_vectors(embeddings.text_index_or_none(), inter.item_ids),
                               config=chosen.weight_config(), weights=chosen.weights,
                               signals=default_signals(), folder=learned_dir(self._catalog.path),
                               cfg=cfg, device=pick_device(device), progress=progress,

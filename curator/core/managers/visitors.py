@@ -60,10 +60,14 @@ class VisitorManager(Manager):
         """Replace every visitor id by a keyed pseudonym (``rotate``: under an added key);
         see :func:`..maintenance.pseudonymize`. The database file is rewritten after."""
         from ..maintenance import pseudonymize
+        from ..privacy import key_file
 
         n = pseudonymize(self._store, rotate=rotate)
-        return self._catalog.apply(Changes(visitors=bool(n), events=bool(n), count=n,
-                                           message=f"{n:,} visitor ids pseudonymized."))
+        return self._catalog.apply(Changes(
+            visitors=bool(n), events=bool(n), count=n,
+            message=f"{n:,} visitor ids pseudonymized{' under a new key' if rotate else ''}. "
+                    f"The key is kept in {key_file(self._store)}; back it up with the "
+                    "database."))
 
     def delete(self, user_id: str) -> Changes:
         """Remove a visitor, their events, and what was derived from them (cached models)."""

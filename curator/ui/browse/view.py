@@ -118,6 +118,7 @@ class BrowseView(QWidget):
         for name, _field, tip in FACETS:
             box = getattr(self, name)
             box.setInsertPolicy(QComboBox.NoInsert)
+            box.lineEdit().setPlaceholderText("any")
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(12)
             box.setToolTip(tip + " (the number of works in brackets)")
