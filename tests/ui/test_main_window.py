@@ -152,6 +152,7 @@ def test_wizard_keeps_extra_fields_and_the_details_show_them(qtbot, window, tmp_
     wizard = window.import_file("catalog")
     wizard.choose.file.setText(str(path))
     wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     page = wizard.mapping_page
     assert page.boxes["id"].currentText() == "Object Number"
     shown = {page.extras.item(r, 0).text(): page.extras.cellWidget(r, 1).currentText()
