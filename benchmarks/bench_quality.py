@@ -169,7 +169,7 @@ class ImplicitPeer(Peer):
 
 class CornacEASE(Peer):
     name = "EASE (cornac)"
-    grid = [{"lamb": 100.0}, {"lamb": 250.0}, {"lamb": 500.0}, {"lamb": 1000.0}]
+    grid = [{"lamb": 250.0}, {"lamb": 500.0}]
 
     def fit(self, train, data, **params):
         import cornac
@@ -198,7 +198,7 @@ class CornacEASE(Peer):
 class LightFMPeer(Peer):
     def __init__(self, name: str, features: str):
         self.name, self.features = name, features
-        self.grid = [{"epochs": 20}, {"epochs": 50}]
+        self.grid = [{"epochs": 15}, {"epochs": 40}]
 
     def fit(self, train, data, **params):
         from lightfm import LightFM
@@ -228,11 +228,10 @@ def peers() -> list[Peer]:
     return [
         ImplicitPeer("ALS (implicit)", lambda **p: AlternatingLeastSquares(
             random_state=42, iterations=20, **p),
-            [{"factors": f, "regularization": r, "alpha": a} for f in (64, 128)
-             for r in (0.05,) for a in (1.0, 10.0)]),
+            [{"factors": 64, "regularization": 0.05, "alpha": a} for a in (1.0, 10.0)]),
         ImplicitPeer("BPR (implicit)", lambda **p: BayesianPersonalizedRanking(
             random_state=42, iterations=100, **p),
-            [{"factors": f, "learning_rate": lr} for f in (64, 128) for lr in (0.01, 0.05)]),
+            [{"factors": 64, "learning_rate": lr} for lr in (0.01, 0.05)]),
         ImplicitPeer("ItemKNN (implicit)", lambda **p: CosineRecommender(**p),
                      [{"K": k} for k in (50, 200)]),
         CornacEASE(),
@@ -309,6 +308,8 @@ def curator_rows(data: Data, inter: Interactions, train: np.ndarray, split: str,
         ev = Evaluation(inter, train, signals=default_signals(), info=data.info,
                         vectors=data.vectors, config=profile.weight_config(), k=k)
         rows[name] = ev.measure(profile.weights, Rules(mmr_lambda=profile.mmr_lambda)).metrics
+        print(f"  {name}: nDCG@{k} {rows[name]['ndcg']:.4f}, recall@{k} {rows[name]['recall']:.4f}",
+              flush=True)
     ev = Evaluation(inter, train, signals=default_signals(), info=data.info,
                     vectors=data.vectors, config=WeightConfig(half_life_days=None), k=k)
     for signal, label in (("item", "curator EASE alone"), ("content", "curator content alone"),
@@ -355,26 +356,65 @@ def run_synthetic(per_group: int) -> dict[str, synthetic.Figures]:
             report = cat.recommendations.fit_default_if_ready()
             if report is not None:
                 print("  default profile fitted: " + report.summary().replace("\n", " "))
-            for label, profile in (("curator built-in default", "balanced"),
-                                   ("curator fitted default", None),
+            cat.recommendations.save_profile(replace(BUILT_IN, name="built-in",
+                                                     is_default=False))
+            cat.recommendations.save_profile(Profile("content only", weights={"content": 1.0}))
+            cat.recommendations.save_profile(Profile("item only", weights={"item": 1.0}))
+            for label, profile in (("curator fitted default", None),
+                                   ("curator built-in default", "built-in"),
                                    ("curator content alone", "content only"),
                                    ("curator EASE alone", "item only")):
-                if profile in ("content only", "item only"):
-                    signal = "content" if profile == "content only" else "item"
-                    cat.recommendations.save_profile(Profile(profile, weights={signal: 1.0}))
-                if profile == "balanced":
-                    cat.recommendations.save_profile(replace(BUILT_IN, is_default=False))
                 out[label] = synthetic.measure(
                     lambda u, p=profile: cat.recommendations.recommend(u, k=10, profile=p),
                     world)
             return out
 
 
+def protocol_ml100k(put, chosen: dict, quick: bool) -> None:
+    print("MovieLens-100k, 75/25 per user, seed 42", flush=True)
+    ml100k = movielens_100k()
+    train = split_mask(ml100k.inter, "stratified", seed=42)
+    inner = split_mask(ml100k.inter.subset(train), "stratified", seed=7)
+    run_protocol(ml100k, train, inner, "stratified", 10, "ml100k nDCG@10", "ndcg", put,
+                 chosen, quick)
+
+
+def protocol_temporal(small: Data, put, chosen: dict, quick: bool) -> None:
+    print("ml-latest-small, last 20% of each user's ratings", flush=True)
+    train = split_mask(small.inter, "temporal", seed=42)
+    inner = split_mask(small.inter.subset(train), "temporal", seed=7)
+    run_protocol(small, train, inner, "temporal", 10, "temporal nDCG@10", "ndcg", put,
+                 chosen, quick)
+
+
+def protocol_cold(small: Data, put, chosen: dict, quick: bool) -> None:
+    print("ml-latest-small, 10% of movies cold (all their ratings out of training)", flush=True)
+    train = cold_mask(small.inter)
+    inner = split_mask(small.inter.subset(train), "stratified", seed=7)
+    run_protocol(small, train, inner, "stratified", 50, "cold R@50", "recall", put, chosen,
+                 quick, fit_on=small.inter.subset(train))
+
+
+def run_protocol(data: Data, train, inner, split, k, column, metric, put, chosen, quick,
+                 fit_on=None) -> None:
+    rows, _ = curator_rows(data, data.inter, train, split, k, quick, fit_on=fit_on)
+    for name, m in rows.items():
+        put(name, column, m[metric])
+    for peer in peers():
+        start = time.perf_counter()
+        m, params = peer_metrics(peer, data, data.inter, train, k, inner)
+        put(peer.name, column, m[metric])
+        chosen.setdefault(peer.name, {})[column] = params
+        print(f"  {peer.name}: {m[metric]:.4f} ({time.perf_counter() - start:.0f} s)",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="built-in default profile only (no fitting)")
-    parser.add_argument("--no-tate", action="store_true", help="skip the synthetic protocol")
+    parser.add_argument("--protocols", default="ml100k,temporal,cold,synthetic",
+                        help="comma-separated subset of ml100k, temporal, cold, synthetic")
     parser.add_argument("--per-group", type=int, default=40,
                         help="synthetic visitors per taste group")
     args = parser.parse_args()
@@ -385,44 +425,17 @@ def main() -> None:
     def put(model: str, column: str, value: float) -> None:
         table.setdefault(model, {})[column] = f"{value:.4f}"
 
-    print("MovieLens-100k, 75/25 per user, seed 42")
-    ml100k = movielens_100k()
-    train = split_mask(ml100k.inter, "stratified", seed=42)
-    inner = split_mask(ml100k.inter.subset(train), "stratified", seed=7)
-    rows, _ = curator_rows(ml100k, ml100k.inter, train, "stratified", 10, args.quick)
-    for name, m in rows.items():
-        put(name, "ml100k nDCG@10", m["ndcg"])
-    for peer in peers():
-        m, params = peer_metrics(peer, ml100k, ml100k.inter, train, 10, inner)
-        put(peer.name, "ml100k nDCG@10", m["ndcg"])
-        chosen.setdefault(peer.name, {})["ml100k"] = params
-
-    small = movielens_small()
-    print("ml-latest-small, last 20% of each user's ratings")
-    train = split_mask(small.inter, "temporal", seed=42)
-    inner = split_mask(small.inter.subset(train), "temporal", seed=7)
-    rows, _ = curator_rows(small, small.inter, train, "temporal", 10, args.quick)
-    for name, m in rows.items():
-        put(name, "temporal nDCG@10", m["ndcg"])
-    for peer in peers():
-        m, params = peer_metrics(peer, small, small.inter, train, 10, inner)
-        put(peer.name, "temporal nDCG@10", m["ndcg"])
-        chosen.setdefault(peer.name, {})["temporal"] = params
-
-    print("ml-latest-small, 10% of movies cold (all their ratings out of training)")
-    train = cold_mask(small.inter)
-    inner = split_mask(small.inter.subset(train), "stratified", seed=7)
-    rows, _ = curator_rows(small, small.inter, train, "stratified", 50, args.quick,
-                           fit_on=small.inter.subset(train))
-    for name, m in rows.items():
-        put(name, "cold R@50", m["recall"])
-    for peer in peers():
-        m, params = peer_metrics(peer, small, small.inter, train, 50, inner)
-        put(peer.name, "cold R@50", m["recall"])
-        chosen.setdefault(peer.name, {})["cold"] = params
-
-    if not args.no_tate:
-        print("Tate 1-in-10 sample, visitors in taste groups")
+    wanted = set(args.protocols.split(","))
+    if "ml100k" in wanted:
+        protocol_ml100k(put, chosen, args.quick)
+    if wanted & {"temporal", "cold"}:
+        small = movielens_small()
+        if "temporal" in wanted:
+            protocol_temporal(small, put, chosen, args.quick)
+        if "cold" in wanted:
+            protocol_cold(small, put, chosen, args.quick)
+    if "synthetic" in wanted:
+        print("Tate 1-in-10 sample, visitors in taste groups", flush=True)
         for name, f in run_synthetic(args.per_group).items():
             put(name, "own taste", f.own_taste)
             put(name, "Moore-only", f.probes.get(synthetic.MOORE_PROBE, float("nan")))
@@ -442,7 +455,6 @@ def main() -> None:
     print("peer settings chosen on validation: "
           + "; ".join(f"{n} {c}" for n, c in chosen.items()))
     print(f"total {time.perf_counter() - started:.0f} s")
-
 
 if __name__ == "__main__":
     main()

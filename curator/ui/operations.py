@@ -56,6 +56,7 @@ class Op(StrEnum):
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
+    TUNING_CURVE = "tuning-curve"      # saved profiles' points and the λ curve (Tuning plot)
     TUNING_BUILD = "tuning-build"      # the evaluation the Tuning tab measures with
     FIT_WEIGHTS = "tuning-fit"         # choose weights on a validation split (Tuning)
     FIT_DEFAULT = "fit-default"        # fit a new catalog's default profile once it can be

@@ -36,12 +36,16 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     text: str | None = None  # keyword words: matched by the keyword index, not by where()
+    # (extra field, value) pairs, e.g. (("department", "Prints"),); a value matches one of
+    # the "; "-separated values the field holds, ignoring case.
+    extra: tuple[tuple[str, str], ...] = ()
 
     def active(self) -> bool:
-        return any(v is not None and v != "" for v in self.__dict__.values())
+        return any(v is not None and v != "" and v != () for v in self.__dict__.values())
 
     def facets_active(self) -> bool:
-        return any(v is not None and v != "" for k, v in self.__dict__.items() if k != "text")
+        return any(v is not None and v != "" and v != () for k, v in self.__dict__.items()
+                   if k != "text")
 
     def where(self) -> tuple[str, list]:
         """A SQL condition over ``artworks`` for the facets, and its parameters (always ``?``
@@ -66,6 +70,10 @@ class Filters:
         if self.year_to is not None:
             parts.append("year_start <= ?")
             params.append(int(self.year_to))
+        for name, value in self.extra:
+            parts.append("list_contains([lower(x) for x in string_split(extra[?], '; ')], "
+                         "lower(?))")
+            params.extend([name, value])
         return (" AND ".join(parts) or "TRUE"), params
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 
-def learned_dir(db_path: str | Path) -> Path:
-    """``<database stem>.learned`` beside the database file (created on first use)."""
+def learned_dir(db_path: str | Path, *, create: bool = True) -> Path:
+    """``<database stem>.learned`` beside the database file (created when ``create``; a
+    reader passes ``False``, so a read-only catalog never writes)."""
     db_path = Path(db_path)
     folder = db_path.parent / f"{db_path.stem}.learned"
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 

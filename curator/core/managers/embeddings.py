@@ -12,6 +12,7 @@ from ..embedding.pipeline import count_stale, embed_text
 from ..embedding.search import VectorIndex
 from ..embedding.spaces import find_space
 from ..embedding.templates import DEFAULT_TEMPLATE, artwork_text, check_template
+from ..embedding.templates import FIELDS as TEMPLATE_FIELDS
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
 from ..settings import get_setting, set_setting
@@ -89,9 +90,20 @@ class EmbeddingManager(Manager):
         """Change the text artworks are embedded as (``None``: the default); marks every
         text vector stale when it differs."""
         if template is not None:
-            check_template(template)
+            self.check_template(template)
         set_setting(self._store, "embedding.template", template)
         return self._catalog.apply(Changes(vectors=True, message="Embedding text changed."))
+
+    def template_fields(self) -> list[str]:
+        """The fields a text template may name: the built-in ones, then the extra fields."""
+        return [*TEMPLATE_FIELDS,
+                *sorted(f["name"] for f in self._catalog.artworks.extra_fields())]
+
+    def check_template(self, template: str) -> None:
+        """Raise :class:`CuratorError` when ``template`` names no field or an unknown one
+        (the catalog's extra fields are known)."""
+        check_template(template,
+                       extras=[f["name"] for f in self._catalog.artworks.extra_fields()])
 
     def text(self, artwork_id: str, template: str | None = None) -> str:
         """The text an artwork is embedded as, under ``template`` or the current one."""

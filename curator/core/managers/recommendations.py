@@ -37,7 +37,7 @@ class RecommendationManager(Manager):
         from ..learn.sequence import saved_signal
         from ..recommend.build import default_signals
 
-        saved = saved_signal(learned_dir(self._catalog.path),
+        saved = saved_signal(learned_dir(self._catalog.path, create=False),
                              self._catalog.embeddings.text_index_or_none())
         return default_signals() + ([saved[0]] if saved else [])
 
@@ -46,7 +46,7 @@ class RecommendationManager(Manager):
         from ..learn.files import learned_dir
         from ..learn.sequence import saved_signal
 
-        saved = saved_signal(learned_dir(self._catalog.path))
+        saved = saved_signal(learned_dir(self._catalog.path, create=False))
         return {"sequence": saved[1]} if saved else {}
 
     def recommend(self, user_id: str | None, *, k: int = 20, profile: str | None = None,
@@ -201,7 +201,9 @@ class RecommendationManager(Manager):
             return None
         if not enough_history(Interactions.from_store(self._store)):
             return None
-        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
+        # temporal: the settings that best predict what visitors do next from what they did
+        return self.fit_profile(None, split="temporal", make_default=True, progress=progress,
+                                cancel=cancel)
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,

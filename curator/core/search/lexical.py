@@ -111,7 +111,10 @@ class LexicalIndex:
         cur = store.cursor()
         try:
             table = cur.sql(
-                "SELECT id, title, artists, tags, medium, classification, description "
+                "SELECT id, title, artists, tags, medium, classification, description, "
+                # extra fields' words (credit line, department, ...), links left out
+                "array_to_string(list_filter(map_values(extra), lambda v: NOT "
+                "regexp_matches(v, '^(https?|ftp)://')), ' ') AS extra "
                 "FROM artworks ORDER BY id").to_arrow_table()
         finally:
             cur.close()
@@ -122,10 +125,11 @@ class LexicalIndex:
         docs = "\x1e".join(
             "\x1f".join(part.translate(_SEPARATORS) for part in (
                 title or "", f"{' '.join(tags or [])} {medium or ''} {classification or ''} "
-                f"{description or ''}", " ".join(names)))
-            for title, tags, medium, classification, description, names in zip(
+                f"{description or ''} {extra or ''}", " ".join(names)))
+            for title, tags, medium, classification, description, extra, names in zip(
                 columns["title"], columns["tags"], columns["medium"],
-                columns["classification"], columns["description"], artists, strict=True))
+                columns["classification"], columns["description"], columns["extra"], artists,
+                strict=True))
         stem = _stemmer().stemWord
         stop = _stop_words()
         vocab: dict[str, int] = {}

@@ -127,3 +127,17 @@ def db_path(cat):
     from pathlib import Path
 
     return Path(cat.path)
+
+
+def test_cli_fine_tunes_and_says_which_encoder_is_used(tiny_model, tmp_path, capsys):
+    from curator.cli import main
+
+    cat = _gallery(tmp_path, tiny_model)
+    db = cat.path
+    cat.close()
+    capsys.readouterr()
+    assert main(["--db", db, "train-embedder", "--epochs", "1", "--max-pairs", "16",
+                 "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "validation nDCG@10" in out and "with the frozen one" in out
+    assert "Content similarity uses the" in out and "on cpu" in out
