@@ -356,15 +356,14 @@ def run_synthetic(per_group: int) -> dict[str, synthetic.Figures]:
             report = cat.recommendations.fit_default_if_ready()
             if report is not None:
                 print("  default profile fitted: " + report.summary().replace("\n", " "))
-            for label, profile in (("curator built-in default", "balanced"),
-                                   ("curator fitted default", None),
+            cat.recommendations.save_profile(replace(BUILT_IN, name="built-in",
+                                                     is_default=False))
+            cat.recommendations.save_profile(Profile("content only", weights={"content": 1.0}))
+            cat.recommendations.save_profile(Profile("item only", weights={"item": 1.0}))
+            for label, profile in (("curator fitted default", None),
+                                   ("curator built-in default", "built-in"),
                                    ("curator content alone", "content only"),
                                    ("curator EASE alone", "item only")):
-                if profile in ("content only", "item only"):
-                    signal = "content" if profile == "content only" else "item"
-                    cat.recommendations.save_profile(Profile(profile, weights={signal: 1.0}))
-                if profile == "balanced":
-                    cat.recommendations.save_profile(replace(BUILT_IN, is_default=False))
                 out[label] = synthetic.measure(
                     lambda u, p=profile: cat.recommendations.recommend(u, k=10, profile=p),
                     world)

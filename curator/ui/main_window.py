@@ -113,6 +113,11 @@ class MainWindow(QMainWindow):
             self.tuning.save.setEnabled(False)
         elif embed_on_start:
             self.embed_in_background()
+        self._warm_search()
+
+    def _warm_search(self) -> None:
+        self.jobs.start(Op.WARM_SEARCH, operations.warm_search, self.catalog,
+                        on_error=self.show_message)
 
     # -- menus ------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -354,6 +359,7 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         if changes.artworks:
             self._show_first_steps_if_empty()
+            self._warm_search()
         self.browse.apply_changes(changes)
         if changes.events or changes.visitors:
             self.users.reload_users()

@@ -44,6 +44,7 @@ class Op(StrEnum):
     """The name and key of each background job."""
 
     EMBED = "embed"                    # text vectors, then image features: one key everywhere
+    WARM_SEARCH = "warm-search"        # build the keyword index before the first search
     BROWSE_QUERY = "browse"            # semantic search, more like this, visually similar
     THUMBNAIL = "thumbnail"            # decode one image into a thumbnail
     IMPORT_PREVIEW = "import-preview"  # read a whole file to show its first rows and columns
@@ -56,6 +57,7 @@ class Op(StrEnum):
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
+    TUNING_CURVE = "tuning-curve"      # saved profiles' points and the λ curve (Tuning plot)
     TUNING_BUILD = "tuning-build"      # the evaluation the Tuning tab measures with
     FIT_WEIGHTS = "tuning-fit"         # choose weights on a validation split (Tuning)
     FIT_DEFAULT = "fit-default"        # fit a new catalog's default profile once it can be
@@ -141,6 +143,11 @@ def visually_similar(catalog: Catalog, artwork_id: str, filters: Filters, progre
 def fit_default_if_ready(catalog: Catalog, progress=None, cancel=None):
     """Fit the default profile to the histories the first time there are enough of them."""
     return catalog.recommendations.fit_default_if_ready(progress=progress, cancel=cancel)
+
+
+def warm_search(catalog: Catalog, progress=None, cancel=None) -> None:
+    """Build the keyword index now, so the first keyword search does not wait for it."""
+    catalog.artworks.lexical_index()
 
 
 def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None) -> Changes:

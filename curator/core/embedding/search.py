@@ -212,8 +212,11 @@ class VectorIndex:
         at = np.searchsorted(self.keys, keys, sorter=self._key_order).clip(0, len(self.keys) - 1)
         cand = self._key_order[at]
         cand = cand[self.keys[cand] == keys]
-        if rows is not None:
-            cand = cand[np.isin(cand, rows)]
+        if rows is not None:  # a binary search each, not a set of the whole filter
+            if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
+                rows = np.sort(rows)
+            at = np.searchsorted(rows, cand).clip(0, len(rows) - 1)
+            cand = cand[rows[at] == cand] if len(rows) else cand[:0]
         if exclude:
             excluded = self.positions(exclude)
             cand = cand[~np.isin(cand, excluded)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..changes import Changes
+from ..errors import CuratorError
 from .base import Manager
 
 
@@ -62,7 +65,8 @@ class VisitorManager(Manager):
         from ..maintenance import pseudonymize
         from ..privacy import key_file
 
-        n = pseudonymize(self._store, rotate=rotate)
+        with self._stale_on_error():
+            n = pseudonymize(self._store, rotate=rotate)
         return self._catalog.apply(Changes(
             visitors=bool(n), events=bool(n), count=n,
             message=f"{n:,} visitor ids pseudonymized{' under a new key' if rotate else ''}. "
@@ -73,6 +77,17 @@ class VisitorManager(Manager):
         """Remove a visitor, their events, and what was derived from them (cached models)."""
         from ..maintenance import delete_user
 
-        n = delete_user(self._store, user_id)
+        with self._stale_on_error():
+            n = delete_user(self._store, user_id)
         return self._catalog.apply(Changes(visitors=True, events=bool(n), count=n,
                                            message=f"Visitor deleted with {n:,} events."))
+
+    @contextmanager
+    def _stale_on_error(self):
+        """A privacy change can commit and then fail to rewrite the file: drop what was
+        derived from the visitors either way, so no cache keeps a deleted person."""
+        try:
+            yield
+        except CuratorError:
+            self._catalog.apply(Changes(visitors=True, events=True))
+            raise

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 QUERIES = {
     "Van Gogh masterpieces": "Vincent van Gogh",
     "works by Turner": "Joseph Mallord William Turner",
+    "turner seascapes": "Joseph Mallord William Turner",  # credit lines say "Turner Bequest"
     "Turner's masterpieces": "Joseph Mallord William Turner",
     "Henry Moore sculpture": "Henry Moore OM, CH",
     "Hepworth": "Dame Barbara Hepworth",
