@@ -1,13 +1,18 @@
 """One visitor's top-50 with breakdowns over the whole Tate catalog, on the CPU, once warm.
 
     python benchmarks/bench_recommend.py [--db tate-bench.duckdb] [--users 1000]
+        [--random-vectors]
 
 Imports the 69,202 Tate artworks, embeds them (minutes on a CPU the first time; pass
 --db to keep the database between runs), adds SYNTHETIC visitor histories (deterministic,
 see ``synthetic_events``), then times ``Catalog.recommend(user, k=50)`` with breakdowns
-and explanations for many visitors after one warm-up call. Target: under 50 ms.
+and explanations for many visitors after one warm-up call. Target: under 30 ms.
 For scale it also times the peer step every recommender must do: one exact cosine
 top-50 over all vectors for one query (NumPy).
+
+``--random-vectors`` stores random unit vectors of the model's shape instead of running the
+encoder: the timings are the same (they depend on the shapes, not the values), the lists
+and explanations are not meaningful. For machines that cannot embed 69,202 texts in time.
 """
 
 from __future__ import annotations
@@ -50,11 +55,37 @@ def synthetic_events(catalog: Catalog, path: Path, n_users: int, seed: int = 7) 
                 out.writerow([f"V{u:05d}", pool[int(rng.integers(len(pool)))], kind, value, ts])
 
 
+class RandomEncoder:
+    """Stands in for the text encoder in timing runs: random unit vectors, same shape."""
+
+    def __init__(self, dim: int, seed: int = 0):
+        self.dim, self.rng = dim, np.random.default_rng(seed)
+
+    def stream(self, texts: list[str], batch: int = 8192):
+        for start in range(0, len(texts), batch):
+            n = min(batch, len(texts) - start)
+            vectors = self.rng.standard_normal((n, self.dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            yield np.arange(start, start + n), vectors
+
+
+def embed_random(catalog: Catalog) -> int:
+    from curator.core.embedding.pipeline import embed_text
+    from curator.core.embedding.text_encoder import read_model_info
+
+    info = read_model_info(catalog.embeddings.model_path())
+    return embed_text(catalog.store, model_id=info.model_id, dim=info.dim,
+                      template=catalog.embeddings.template(),
+                      load_encoder=lambda: RandomEncoder(info.dim)).embedded
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="reuse (or create) this database")
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=50, help="visitors timed")
+    parser.add_argument("--random-vectors", action="store_true",
+                        help="random unit vectors instead of the encoder (timings only)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "tate.duckdb"
@@ -62,6 +93,9 @@ def main() -> None:
         if catalog.counts()["artworks"] == 0:
             catalog.imports.catalog(need(SHARED_DATA / "tate" / "artworks.jsonl.gz"))
         t = time.perf_counter()
+        if args.random_vectors:
+            n = embed_random(catalog)
+            print(f"stored {n:,} RANDOM vectors (timings only; lists are not meaningful)")
         result = catalog.embeddings.embed(device="cpu").detail
         if result.embedded:
             print(f"embedded {result.embedded:,} artworks in {time.perf_counter() - t:.0f} s")
@@ -94,7 +128,7 @@ def main() -> None:
         peer_ms = (time.perf_counter() - start) / 20 * 1000
         print(f"recommend(user, k=50) with breakdowns + explanations, {len(users)} visitors: "
               f"median {np.median(times_ms):.1f} ms, p95 {np.percentile(times_ms, 95):.1f} ms, "
-              f"max {times_ms.max():.1f} ms  (target < 50 ms)")
+              f"max {times_ms.max():.1f} ms  (target < 30 ms)")
         print(f"peer: one exact cosine top-50 over {len(index):,} vectors: {peer_ms:.1f} ms; "
               f"ratio {np.median(times_ms) / peer_ms:.1f}x")
         catalog.close()

@@ -55,11 +55,11 @@ def main() -> None:
         folder = Path(tmp)
         files = make_files(folder)
         catalog = Catalog(folder / "bench.duckdb")
-        catalog.import_catalog(_small_catalog(folder))
+        catalog.imports.catalog(_small_catalog(folder))
         print(f"{'input':<28}{'refused in':>12}{'one read':>12}{'ratio':>8}  message")
         worst = 0.0
         for label, (kind, path) in files.items():
-            run = catalog.import_events if kind == "events" else catalog.import_catalog
+            run = catalog.imports.events if kind == "events" else catalog.imports.catalog
             start = time.perf_counter()
             try:
                 run(path)

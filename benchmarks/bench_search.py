@@ -1,7 +1,8 @@
-"""Exact top-k search at catalog scale: Curator's VectorIndex against a plain NumPy peer.
+"""Top-k search at catalog scale: Curator's VectorIndex against a plain NumPy peer.
 
     python benchmarks/bench_search.py [--n 1000000] [--dim 384] [--k 20]
     python benchmarks/bench_search.py --catalog [--n 1000000] [--db PATH]
+    python benchmarks/bench_search.py --ann [--n 1000000] [--db PATH] [--vectors clustered]
     python benchmarks/bench_search.py --tate [--db PATH] [--device cpu|cuda|auto]
 
 Random unit vectors stand in for artwork embeddings (the cost of an exact search does not
@@ -13,6 +14,15 @@ With ``--catalog`` the whole path runs through a real database of ``--n`` synthe
 (built once at ``--db``, reused after): loading the vectors, "more like this" through
 ``Catalog.similar`` with and without facet filters. The peer is the same query written in
 DuckDB alone (``array_cosine_similarity`` over the vector table, the filter in the WHERE).
+That comparison is of the exact path, so the approximate index is switched off for it.
+
+With ``--ann`` the same database gets its approximate index (built, or brought up to date,
+and timed), and ``--queries`` queries run through both paths in one run: recall@50 of the
+approximate path against the exact one, and each path's latency, unfiltered and with a
+broad filter (three in four allowed), at the settings used and at a few others. It also
+times exact top-k over the first 100,000, 250,000, 500,000 ... rows, which is how the size
+that needs the index was chosen. Vectors are ``clustered`` (like a real catalog's) or
+``random`` (the worst case for any graph); see ``benchmarks/synthetic.py``.
 
 With ``--tate`` the real Tate catalog (69,202 works, ../shared/data) is imported into
 ``--db`` and embedded once (long on a CPU; reused after). Timed: building the keyword index,
@@ -26,12 +36,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.synthetic import VECTOR_KINDS, new_catalog, unit_vectors  # noqa: E402
 from curator.core.embedding.search import VectorIndex  # noqa: E402
 from curator.core.embedding.spaces import Space  # noqa: E402
 
@@ -44,12 +56,6 @@ def timed(func, repeat: int) -> float:
     return (time.perf_counter() - start) / repeat
 
 
-def unit_vectors(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
-    block = rng.standard_normal((n, dim), dtype=np.float32)
-    block /= np.linalg.norm(block, axis=1, keepdims=True)
-    return block
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -60,12 +66,31 @@ def main() -> None:
                         help="run through a database of --n synthetic artworks")
     parser.add_argument("--db", type=Path, default=None,
                         help="where that database is built (default: a temporary folder)")
+    parser.add_argument("--ann", action="store_true",
+                        help="approximate against exact search through that database")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--vectors", choices=VECTOR_KINDS, default="clustered",
+                        help="synthetic vectors of the database built (default clustered)")
     parser.add_argument("--tate", action="store_true",
                         help="hybrid search on the real Tate catalog against its two parts")
     parser.add_argument("--device", default="auto", help="--tate: where to embed")
+    parser.add_argument("--as-is", action="store_true",
+                        help="--tate: time the catalog at --db as it is, even if only partly "
+                             "embedded")
     args = parser.parse_args()
-    if args.catalog:
-        catalog_scale(args)
+    if args.catalog or args.ann:
+        folder = None
+        if args.db is None:
+            folder = tempfile.TemporaryDirectory()
+            args.db = Path(folder.name) / "scale.duckdb"
+        if not args.db.exists():
+            start = time.perf_counter()
+            new_catalog(args.db, args.n, vectors_kind=args.vectors)
+            print(f"built {args.n:,} synthetic artworks with {args.vectors} vectors in "
+                  f"{time.perf_counter() - start:.1f} s ({args.db})")
+        (ann_scale if args.ann else catalog_scale)(args)
+        if folder is not None:
+            folder.cleanup()
         return
     if args.tate:
         tate(args)
@@ -93,58 +118,10 @@ def main() -> None:
     print(f"curator, half the rows allowed     : {t_mask * 1000:8.1f} ms")
 
 
-def build_catalog(path: Path, n: int) -> None:
-    """``n`` synthetic artworks with facets and a vector each, in the current text space."""
-    from curator.core.catalog import Catalog
-    from curator.core.embedding.spaces import get_or_create_space, write_vectors
-    from curator.core.embedding.text_encoder import read_model_info
-
-    with Catalog(path) as catalog:
-        info = read_model_info(catalog.embeddings.model_path())
-        with catalog.store.transaction() as cur:
-            cur.execute("INSERT INTO import_batches (id, kind, source_path, source_sha256, "
-                        "started_at, finished_at, accepted, rejected, inserted, updated, "
-                        "unchanged) VALUES (1, 'catalog', 'synthetic', '', now(), now(), ?, 0, "
-                        "?, 0, 0)", [n, n])
-            cur.execute(
-                "INSERT INTO artworks (id, title, artists, year_start, year_end, medium, "
-                "classification, tags, content_hash, batch_id, updated_at) "
-                "SELECT printf('A%07d', i), 'Work ' || i, ['Artist ' || (i % 20000)], "
-                "1500 + i % 520, 1500 + i % 520 + i % 3, "
-                "['oil on canvas', 'watercolour', 'bronze', 'etching', 'photograph'][i % 5 + 1], "
-                "'artwork', ['subject ' || (i % 400), 'theme ' || (i % 23)], md5(i::VARCHAR), 1, "
-                "now() FROM range(?) t(i)", [n])
-        space = get_or_create_space(catalog.store, "text", info.model_id,
-                                    catalog.embeddings.template(), info.dim)
-        rng = np.random.default_rng(0)
-        step = 100_000
-        for start in range(0, n, step):
-            count = min(step, n - start)
-            cur = catalog.store.cursor()
-            ids = [f"A{i:07d}" for i in range(start, start + count)]
-            hashes = [r[0] for r in cur.execute(
-                "SELECT md5(i::VARCHAR) FROM range(?, ?) t(i) ORDER BY i",
-                [start, start + count]).fetchall()]
-            with catalog.store.transaction(cur) as cur:
-                write_vectors(cur, space, ids, hashes, unit_vectors(rng, count, info.dim))
-            cur.close()
-
-
 def catalog_scale(args: argparse.Namespace) -> None:
-    import tempfile
-
     from curator.core.catalog import Catalog
     from curator.core.embedding.search import Filters
 
-    folder = None
-    if args.db is None:
-        folder = tempfile.TemporaryDirectory()
-        args.db = Path(folder.name) / "scale.duckdb"
-    if not args.db.exists():
-        start = time.perf_counter()
-        build_catalog(args.db, args.n)
-        print(f"built {args.n:,} synthetic artworks with vectors in "
-              f"{time.perf_counter() - start:.1f} s ({args.db})")
     cases = [
         ("no filter", Filters(), "TRUE", []),
         ("artist (50 works)", Filters(artist="Artist 77"),
@@ -159,6 +136,7 @@ def catalog_scale(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         index = catalog.embeddings.text_index()
         load = time.perf_counter() - start
+        index.use_ann(None)  # the exact path, compared with DuckDB's exact answer
         start = time.perf_counter()
         catalog.artworks.similar("A0012345", k=args.k)
         first = time.perf_counter() - start
@@ -185,12 +163,88 @@ def catalog_scale(args: argparse.Namespace) -> None:
             print(f"{name:20} {t_ours * 1000:8.1f} ms {t_sql * 1000:8.1f} ms "
                   f"{t_sql / t_ours:6.1f}x")
         cur.close()
-    if folder is not None:
-        folder.cleanup()
 
 
-if __name__ == "__main__":
-    main()
+_ALLOWED: dict = {}
+
+
+def allowed_ids(index: VectorIndex, rows: np.ndarray) -> set:
+    if id(rows) not in _ALLOWED:
+        _ALLOWED[id(rows)] = set(index.ids[rows])
+    return _ALLOWED[id(rows)]
+
+
+def ann_scale(args: argparse.Namespace) -> None:
+    from curator.core.catalog import Catalog
+    from curator.core.embedding import ann
+    from curator.core.embedding import search as search_module
+
+    k = 50
+    with Catalog(args.db) as catalog:
+        start = time.perf_counter()
+        index = catalog.embeddings.text_index()
+        print(f"{len(index):,} artworks x {index.matrix.shape[1]} dims; loading the vectors: "
+              f"{time.perf_counter() - start:.1f} s")
+        if len(index) < ann.MIN_VECTORS:
+            ann.MIN_VECTORS = len(index) // 2  # measure the approximate path anyway
+        existed = ann.ann_path(args.db, "text", index.space.id).is_file()
+        start = time.perf_counter()
+        catalog.embeddings.index_vectors()
+        took = time.perf_counter() - start
+        print(f"approximate index {'checked (already built)' if existed else 'built'} in "
+              f"{took:.1f} s: {index.ann.path.stat().st_size / 2**20:,.0f} MiB on disk")
+        graph = index.ann
+        rng = np.random.default_rng(1)
+        rows = rng.choice(len(index), args.queries, replace=False)
+        noise = unit_vectors(rng, args.queries, index.matrix.shape[1]) * 0.5
+        queries = index.matrix[rows] + noise  # near a work, as a text query or "more like" is
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        broad = np.flatnonzero(np.arange(len(index)) % 4 != 0)  # a filter allowing 3 in 4
+        print(f"{args.queries} queries, top {k}; exact and approximate in the same run")
+        print(f"{'':38} {'recall@50':>9} {'median':>9} {'p95':>9} {'exact median':>13} "
+              f"{'ratio':>6}")
+        for name, allowed in (("no filter", None), ("filter allowing 3 in 4", broad)):
+            index.use_ann(None)
+            exact_t, truth = [], []
+            for q in queries:
+                t0 = time.perf_counter()
+                truth.append({i for i, _ in index.top_k(q, k, allowed)})
+                exact_t.append(time.perf_counter() - t0)
+            index.use_ann(graph)
+            for q in queries:  # the graph's pages mapped in once, before any timing
+                index.top_k(q, k, allowed)
+            for expansion, oversample in ((ann.EXPANSION_SEARCH, search_module.OVERSAMPLE),
+                                          (64, 2), (256, 2), (1024, 2), (512, 4)):
+                graph._index.expansion_search = expansion
+                search_module.OVERSAMPLE, saved = oversample, search_module.OVERSAMPLE
+                ann_t, recalls = [], []
+                for q, want in zip(queries, truth, strict=True):
+                    t0 = time.perf_counter()
+                    got = {i for i, _ in index.top_k(q, k, allowed)}
+                    ann_t.append(time.perf_counter() - t0)
+                    recalls.append(len(got & want) / len(want))
+                    if allowed is not None and not got <= allowed_ids(index, allowed):
+                        sys.exit("a filtered approximate query returned a row the filter "
+                                 "excludes")
+                search_module.OVERSAMPLE = saved
+                label = f"{name} (ef {expansion}, x{oversample})"
+                print(f"{label:38} {np.mean(recalls):9.3f} {np.median(ann_t) * 1000:6.2f} ms "
+                      f"{np.percentile(ann_t, 95) * 1000:6.2f} ms "
+                      f"{np.median(exact_t) * 1000:10.2f} ms "
+                      f"{np.median(exact_t) / np.median(ann_t):5.1f}x")
+            graph._index.expansion_search = ann.EXPANSION_SEARCH
+        print("exact top-50 by catalog size (median of 20 queries):")
+        size = 100_000
+        while size <= len(index):
+            part = VectorIndex(index.space, index.ids[:size], index.matrix[:size])
+            times = []
+            for q in queries[:20]:
+                t0 = time.perf_counter()
+                part.top_k(q, k)
+                times.append(time.perf_counter() - t0)
+            print(f"  {size:>10,} vectors: {np.median(times) * 1000:7.1f} ms")
+            size = size * 5 // 2 if str(size).startswith("1") else size * 2
+
 
 
 ARTIST_QUERIES = ["Van Gogh masterpieces", "works by Turner", "Turner's masterpieces",
@@ -207,17 +261,21 @@ def tate(args: argparse.Namespace) -> None:
 
     source = need(SHARED_DATA / "tate" / "artworks.jsonl.gz")
     args.db = args.db or Path("/tmp/curator-bench-tate.duckdb")
-    with Catalog(args.db) as catalog:
-        if catalog.counts()["artworks"] == 0:
-            catalog.imports.catalog(source)
+    if not args.as_is:
+        with Catalog(args.db) as catalog:
+            if catalog.counts()["artworks"] == 0:
+                catalog.imports.catalog(source)
+            progress = catalog.embeddings.progress()
+            if not progress.done:
+                print(f"embedding {progress.total - progress.embedded:,} artworks (once) ...",
+                      flush=True)
+                start = time.perf_counter()
+                catalog.embeddings.embed(device=args.device)
+                print(f"embedded in {time.perf_counter() - start:.0f} s")
+    with Catalog(args.db, read_only=True) as catalog:
         progress = catalog.embeddings.progress()
         if not progress.done:
-            print(f"embedding {progress.total - progress.embedded:,} artworks (once) ...",
-                  flush=True)
-            start = time.perf_counter()
-            catalog.embeddings.embed(device=args.device)
-            print(f"embedded in {time.perf_counter() - start:.0f} s")
-    with Catalog(args.db, read_only=True) as catalog:
+            print(progress.sentence("vectors cover those only"))
         builds = []
         for _ in range(3):
             start = time.perf_counter()
@@ -274,3 +332,7 @@ def tate(args: argparse.Namespace) -> None:
                 how = "artist" if "artist" in (h.parts or {}) else "+".join(sorted(h.parts or {}))
                 print(f"  {n:>2}. {h.id:<7} {(h.title or '')[:60]:<60} "
                       f"{', '.join(h.artists)[:34]:<34} {how}")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,6 +17,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a Curator database (default: the built-in demo)")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
                         help="close the window after SECONDS (for smoke tests)")
+    parser.add_argument("--screenshots", type=Path, default=None, metavar="DIR",
+                        help="tour the window, save a PNG of each screen into DIR and exit "
+                             "(smoke tests, the README's pictures)")
     parser.add_argument("--self-test", action="store_true",
                         help="import, embed and recommend on a small catalog offscreen, "
                              "print a summary and exit (0 when everything works)")
@@ -150,6 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{v:,} {k}" for k, v in catalog.counts().items())
         + f"; window shown {time.perf_counter() - _STARTED:.2f} s after start"
         + ("" if "torch" not in sys.modules else " (torch was loaded)"), flush=True)
+    if args.screenshots is not None:
+        from .ui.tour import take_screenshots
+
+        saved = take_screenshots(window, args.screenshots)
+        print("Curator: screenshots " + ", ".join(p.name for p in saved)
+              + f" on {app.platformName()} in {args.screenshots}", flush=True)
+        window.close()
+        catalog.close()
+        return 0
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), app.quit)
     code = app.exec()

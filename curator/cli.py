@@ -70,7 +70,9 @@ def cmd_import_catalog(args) -> int:
     with _open(args) as catalog:
         with progress_bar("Importing catalog") as bar:
             result = catalog.imports.catalog(args.file, mapping=args.mapping,
-                                            skip_invalid=args.skip_invalid, progress=bar)
+                                            skip_invalid=args.skip_invalid, progress=bar,
+                                            rejects=args.rejects, sheet=args.sheet,
+                                            language=args.language)
         print(result.message, flush=True)
         if not args.no_embed:
             with progress_bar("Embedding") as bar:
@@ -91,7 +93,7 @@ def cmd_import_events(args) -> int:
         with progress_bar("Importing history") as bar:
             result = catalog.imports.events(args.file, mapping=args.mapping,
                                             skip_invalid=args.skip_invalid, progress=bar,
-                                            new_users=args.new_users)
+                                            new_users=args.new_users, rejects=args.rejects)
         print(result.message, flush=True)
         if result.events:
             _fit_default_if_ready(catalog)
@@ -101,7 +103,8 @@ def cmd_import_events(args) -> int:
 def cmd_import_users(args) -> int:
     with _open(args) as catalog, progress_bar("Importing users") as bar:
         result = catalog.imports.users(args.file, mapping=args.mapping,
-                                      skip_invalid=args.skip_invalid, progress=bar)
+                                      skip_invalid=args.skip_invalid, progress=bar,
+                                      rejects=args.rejects)
     print(result.message)
     return 0
 
@@ -110,12 +113,17 @@ def cmd_info(args) -> int:
     with _open(args, read_only=args.read_only) as catalog:
         counts = catalog.counts()
         batches = catalog.imports.batches(limit=5)
+        # Counting rows reads no data blocks; the check reads them all (a fraction of a
+        # second for the Tate catalog), so damage shows here and not first in a search.
+        check = catalog.maintenance.check()
         info = {**counts, "database": str(args.db),
                 "schema_version": catalog.maintenance.schema_version(),
-                "last_batches": [b.__dict__ for b in batches]}
+                "last_batches": [b.__dict__ for b in batches], "check": check.to_json()}
     if args.json:
         print(json.dumps(info, indent=2, default=str))
-        return 0
+        return 0 if check.ok else 2
+    if not check.ok:
+        print(f"curator: {check.sentence()}", file=sys.stderr)
     print(f"Database {args.db} (schema version {info['schema_version']})")
     for key in ("artworks", "users", "events", "batches"):
         print(f"  {key:<10}{counts[key]:>12,}")
@@ -125,7 +133,7 @@ def cmd_info(args) -> int:
             print(f"  #{b.id} {b.finished_at} {b.kind:<8} {Path(b.source).name}: "
                   f"{b.inserted:,} new, {b.updated:,} updated, {b.unchanged:,} unchanged, "
                   f"{b.rejected:,} rejected{' (undone)' if b.status == 'undone' else ''}")
-    return 0
+    return 0 if check.ok else 2
 
 
 def cmd_batches(args) -> int:
@@ -181,11 +189,41 @@ def cmd_embed(args) -> int:
     return 0
 
 
+def cmd_export_catalog(args) -> int:
+    with _open(args, read_only=True) as catalog:
+        n = catalog.embeddings.export_catalog(args.file)
+    print(f"Exported {n:,} artworks (id, content hash, text) to {args.file}.")
+    return 0
+
+
+def cmd_cluster_embed(args) -> int:
+    from .core.embedding.cluster import embed_on_cluster
+
+    result = embed_on_cluster(args.catalog, args.outdir, model_path=args.model,
+                              address=args.address, num_gpus=args.num_gpus,
+                              workers=args.workers, batch_size=args.batch_size)
+    print(result.summary())
+    return 0
+
+
+def cmd_attach_vectors(args) -> int:
+    with _open(args) as catalog, progress_bar("Attaching") as bar:
+        print(catalog.embeddings.attach_vectors(args.folder, progress=bar).message)
+    return 0
+
+
 def _filters(args):
     from .core.embedding.search import Filters
 
+    extra = []
+    for pair in args.field or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CuratorError(f"--field {pair!r}: write it as NAME=VALUE, e.g. "
+                               "department=Prints.")
+        extra.append((name.strip(), value.strip()))
     return Filters(artist=args.artist, medium=args.medium, tag=args.tag,
-                   year_from=args.year_from, year_to=args.year_to)
+                   year_from=args.year_from, year_to=args.year_to, extra=tuple(extra))
 
 
 def _print_hits(hits, as_json: bool) -> None:
@@ -383,6 +421,9 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tag", help="only works with this subject tag")
     p.add_argument("--year-from", type=int, help="only works made in or after this year")
     p.add_argument("--year-to", type=int, help="only works made in or before this year")
+    p.add_argument("--field", action="append", metavar="NAME=VALUE",
+                   help="only works whose extra field has this value, e.g. movement=Pop Art "
+                   "(repeatable)")
 
 
 def cmd_undo(args) -> int:
@@ -430,9 +471,7 @@ def cmd_artworks(args) -> int:
 def cmd_users(args) -> int:
     with _open(args) as catalog:
         if args.action == "pseudonymize":
-            n = catalog.visitors.pseudonymize(rotate=args.rotate).count
-            print(f"Replaced {n:,} visitor ids with keyed pseudonyms"
-                  f"{' under a new key' if args.rotate else ''}.")
+            print(catalog.visitors.pseudonymize(rotate=args.rotate).message)
         elif args.action == "delete":
             if not args.user:
                 raise CuratorError("Name the visitor to delete.")
@@ -456,12 +495,20 @@ def build_parser() -> argparse.ArgumentParser:
                              ("import-events", cmd_import_events, "visitor/collector events"),
                              ("import-users", cmd_import_users,
                               "the list of visitors/collectors (ids only)")):
-        p = sub.add_parser(name, help=f"import {what} from CSV/TSV/JSON/JSONL/Parquet (.gz ok)")
+        p = sub.add_parser(name, help=f"import {what} from CSV/TSV/JSON/JSONL/Parquet (.gz ok), "
+                           "Excel/OpenDocument workbooks or LIDO XML")
         p.add_argument("file", type=Path)
         p.add_argument("--mapping", type=Path, help="a TOML or JSON column mapping file")
         p.add_argument("--skip-invalid", action="store_true",
-                       help="import the valid rows; write the rejected ones to FILE.rejects.csv")
+                       help="import the valid rows and list the rejected ones in a CSV file "
+                       "(FILE.rejects.csv beside the database unless --rejects names one)")
+        p.add_argument("--rejects", type=Path, metavar="CSV",
+                       help="where to list rejected rows (and, beside it, dates kept as text)")
         if name == "import-catalog":
+            p.add_argument("--sheet", help="the workbook sheet to read, by name or number "
+                           "(default: the first visible one)")
+            p.add_argument("--language", help="LIDO: the language whose titles and notes the "
+                           "catalog shows (e.g. en, nl); the others are kept as title_<lang>")
             p.add_argument("--no-embed", action="store_true",
                            help="skip embedding new and changed artworks after the import")
             p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
@@ -496,6 +543,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "artworks wait; embed nothing")
     p.add_argument("--json", action="store_true", help="with --show: print a JSON object")
     p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("export-catalog",
+                       help="write ids, content hashes and texts to Parquet for a cluster")
+    p.add_argument("file", type=Path, help="the .parquet file to write")
+    p.set_defaults(func=cmd_export_catalog)
+
+    p = sub.add_parser("cluster", help="work on a Ray cluster (needs curator[cluster])")
+    cluster = p.add_subparsers(dest="cluster_command", required=True, metavar="COMMAND")
+    p = cluster.add_parser("embed", help="embed an exported catalog into Parquet shards")
+    p.add_argument("catalog", type=Path, help="a file from `curator export-catalog`")
+    p.add_argument("outdir", type=Path, help="a new folder for the vector shards")
+    p.add_argument("--address", help="the Ray cluster (ray://HEAD:10001, or auto on a node); "
+                   "default: a cluster on this machine")
+    p.add_argument("--num-gpus", type=int, default=0,
+                   help="GPU workers, one GPU and one model each, half precision (default 0: "
+                        "CPU workers)")
+    p.add_argument("--workers", type=int, default=None, help="CPU workers (default 1)")
+    p.add_argument("--batch-size", type=int, default=256, help="texts per worker call")
+    p.add_argument("--model", type=Path, default=None,
+                   help="the encoder folder on every node (default: the packaged model)")
+    p.set_defaults(func=cmd_cluster_embed)
+
+    p = sub.add_parser("attach-vectors", help="use vectors from `curator cluster embed`")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_attach_vectors)
 
     p = sub.add_parser("search", help="find artworks by words and meaning")
     p.add_argument("query")

@@ -1,73 +1,62 @@
-"""Write a PNG of each main screen, offscreen, on the demo database.
+"""Write a PNG of each main screen, light and dark, from the real app on the demo database.
 
-    python tools/screenshots.py [--out docs]
+    python tools/screenshots.py [--out docs] [--offscreen]
+
+The demo is prepared (imported and embedded) in a private data folder, then the real app
+(``main.py --screenshots``) opens it on an X server: the current display, or a private
+Xvfb sized like a 1366x768 laptop screen when there is none. ``--offscreen`` renders the
+widgets without an X server instead (pictures of the widgets, not of a screen).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SCREEN = "1366x768x24"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs")
-    args = parser.parse_args()
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
+def prepare_demo(home: Path) -> Path:
+    os.environ["CURATOR_HOME"] = str(home)
     from curator.core.demo import open_demo
-    from curator.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
     catalog = open_demo()
     catalog.embeddings.embed()
-    settings = QSettings(str(args.out / ".screenshot-settings.ini"), QSettings.IniFormat)
-    window = MainWindow(catalog, embed_on_start=False, settings=settings)
-    window.resize(1400, 860)
-    window.show()
+    path = Path(catalog.path)
+    catalog.close()
+    return path
 
-    def settle(seconds: float = 0.5) -> None:
-        end = time.time() + seconds
-        while time.time() < end:
-            app.processEvents()
-            time.sleep(0.02)
-        window.jobs.wait()
-        app.processEvents()
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    window.tabs.setCurrentIndex(0)
-    window.browse.search.setText("storm at sea")
-    window.browse.mode.setCurrentText("Semantic")
-    settle(1.0)
-    window.browse.grid.setCurrentIndex(window.browse.model.index(0, 6))
-    settle()
-    window.grab().save(str(args.out / "browse.png"))
-    window.tabs.setCurrentIndex(1)
-    window.users.select_user(catalog.visitors.ids()[0])
-    settle(1.0)
-    window.grab().save(str(args.out / "visitors.png"))
-    window.tabs.setCurrentIndex(2)
-    settle(2.0)
-    settle(1.0)
-    window.grab().save(str(args.out / "tuning.png"))
-    wizard = window.import_file("catalog")
-    wizard.choose.file.setText(str(ROOT / "resources" / "demo" / "artworks.jsonl.gz"))
-    wizard.next()
-    settle()
-    wizard.grab().save(str(args.out / "import.png"))
-    wizard.close()
-    window.close()
-    (args.out / ".screenshot-settings.ini").unlink(missing_ok=True)
-    print(f"wrote {', '.join(p.name for p in sorted(args.out.glob('*.png')))} to {args.out}")
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--offscreen", action="store_true",
+                        help="render offscreen instead of on an X server")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="curator-screenshots-") as tmp:
+        database = prepare_demo(Path(tmp))
+        env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM",)}
+        env["CURATOR_HOME"] = tmp
+        command = [sys.executable, str(ROOT / "main.py"), str(database), "--screenshots",
+                   str(args.out.resolve())]
+        if args.offscreen:
+            env["QT_QPA_PLATFORM"] = "offscreen"
+        elif not env.get("DISPLAY"):
+            if shutil.which("xvfb-run") is None:
+                print("No display and no xvfb-run (apt-get install xvfb); use --offscreen.",
+                      file=sys.stderr)
+                return 1
+            command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", *command]
+        done = subprocess.run(command, cwd=ROOT, env=env)
+    return done.returncode
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

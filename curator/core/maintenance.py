@@ -111,7 +111,7 @@ def backup(store: Store, target: str | Path) -> Path:
     if str(target) == str(Path(store.path).resolve()):
         raise CuratorError("A backup must go to another file than the database itself.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    temp = target.with_name(f".{target.name}.partial")  # a retry clears what a kill left
     _remove(temp)
     cur = store.cursor()
     try:
@@ -169,8 +169,19 @@ def pseudonymize(store: Store, *, rotate: bool = False) -> int:
         raise
     privacy.current_keys(store)  # the committed key file takes its place
     if n:
-        store.rewrite()
+        _rewrite_after(store, f"{n:,} visitor ids were pseudonymized")
     return n
+
+
+def _rewrite_after(store: Store, done: str) -> None:
+    """Rewrite the file after a privacy change, saying plainly what happened if it fails."""
+    try:
+        store.rewrite()
+    except CuratorError as exc:
+        raise CuratorError(
+            f"{done}, but the database file could not be rewritten ({exc}), so the old ids "
+            "may stay readable in its unused space. Free some disk space; the next deletion "
+            "or pseudonymization rewrites it.") from exc
 
 
 def _hash_stored_ids(store: Store, keys: list[bytes], rotated: bytes | None,
@@ -237,7 +248,7 @@ def delete_user(store: Store, user_id: str) -> int:
         n = cur.execute("SELECT count(*) FROM events WHERE user_id = ?", [stored]).fetchall()[0][0]
         cur.execute("DELETE FROM events WHERE user_id = ?", [stored])
         cur.execute("DELETE FROM users WHERE id = ?", [stored])
-    store.rewrite()
+    _rewrite_after(store, f"Visitor {user_id!r} and {n:,} events were deleted")
     return n
 
 

@@ -144,6 +144,12 @@ def current_keys(store: Store) -> list[bytes] | None:
     return keys
 
 
+def key_file(store: Store) -> Path | None:
+    """Where this database's key file is (``None`` before any pseudonymization)."""
+    database_id = get_setting(store, DATABASE_ID)
+    return key_path(database_id) if database_id else None
+
+
 def import_keys(store: Store) -> list[bytes] | None:
     """The keys later imports hash visitor ids with, once the database was pseudonymized."""
     return current_keys(store) if get_setting(store, PSEUDONYMIZED) else None

@@ -202,7 +202,7 @@ class Store:
         if self.path == ":memory:" or self.read_only:
             return
         target = Path(self.path).resolve()
-        temp = target.with_name(f".{target.name}.rewrite-{os.getpid()}")
+        temp = target.with_name(f".{target.name}.rewrite")  # the next run clears a leftover
         _remove_database_files(temp)
         with self._lock:
             self.con.execute("CHECKPOINT")

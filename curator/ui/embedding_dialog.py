@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.catalog import Catalog
-from ..core.embedding.templates import DEFAULT_TEMPLATE, FIELDS, check_template
+from ..core.embedding.templates import DEFAULT_TEMPLATE
 from ..core.embedding.text_encoder import read_model_info
 from ..core.errors import CuratorError
 
@@ -56,7 +56,8 @@ class EmbeddingDialog(QDialog):
 
         self.template = QPlainTextEdit(status.template)
         self.template.setToolTip(
-            "Fields: " + ", ".join("{" + f + "}" for f in FIELDS) + ". A part in [square "
+            "Fields: " + ", ".join("{" + f + "}" for f in catalog.embeddings.template_fields())
+            + ". A part in [square "
             "brackets] is left out when a field in it is empty.")
         self.template.textChanged.connect(self.update_example)
         default_template = QPushButton("Default template")
@@ -118,7 +119,7 @@ class EmbeddingDialog(QDialog):
     def update_example(self) -> None:
         template = self.template.toPlainText()
         try:
-            check_template(template)
+            self.catalog.embeddings.check_template(template)
         except CuratorError as exc:
             self._show(self.example, str(exc), error=True)
             self.save_button.setEnabled(False)

@@ -113,6 +113,11 @@ class MainWindow(QMainWindow):
             self.tuning.save.setEnabled(False)
         elif embed_on_start:
             self.embed_in_background()
+        self._warm_search()
+
+    def _warm_search(self) -> None:
+        self.jobs.start(Op.WARM_SEARCH, operations.warm_search, self.catalog,
+                        on_error=self.show_message)
 
     # -- menus ------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -182,6 +187,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.manual_action)
         help_menu.addAction(action("&First steps", lambda: self.pages.setCurrentWidget(
             self.first_steps), None, "Import a catalog or open the demo"))
+        self.check_action = action("&Check database", self.check_database, None,
+                                   "Read every table of this database and report any damage")
+        help_menu.addAction(self.check_action)
         help_menu.addSeparator()
         help_menu.addAction(action("&About Curator", self.show_about, None,
                                    "Versions and licences"))
@@ -225,6 +233,18 @@ class MainWindow(QMainWindow):
         dialog.show()
         self._dialog = dialog
         return dialog
+
+    def check_database(self) -> None:
+        """Read the whole file in the background and say whether it is whole."""
+        self.show_message("Checking the database…")
+        self.jobs.start(Op.CHECK_DATABASE, operations.check_database, self.catalog,
+                        on_done=self._checked, on_error=self.show_error)
+
+    def _checked(self, report) -> None:
+        if report.ok:
+            self.show_message(report.sentence())
+        else:
+            self.show_error(report.sentence())
 
     def open_demo(self) -> None:
         """Fill the demo database in the background (the first time), then switch to it."""
@@ -339,6 +359,7 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         if changes.artworks:
             self._show_first_steps_if_empty()
+            self._warm_search()
         self.browse.apply_changes(changes)
         if changes.events or changes.visitors:
             self.users.reload_users()

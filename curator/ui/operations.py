@@ -44,6 +44,7 @@ class Op(StrEnum):
     """The name and key of each background job."""
 
     EMBED = "embed"                    # text vectors, then image features: one key everywhere
+    WARM_SEARCH = "warm-search"        # build the keyword index before the first search
     BROWSE_QUERY = "browse"            # semantic search, more like this, visually similar
     THUMBNAIL = "thumbnail"            # decode one image into a thumbnail
     IMPORT_PREVIEW = "import-preview"  # read a whole file to show its first rows and columns
@@ -52,9 +53,11 @@ class Op(StrEnum):
     UNDO_IMPORT = "undo-import"
     BACKUP = "backup"
     OPEN_DEMO = "open-demo"            # fill the demo database the first time
+    CHECK_DATABASE = "check-database"  # read every table and block (Help > Check database)
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
+    TUNING_CURVE = "tuning-curve"      # saved profiles' points and the λ curve (Tuning plot)
     TUNING_BUILD = "tuning-build"      # the evaluation the Tuning tab measures with
     FIT_WEIGHTS = "tuning-fit"         # choose weights on a validation split (Tuning)
     FIT_DEFAULT = "fit-default"        # fit a new catalog's default profile once it can be
@@ -68,8 +71,8 @@ class Op(StrEnum):
 _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.FIT_WEIGHTS: Policy.SERIAL, Op.FIT_DEFAULT: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
-             Op.OPEN_DEMO: Policy.SERIAL, Op.USERS_EXPORT: Policy.SERIAL,
-             Op.LEARN: Policy.SERIAL,
+             Op.OPEN_DEMO: Policy.SERIAL, Op.CHECK_DATABASE: Policy.SERIAL,
+             Op.USERS_EXPORT: Policy.SERIAL, Op.LEARN: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -142,12 +145,22 @@ def fit_default_if_ready(catalog: Catalog, progress=None, cancel=None):
     return catalog.recommendations.fit_default_if_ready(progress=progress, cancel=cancel)
 
 
+def warm_search(catalog: Catalog, progress=None, cancel=None) -> None:
+    """Build the keyword index now, so the first keyword search does not wait for it."""
+    catalog.artworks.lexical_index()
+
+
 def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None) -> Changes:
     return catalog.imports.undo(batch_id)
 
 
 def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:
     return catalog.maintenance.backup(target)
+
+
+def check_database(catalog: Catalog, progress=None, cancel=None):
+    """Read the whole database file; a report whose ``sentence()`` says what was found."""
+    return catalog.maintenance.check()
 
 
 def prepare_demo(path: Path, progress=None, cancel=None) -> Path:

@@ -176,3 +176,41 @@ def test_killed_key_rotation_keeps_key_and_pseudonyms_together(tmp_path, monkeyp
     assert cat.visitors.delete("V0002").count == 3
     assert not list((home / "keys").glob("*.new"))
     cat.close()
+
+
+BACKUP = """
+    import time
+    from curator.core import maintenance
+    from curator.core.catalog import Catalog
+
+    replace = maintenance.os.replace
+
+    def slow_replace(src, dst):
+        print("copied", flush=True)  # the copy is complete under its temporary name
+        time.sleep(60)
+        replace(src, dst)
+
+    maintenance.os.replace = slow_replace
+    cat = Catalog({db!r})
+    cat.maintenance.backup({target!r})
+    print("FINISHED", flush=True)
+"""
+
+
+def test_killed_backup_leaves_nothing_at_the_target_and_the_retry_works(tmp_path):
+    from ..conftest import SMALL_CATALOG, snapshot, write
+
+    db, target = tmp_path / "b.duckdb", tmp_path / "copy.duckdb"
+    cat = Catalog(db)
+    cat.imports.catalog(write(tmp_path / "c.csv", SMALL_CATALOG))
+    cat.close()
+    rc, _ = run_until(BACKUP.format(db=str(db), target=str(target)), "copied")
+    assert rc == -signal.SIGKILL
+    assert not target.exists()
+    cat = Catalog(db)
+    assert cat.maintenance.backup(target) == target
+    copy = Catalog(target, read_only=True)
+    assert snapshot(copy) == snapshot(cat)
+    copy.close()
+    cat.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "copy" in p.name) == ["copy.duckdb"]

@@ -40,6 +40,10 @@ def test_check_finds_a_damaged_block_and_names_the_newest_backup(tmp_path, capsy
     out = capsys.readouterr().out
     assert "is damaged: the table artworks cannot be read" in out
     assert f"The newest backup found is {backup}" in out
+    assert main(["--db", str(db), "info"]) == 2  # counting alone would not notice
+    captured = capsys.readouterr()
+    assert "is damaged: the table artworks cannot be read" in captured.err
+    assert "artworks" in captured.out
 
 
 def test_a_truncated_database_gives_a_message_not_a_traceback(tmp_path, capsys):

@@ -151,3 +151,77 @@ def test_date_texts_a_curator_writes(catalog, tmp_path, text, start, end):
 def test_mapping_object_can_set_constants(catalog, small_catalog_file):
     catalog.imports.catalog(small_catalog_file, mapping=Mapping(constants={"classification": "painting"}))
     assert {r[0] for r in rows(catalog, "SELECT classification FROM artworks")} == {"painting"}
+
+
+# Every date text is kept verbatim; years are filled when the text can be read.
+@pytest.mark.parametrize("text,start,end", [
+    ("ca. 1900-1910", 1900, 1910),
+    ("before 1850", None, 1850),
+    ("after 1850", 1850, None),
+    ("1st century B.C.", -100, -1),
+    ("3rd century BCE", -300, -201),
+    ("500 BC", -500, -500),
+    ("2nd century", 100, 199),
+    ("Edo period (1615-1868)", 1615, 1868),
+    ("1976-77", 1976, 1977),
+    ("(newspaper published c1993-94)", 1993, 1994),
+    ("1999-05-12", 1999, 1999),
+    ("1970-01-01", 1970, 1970),
+    ("1970-01-01T12:00:00Z", 1970, 1970),
+    ("1929-1928", 1928, 1929),
+])
+def test_readable_date_forms(catalog, tmp_path, text, start, end):
+    path = write(tmp_path / "d.csv", f'accession_number,dateText\nD1,"{text}"\n')
+    result = catalog.imports.catalog(path).detail
+    assert result.inserted == 1 and result.text_only_dates == 0
+    assert rows(catalog, "SELECT date_text, year_start, year_end FROM artworks")[0] == (
+        text, start, end)
+
+
+@pytest.mark.parametrize("text,counted", [
+    ("n.d.", False), ("undated", False), ("date not known", False),
+    ("sometime, maybe", True), ("Meiji era", True), ("2999", True),
+])
+def test_dates_kept_as_text_only(catalog, tmp_path, text, counted):
+    path = write(tmp_path / "d.csv", f'accession_number,dateText\nD1,"{text}"\nD2,1900\n')
+    result = catalog.imports.catalog(path).detail
+    assert (result.inserted, result.rejected) == (2, 0)
+    assert rows(catalog, "SELECT date_text, year_start, year_end FROM artworks WHERE id = 'D1'"
+                )[0] == (text, None, None)
+    assert result.text_only_dates == int(counted)
+    if counted:
+        assert [(n.row, n.field, n.value) for n in result.notes] == [(2, "dateText", text)]
+        assert "1 dates kept as text only" in result.summary()
+    else:
+        assert result.notes == () and "text only" not in result.summary()
+
+
+def test_reversed_range_is_swapped_with_a_note(catalog, tmp_path):
+    path = write(tmp_path / "d.csv", 'accession_number,date\nD1,1929-1928\n')
+    result = catalog.imports.catalog(path).detail
+    assert result.swapped_dates == 1 and result.text_only_dates == 0
+    assert result.notes[0].reason == ("the year range ends before it starts; read as 1928-1929")
+    assert "1 year ranges read in swapped order" in result.summary()
+
+
+def test_text_only_dates_are_listed_beside_the_database(catalog, tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    lines = ["accession_number,date"] + [f"D{i},{d}" for i, d in enumerate(
+        ["1900", "someday", "n.d.", "Meiji era", "1805"])]
+    path = write(source / "d.csv", "\n".join(lines) + "\n")
+    result = catalog.imports.catalog(path).detail
+    assert result.inserted == 5 and result.text_only_dates == 2
+    listed = (tmp_path / "d.csv.dates.csv").read_text().splitlines()
+    assert listed == ["file,row,field,value,reason",
+                      "d.csv,3,date,someday,kept as text only: no years could be read from it",
+                      "d.csv,5,date,Meiji era,kept as text only: no years could be read from it"]
+    assert str(tmp_path / "d.csv.dates.csv") in result.summary()
+
+
+def test_a_dry_run_lists_text_only_dates_and_writes_nothing(catalog, tmp_path):
+    path = write(tmp_path / "d.csv", "accession_number,date\nD1,someday\n")
+    result = catalog.imports.catalog(path, dry_run=True).detail
+    assert result.text_only_dates == 1 and result.notes[0].value == "someday"
+    assert not (tmp_path / "d.csv.dates.csv").exists()
+    assert catalog.counts()["artworks"] == 0

@@ -146,3 +146,20 @@ def test_deleted_and_pseudonymized_visitors_leave_no_bytes_in_the_database_file(
         assert cat.counts()["events"] == 2 and cat.visitors.stored_id(hidden) is not None
     finally:
         cat.close()
+
+
+def test_a_failed_rewrite_after_a_deletion_says_what_was_done(loaded, tmp_path, monkeypatch):
+    loaded.imports.events(write(tmp_path / "h.csv", history(2)))
+    loaded.recommendations.recommend("V0001", k=1, exclude_seen=False)  # a fitted model
+
+    def full_disk():
+        raise CuratorError("test.duckdb could not be rewritten: No space left on device; it "
+                           "was left as it was.")
+
+    monkeypatch.setattr(loaded.store, "rewrite", full_disk)
+    with pytest.raises(CuratorError, match=r"Visitor 'V0001' and 4 events were deleted, but "
+                                           r"the database file could not be rewritten"):
+        loaded.visitors.delete("V0001")
+    assert loaded.visitors.stored_id("V0001") is None
+    with pytest.raises(CuratorError, match="no visitor 'V0001'"):  # no cache kept them
+        loaded.recommendations.recommend("V0001", k=1)

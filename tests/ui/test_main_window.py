@@ -129,18 +129,61 @@ def test_import_wizard_bad_file_changes_nothing(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
-    assert "2 rejected" in wizard.report.summary.text()
-    assert wizard.report.table.rowCount() == 2
+    assert "1 rejected" in wizard.report.summary.text()
+    assert "1 dates will be kept as text only" in wizard.report.summary.text()
+    assert wizard.report.table.rowCount() == 2  # the reject, then the date note
     assert wizard.report.table.item(0, 3).text() == "has no id"
+    assert wizard.report.table.item(1, 3).text().startswith("kept as text only")
     assert not wizard.report.validatePage()  # cannot go on without choosing to skip
     out = tmp_path / "rejects.csv"
     from curator.ui.importer.wizard import export_rejects
 
     export_rejects(out, wizard.report.result.rejects)
-    assert Path(out).read_text().count("\n") == 3
+    assert Path(out).read_text().count("\n") == 2
     wizard.close()
     wait_jobs(qtbot, window)
     assert snapshot(window.catalog) == before
+
+
+def test_wizard_keeps_extra_fields_and_the_details_show_them(qtbot, window, tmp_path):
+    path = write(tmp_path / "met.csv", "Object Number,Title,Credit Line,Department,Masse\n"
+                 "Z1,Bowl,Gift of A,Glass,12 cm\nZ2,Jug,Gift of B,Glass,20 cm\n"
+                 "Z3,Vase,Gift of C,Ceramics,9 cm\nZ4,Cup,Gift of D,Ceramics,7 cm\n")
+    wizard = window.import_file("catalog")
+    wizard.choose.file.setText(str(path))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.mapping_page.ready, timeout=30_000)
+    page = wizard.mapping_page
+    assert page.boxes["id"].currentText() == "Object Number"
+    shown = {page.extras.item(r, 0).text(): page.extras.cellWidget(r, 1).currentText()
+             for r in range(page.extras.rowCount())}
+    assert shown == {"credit_line": "Credit Line", "department": "Department", "masse": "Masse"}
+    page.add_extra.click()  # keep `Masse` as `dimensions` instead
+    row = page.extras.rowCount() - 1
+    page.extras.item(row, 0).setText("dimensions")
+    page.extras.cellWidget(row, 1).setCurrentText("Masse")
+    page.extras.item(shown_row(page, "masse"), 0).setText("")
+    assert page.mapping().extra == {"credit_line": "Credit Line", "department": "Department",
+                                    "dimensions": "Masse"}
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.report.done, timeout=30_000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.run_page.finished_ok, timeout=60_000)
+    wait_jobs(qtbot, window)
+    wizard.close()
+    browse = window.browse
+    assert "department" in browse.extra_facets
+    browse.extra_facets["department"].setEditText("Glass")
+    browse.refresh()
+    assert sorted(browse.model.ids) == ["Z1", "Z2"]
+    browse.grid.setCurrentIndex(browse.model.index(browse.model.ids.index("Z1"), 6))
+    details = browse.details.text()
+    assert "Credit line" in details and "Gift of A" in details and "12 cm" in details
+    assert "Dimensions" in details
+
+
+def shown_row(page, name):
+    return next(r for r in range(page.extras.rowCount()) if page.extras.item(r, 0).text() == name)
 
 
 def test_state_is_restored(qtbot, window, ui_catalog, tmp_path):

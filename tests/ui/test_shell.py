@@ -206,3 +206,10 @@ def test_the_last_database_is_opened_on_start(ui_db, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"Curator: {last}: 10 artworks" in done.stdout
     assert not (home / "demo.duckdb").exists()
+
+
+def test_help_check_database_reports_a_whole_file(qtbot, window):
+    window.check_action.trigger()
+    wait_jobs(qtbot, window)
+    message = window.statusBar().currentMessage()
+    assert "is whole" in message and "tables" in message

@@ -74,3 +74,19 @@ def test_every_metric_says_what_it_means_and_which_way_is_better(qtbot, window):
     assert "↓" in tuning.metric_labels["popularity_bias"].text()
     assert "higher is better" in tuning.metrics_label.text()
 
+
+
+def test_a_move_shows_the_list_first_then_the_curve_and_saved_profiles(qtbot, window):
+    from curator.core.recommend.profiles import Profile
+
+    window.catalog.recommendations.save_profile(Profile("wide", weights={"content": 1.0}))
+    tuning = open_tuning(qtbot, window)
+    redraws = tuning.redraws
+    tuning.sliders["popularity"].setValue(150)
+    qtbot.waitUntil(lambda: tuning.redraws > redraws, timeout=30_000)
+    assert tuning.last["weights"]["popularity"] == 1.5  # the list and metrics, at once
+    wait_jobs(qtbot, window)
+    assert tuning.redraws >= redraws + 2  # then the plot again, with its curve
+    assert [lam for lam, _ in tuning.last["frontier"]] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert "wide" in [name for name, _ in tuning.last["saved"]]
+    assert tuning.last["dists"] is not None

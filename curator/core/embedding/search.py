@@ -1,7 +1,9 @@
-"""Exact nearest neighbours over a space's vectors, with facet filters.
+"""Nearest neighbours over a space's vectors, with facet filters.
 
 Scores are cosine similarities (vectors are unit length): one matrix product and a
-partial sort. On a CUDA GPU the product runs in torch; NumPy otherwise.
+partial sort. On a CUDA GPU the product runs in torch; NumPy otherwise. A large space can
+carry an approximate index (:mod:`.ann`) that proposes candidates for unfiltered and
+broadly filtered queries; they are re-scored exactly, and filters always apply exactly.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..store import Store
+from . import ann as ann_module
+from .ann import AnnIndex
 from .spaces import Space, read_vectors
 
 TIE = 1e-6  # scores closer than this are equal for ranking
+ANN_MAX_K = 2_000  # deeper rankings are computed exactly
+OVERSAMPLE = 2  # the approximate index proposes this many times the candidates needed
 
 
 @dataclass(frozen=True)
@@ -30,12 +36,16 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     text: str | None = None  # keyword words: matched by the keyword index, not by where()
+    # (extra field, value) pairs, e.g. (("department", "Prints"),); a value matches one of
+    # the "; "-separated values the field holds, ignoring case.
+    extra: tuple[tuple[str, str], ...] = ()
 
     def active(self) -> bool:
-        return any(v is not None and v != "" for v in self.__dict__.values())
+        return any(v is not None and v != "" and v != () for v in self.__dict__.values())
 
     def facets_active(self) -> bool:
-        return any(v is not None and v != "" for k, v in self.__dict__.items() if k != "text")
+        return any(v is not None and v != "" and v != () for k, v in self.__dict__.items()
+                   if k != "text")
 
     def where(self) -> tuple[str, list]:
         """A SQL condition over ``artworks`` for the facets, and its parameters (always ``?``
@@ -60,6 +70,10 @@ class Filters:
         if self.year_to is not None:
             parts.append("year_start <= ?")
             params.append(int(self.year_to))
+        for name, value in self.extra:
+            parts.append("list_contains([lower(x) for x in string_split(extra[?], '; ')], "
+                         "lower(?))")
+            params.extend([name, value])
         return (" AND ".join(parts) or "TRUE"), params
 
 
@@ -75,10 +89,14 @@ class VectorIndex:
     results never depend on that order.
     """
 
-    def __init__(self, space: Space, ids: np.ndarray, matrix: np.ndarray):
+    def __init__(self, space: Space, ids: np.ndarray, matrix: np.ndarray,
+                 keys: np.ndarray | None = None):
         self.space = space
         self.ids = np.asarray(ids, dtype=object)
         self.matrix = matrix
+        self.keys = None if keys is None else np.asarray(keys, dtype=np.uint64)
+        self.ann: AnnIndex | None = None  # set by :meth:`use_ann`
+        self._key_order: np.ndarray | None = None
         order = pc.sort_indices(pa.array(self.ids, type=pa.string())).to_numpy()
         self._order = order.astype(np.int64, copy=False)
         self._sorted_ids = self.ids[self._order]
@@ -92,10 +110,18 @@ class VectorIndex:
     def load(cls, store: Store, space: Space) -> VectorIndex:
         cur = store.cursor()
         try:
-            ids, matrix = read_vectors(cur, space)
+            ids, matrix, keys = read_vectors(cur, space, keys=True)
         finally:
             cur.close()
-        return cls(space, ids, matrix)
+        return cls(space, ids, matrix, keys)
+
+    def use_ann(self, ann: AnnIndex | None) -> None:
+        """Let ``ann`` (built over :attr:`keys`) propose candidates from now on."""
+        if ann is not None and self.keys is None:
+            raise ValueError("an approximate index needs the vectors' keys")
+        self.ann = ann
+        if ann is not None and self._key_order is None:
+            self._key_order = np.argsort(self.keys, kind="stable")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -158,6 +184,12 @@ class VectorIndex:
         ``allowed`` restricts the candidates to those rows (see :meth:`allowed`).
         """
         rows = None if allowed is None else np.asarray(allowed, dtype=np.int64)
+        # Few allowed rows are scored exactly (as fast as the graph); many go through it.
+        if (self.ann is not None and k <= ANN_MAX_K
+                and (rows is None or len(rows) > ann_module.MIN_VECTORS)):
+            found = self._approximate(query, k, rows, exclude)
+            if found is not None:
+                return found
         scores = self.scores(query, rows)
         if exclude:
             excluded = self.positions(exclude)
@@ -166,6 +198,37 @@ class VectorIndex:
                 scores[excluded] = -np.inf
             else:
                 scores[np.isin(rows, excluded)] = -np.inf
+        return self._best(scores, rows, k)
+
+    def _approximate(self, query: np.ndarray, k: int, rows: np.ndarray | None,
+                     exclude: set[str] | None) -> list[tuple[str, float]] | None:
+        """Top ``k`` among the candidates the approximate index proposes, re-scored exactly;
+        ``None`` when too few of them pass the filter (the caller then searches exactly)."""
+        allowed_share = 1.0 if rows is None else len(rows) / max(1, len(self.ids))
+        wanted = int(np.ceil((k + len(exclude or ())) * OVERSAMPLE / max(allowed_share, 1e-9)))
+        if wanted > 20 * ANN_MAX_K:
+            return None
+        keys = self.ann.search(query, wanted)
+        at = np.searchsorted(self.keys, keys, sorter=self._key_order).clip(0, len(self.keys) - 1)
+        cand = self._key_order[at]
+        cand = cand[self.keys[cand] == keys]
+        if rows is not None:  # a binary search each, not a set of the whole filter
+            if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
+                rows = np.sort(rows)
+            at = np.searchsorted(rows, cand).clip(0, len(rows) - 1)
+            cand = cand[rows[at] == cand] if len(rows) else cand[:0]
+        if exclude:
+            excluded = self.positions(exclude)
+            cand = cand[~np.isin(cand, excluded)]
+        if len(cand) < k and len(keys) >= wanted:
+            return None  # the filter left too few: more exist beyond what was asked
+        cand = np.sort(cand)
+        return self._best(self.matrix[cand] @ np.asarray(query, dtype=np.float32).reshape(-1),
+                          cand, k)
+
+    def _best(self, scores: np.ndarray, rows: np.ndarray | None, k: int
+              ) -> list[tuple[str, float]]:
+        """The ``k`` best of ``scores`` (of ``rows``, or of every row), ties by id."""
         k = min(k, int(np.isfinite(scores).sum()))
         if k <= 0:
             return []

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..store import Store
+from .ann import KEY_SQL
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,15 @@ def prune_vectors(cur: duckdb.DuckDBPyConnection, space: Space) -> None:
     cur.execute(f"DELETE FROM {space.table} WHERE artwork_id NOT IN (SELECT id FROM artworks)")
 
 
-def read_vectors(cur: duckdb.DuckDBPyConnection, space: Space) -> tuple[np.ndarray, np.ndarray]:
+def read_vectors(cur: duckdb.DuckDBPyConnection, space: Space, *, keys: bool = False):
     """All current vectors of a space as ``(ids, matrix)``; stale rows are left out.
 
     One consistent snapshot, streamed in batches straight into the matrix (a million
     384-dimensional vectors are 1.5 GB: no second copy is ever made). Rows come in the
-    table's order.
+    table's order. With ``keys``, ``(ids, matrix, keys)``: each row's 64-bit key for the
+    approximate index (see :data:`.ann.KEY_SQL`).
     """
+
     table = space.table
     cur.execute("BEGIN TRANSACTION")
     try:
@@ -123,20 +126,29 @@ def read_vectors(cur: duckdb.DuckDBPyConnection, space: Space) -> tuple[np.ndarr
                         "ON a.id = e.artwork_id AND a.content_hash = e.content_hash"
                         ).to_arrow_table().column(0)
         matrix = np.empty((count, space.dim), dtype=np.float32)
-        chunks, filled = [], 0
-        reader = cur.sql(f"SELECT artwork_id, vector FROM {table}").to_arrow_reader(65_536)
+        chunks, key_chunks, filled = [], [], 0
+        key_sql = f", {KEY_SQL}" if keys else ""
+        reader = cur.sql(f"SELECT artwork_id, vector{key_sql} FROM {table}"
+                         ).to_arrow_reader(65_536)
         for batch in reader:
             n = batch.num_rows
             values = batch.column(1).flatten().to_numpy(zero_copy_only=False)
             matrix[filled:filled + n] = values.reshape(n, space.dim)
             chunks.append(batch.column(0))
+            if keys:
+                key_chunks.append(batch.column(2).to_numpy(zero_copy_only=False))
             filled += n
     finally:
         cur.execute("ROLLBACK")  # it only read
     ids = pa.chunked_array(chunks, type=pa.string()) if chunks else pa.chunked_array(
         [], type=pa.string())
+    row_keys = (np.concatenate(key_chunks).astype(np.uint64) if key_chunks
+                else np.empty(0, dtype=np.uint64))
     if len(stale):
         keep = pc.invert(pc.is_in(ids, value_set=stale.combine_chunks())).to_numpy(
             zero_copy_only=False)
         ids, matrix = ids.filter(pa.array(keep)), matrix[keep]
-    return ids.to_numpy(zero_copy_only=False).astype(object), matrix
+        if keys:
+            row_keys = row_keys[keep]
+    ids = ids.to_numpy(zero_copy_only=False).astype(object)
+    return (ids, matrix, row_keys) if keys else (ids, matrix)

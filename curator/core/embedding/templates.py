@@ -3,7 +3,8 @@
 A template is plain text with ``{field}`` placeholders. A part in square brackets is left
 out when any field inside it is empty, so ``[By {artists}.]`` vanishes for anonymous works.
 Fields: id, title, artists, date_text, medium, classification, description, tags; lists
-(artists, tags) are joined with commas. Runs of whitespace become one space.
+(artists, tags) are joined with commas. Any other name is an extra field the catalog keeps
+(``{dimensions}``, ``{credit_line}``, ``{movement}``...). Runs of whitespace become one space.
 
 The template is compiled into one DuckDB expression, so the catalog's texts are rendered
 by the database, in parallel, in the same query that finds the stale artworks.
@@ -25,18 +26,22 @@ FIELDS = ("id", "title", "artists", "date_text", "medium", "classification", "de
           "tags")
 LIST_FIELDS = frozenset({"artists", "tags"})
 _PART = re.compile(r"\[([^\[\]]*)\]")
-_FIELD = re.compile(r"\{([a-z_]+)\}")
+_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 # Python's \s for text, spelled for RE2: ASCII whitespace plus the Unicode spaces.
 _SPACES = (r"[\s\v\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
            r"\x{202f}\x{205f}\x{3000}]+")
 
 
-def check_template(template: str) -> None:
+def check_template(template: str, extras: Iterable[str] | None = None) -> None:
+    """Refuse a template that names no field, or (given the catalog's ``extras``) a field
+    the catalog does not have. With ``extras`` None any other name is taken as an extra."""
     named = set(_FIELD.findall(template))
-    unknown = sorted(named - set(FIELDS))
-    if unknown:
-        raise CuratorError(f"The text template names unknown field(s) {', '.join(unknown)}; "
-                           f"known fields are {', '.join(FIELDS)}.")
+    if extras is not None:
+        unknown = sorted(named - set(FIELDS) - set(extras))
+        if unknown:
+            known = [*FIELDS, *sorted(set(extras))]
+            raise CuratorError(f"The text template names unknown field(s) {', '.join(unknown)}; "
+                               f"known fields are {', '.join(known)}.")
     if not named:
         raise CuratorError("The text template names no field, so every artwork would read "
                            f"the same; use some of {', '.join('{' + f + '}' for f in FIELDS)}.")
@@ -44,6 +49,8 @@ def check_template(template: str) -> None:
 
 def _field_sql(name: str, alias: str) -> str:
     """The field as text, NULL when empty (an empty list, or one of empty strings, too)."""
+    if name not in FIELDS:  # an extra field; names match [a-z_]+, safe to quote inline
+        return f"nullif({alias}.extra['{name}'], '')"
     column = f"{alias}.{name}"
     if name in LIST_FIELDS:
         column = (f"array_to_string(list_filter({column}, lambda v: coalesce(v, '') <> ''), ', ')")
@@ -78,13 +85,16 @@ def sql_expression(template: str, alias: str = "a") -> tuple[str, list[str]]:
 
 
 def render(template: str, rows: Iterable[dict]) -> list[str]:
-    """One text per row (dicts holding some of the FIELDS), rendered as the catalog's are."""
+    """One text per row (dicts holding some of the FIELDS, and ``extra``: a dict of extra
+    fields), rendered as the catalog's are."""
     rows = list(rows)
     columns = {
         name: pa.array([row.get(name) for row in rows],
                        type=pa.list_(pa.string()) if name in LIST_FIELDS else pa.string())
         for name in FIELDS
     }
+    columns["extra"] = pa.array([list((row.get("extra") or {}).items()) for row in rows],
+                                type=pa.map_(pa.string(), pa.string()))
     table = pa.table({**columns, "_pos": pa.array(range(len(rows)), type=pa.int64())})
     expression, params = sql_expression(template, alias="r")
     con = duckdb.connect()

@@ -27,9 +27,9 @@ HALF_LIVES: tuple[float | None, ...] = (None, 30.0, 90.0, 180.0, 730.0)
 CONTENT = (0.0, 0.1, 0.3, 0.6, 1.0)
 POPULARITY = (0.0, 0.05, 0.15, 0.4)
 MMR_LAMBDAS = (1.0, 0.9, 0.8)
-# MMR is kept when it costs at most this share of the validation nDCG: a more varied
-# list that is as good as the plainest one is the better list to show a visitor.
-MMR_TOLERANCE = 0.01
+# MMR is kept when it costs at most this share of the validation nDCG (0: only when it is
+# at least as accurate; a more varied list that is as good is the better one to show).
+MMR_TOLERANCE = 0.0
 # A new catalog's default profile is fitted once it has this much history.
 MIN_EVENTS, MIN_VISITORS = 1000, 30
 

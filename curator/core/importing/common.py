@@ -33,6 +33,12 @@ class ImportResult:
     unchanged: int
     rejects: tuple[Reject, ...] = ()
     rejects_path: str | None = None
+    # Dates kept as text only (no years read) and year ranges read in swapped order: the
+    # rows are imported; these notes say which, and where the full list was written.
+    notes: tuple[Reject, ...] = ()
+    text_only_dates: int = 0
+    swapped_dates: int = 0
+    notes_path: str | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -48,6 +54,13 @@ class ImportResult:
         head = f"{self.file}: {self.rows:,} rows read; {what}: " + ", ".join(parts)
         if self.rejects_path:
             head += f". Rejected rows were written to {self.rejects_path}"
+        if self.text_only_dates or self.swapped_dates:
+            dates = [f"{self.text_only_dates:,} dates kept as text only"]
+            if self.swapped_dates:
+                dates.append(f"{self.swapped_dates:,} year ranges read in swapped order")
+            head += ". " + " and ".join(dates)
+            if self.notes_path:
+                head += f" (listed in {self.notes_path})"
         return " ".join([head + ".", *self.warnings])
 
 
@@ -140,9 +153,23 @@ class DryRun(Exception):  # noqa: N818 - control flow, never shown to a user
         self.result = result
 
 
+def report_target(store_path: str, source: Source, suffix: str,
+                  explicit: str | Path | None = None) -> Path:
+    """Where a report on ``source`` goes: ``explicit``, else beside the database.
+
+    The source's own folder may be a read-only share, so it is never the default.
+    """
+    if explicit is not None:
+        return Path(explicit)
+    folder = Path(store_path).parent if store_path != ":memory:" else Path.cwd()
+    return folder / f"{source.path.name}{suffix}"
+
+
 def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid: bool,
-                   dry_run: bool = False) -> tuple[list[Reject], int, str | None]:
-    """Raise :class:`ImportRejected` unless ``skip_invalid``; then write the rejects CSV.
+                   dry_run: bool = False, target: Path | None = None
+                   ) -> tuple[list[Reject], int, str | None]:
+    """Raise :class:`ImportRejected` unless ``skip_invalid``; then write the rejects CSV
+    to ``target``.
 
     A dry run raises nothing and writes nothing; it returns up to 1,000 rejects.
     """
@@ -155,27 +182,29 @@ def fail_or_report(cur: duckdb.DuckDBPyConnection, source: Source, skip_invalid:
     if not skip_invalid:
         raise ImportRejected(source.path.name, shown, total)
     everything, _ = collect_rejects(cur, source, limit=None)
-    return shown, total, str(write_rejects(source.path, everything))
+    if target is None:
+        target = source.path.with_name(source.path.name + ".rejects.csv")
+    return shown, total, str(write_report(target, everything))
 
 
 REJECT_COLUMNS = ["file", "row", "field", "value", "reason"]
 
 
 def write_reject_rows(path: Path, rejects) -> Path:
-    """Write rejects as a CSV a spreadsheet opens safely (the wizard's export uses it too)."""
+    """Write rejects (or date notes) as a CSV a spreadsheet opens safely (the wizard's
+    export uses it too)."""
     return write_csv(path, REJECT_COLUMNS,
                      ([r.file, r.row, r.field, r.value, r.reason] for r in rejects))
 
 
-def write_rejects(input_path: Path, rejects: list[Reject]) -> Path:
-    """Write rejects beside the input (or in the working folder if that is read-only)."""
-    target = input_path.with_name(input_path.name + ".rejects.csv")
-    for candidate in (target, Path.cwd() / target.name):
-        try:
-            return write_reject_rows(candidate, rejects)
-        except OSError:
-            continue
-    raise CuratorError(f"Could not write the rejected rows beside {input_path}.")
+def write_report(target: Path, rows: list[Reject]) -> Path:
+    """Write rejects or notes to ``target``; a failure stops the import."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_reject_rows(target, rows)
+    except OSError as exc:
+        raise CuratorError(f"Could not write the report {target}: {exc.strerror or exc}; "
+                           "the import was not applied.") from exc
 
 
 def record_batch(cur: duckdb.DuckDBPyConnection, *, kind: str, source: Source, mapping_json: str,

@@ -25,6 +25,7 @@ from .common import (
     id_warnings,
     now_utc,
     record_batch,
+    report_target,
     shared_rejects,
 )
 from .fields import field_sql
@@ -43,6 +44,7 @@ EARLIEST = "1900-01-01"
 def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                   skip_invalid: bool = False, progress: ProgressFn | None = None,
                   cancel: CancelToken | None = None, dry_run: bool = False,
+                  rejects: str | Path | None = None,
                   new_users: bool = False) -> ImportResult:
     """Import an event history file into ``store`` as one batch (all or nothing)."""
     mapping = mapping or Mapping()
@@ -79,7 +81,9 @@ def import_events(store: Store, path: str | Path, *, mapping: Mapping | None = N
                                      "NULL").fetchall()[0][0]
                 _find_rejects(cur, source, chosen, mapping,
                               known_users_only=listed > 0 and not new_users)
-                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                shown, rejected, rejects_path = fail_or_report(
+                    cur, source, skip_invalid, dry_run,
+                    report_target(store.path, source, ".rejects.csv", rejects))
                 check(cancel)
                 report(progress, 2, steps, "Writing")
                 cur.execute(

@@ -37,13 +37,16 @@ _GLOB = re.compile(r"[*?\[\]{}]")
 
 @dataclass
 class ReadOptions:
-    """How to read a delimited file; every field is detected when left as ``None``."""
+    """How to read a file; every field is detected (or the first sheet, the record's own
+    language taken) when left as ``None``."""
 
     delimiter: str | None = None
     header: bool | None = None
     names: list[str] | None = None
     encoding: str | None = None
     quote: str | None = None
+    sheet: str | int | None = None      # a workbook's sheet, by name or number (1 = first)
+    language: str | None = None         # LIDO: the language preferred for titles and notes
 
 
 @dataclass
@@ -383,9 +386,26 @@ def open_source(cur: duckdb.DuckDBPyConnection, path: str | Path,
     head = _head(path, gz)
     if not head.strip():
         raise CuratorError(f"{path.name} is empty; there is nothing to import.")
+    from .workbooks import is_workbook, stage_workbook
+
+    raw_head = head if not gz else b""
+    if raw_head and is_workbook(path, raw_head):
+        source = Source(path=path, kind="table", columns=[], rows=0, sha256=sha256,
+                        encoding="workbook")
+        source.columns, source.rows, source.first_line, sheet = stage_workbook(
+            cur, path, options.sheet)
+        source.encoding = f"workbook, sheet {sheet}"
+        return source
     encoding = options.encoding or detect_encoding(head)
+    from .lido import is_lido, stage_lido
+
+    if not encoding.startswith("utf-16") and is_lido(head.decode("utf-8", errors="replace")):
+        source = Source(path=path, kind="table", columns=[], rows=0, sha256=sha256,
+                        encoding="LIDO XML")
+        source.columns, source.rows = stage_lido(cur, path, gz, options.language)
+        return source
     if _looks_binary(head, encoding) and not head.startswith(b"PAR1"):
-        raise CuratorError(f"{path.name} is not a text, JSON or Parquet file.")
+        raise CuratorError(f"{path.name} is not a text, JSON, Parquet or workbook file.")
     fmt = detect_format(path, head, encoding)
     head_text = head.decode(encoding if encoding != "cp1252" else "cp1252",
                             errors="replace").lstrip("\ufeff")
@@ -552,8 +572,7 @@ def _column_names(head_text: str, delimiter: str, quote: str, header: bool,
 
 def _json_keys(cur: duckdb.DuckDBPyConnection) -> list[str]:
     rows = cur.execute(
-        "SELECT DISTINCT unnest(json_keys(rec)) FROM (SELECT rec FROM src LIMIT 2000) "
-        "WHERE json_type(rec) = 'OBJECT'"
+        "SELECT DISTINCT unnest(json_keys(rec)) FROM src WHERE json_type(rec) = 'OBJECT'"
     ).fetchall()
     return sorted(r[0] for r in rows)
 

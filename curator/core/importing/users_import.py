@@ -22,6 +22,7 @@ from .common import (
     id_warnings,
     now_utc,
     record_batch,
+    report_target,
     shared_rejects,
 )
 from .fields import field_sql
@@ -32,7 +33,8 @@ from .sql import install_macros, literal
 
 def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = None,
                  skip_invalid: bool = False, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, dry_run: bool = False) -> ImportResult:
+                 cancel: CancelToken | None = None, dry_run: bool = False,
+                 rejects: str | Path | None = None) -> ImportResult:
     """Import a list of users into ``store`` as one batch (all or nothing).
 
     ``inserted`` counts people new to the database, ``updated`` people already known from
@@ -66,7 +68,9 @@ def import_users(store: Store, path: str | Path, *, mapping: Mapping | None = No
                           "'has no user id' AS reason FROM norm WHERE user_id IS NULL",
                           *shared_rejects(source, {"user_src": chosen["user_id"]}, {})]
                 cur.execute("CREATE TEMP TABLE rejects AS " + " UNION ALL ".join(checks))
-                shown, rejected, rejects_path = fail_or_report(cur, source, skip_invalid, dry_run)
+                shown, rejected, rejects_path = fail_or_report(
+                    cur, source, skip_invalid, dry_run,
+                    report_target(store.path, source, ".rejects.csv", rejects))
                 check(cancel)
                 report(progress, 2, 3, "Writing")
                 cur.execute("CREATE TEMP TABLE listed AS SELECT DISTINCT n.user_id AS id, "

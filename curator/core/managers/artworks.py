@@ -16,6 +16,9 @@ from ..search.hybrid import rank as rank_artworks
 from ..search.lexical import LexicalIndex
 from .base import Manager
 
+# An extra field is offered as a facet when it has at most this many distinct values.
+FACET_MAX_VALUES = 500
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -79,7 +82,10 @@ class ArtworkManager(Manager):
                                            message=f"{n:,} artworks marked {state}."))
 
     def get(self, ids: list[str]) -> list[dict]:
-        """Curated fields of the given artworks (any order; unknown ids are left out)."""
+        """Curated fields of the given artworks (any order; unknown ids are left out).
+
+        ``extra`` is a list of ``(name, value)`` pairs sorted by name, or ``None``.
+        """
         if not ids:
             return []
         cur = self._store.cursor()
@@ -87,7 +93,8 @@ class ArtworkManager(Manager):
             cur.register("_wanted", pa.table({"id": list(ids)}))
             rows = cur.sql(
                 "SELECT a.id, title, artists, date_text, year_start, year_end, medium, "
-                "classification, description, tags, image_path, available FROM artworks a "
+                "classification, description, tags, image_path, available, extra "
+                "FROM artworks a "
                 "JOIN _wanted w ON w.id = a.id").to_arrow_table().to_pylist()
         finally:
             cur.close()
@@ -160,20 +167,43 @@ class ArtworkManager(Manager):
             cur.close()
 
     def facet_values(self, field: str, *, limit: int = 200) -> list[tuple[str, int]]:
-        """The most common values of ``artists``, ``tags``, ``medium`` or ``classification``."""
+        """The most common values of ``artists``, ``tags``, ``medium``, ``classification``
+        or an extra field (each of its "; "-separated values counts)."""
+        params: list = [limit]
         if field in ("artists", "tags"):
             sql = (f"SELECT v, count(*) c FROM (SELECT unnest({field}) AS v FROM artworks) "
                    "GROUP BY v ORDER BY c DESC, v LIMIT ?")
         elif field in ("medium", "classification"):
             sql = (f"SELECT {field}, count(*) c FROM artworks WHERE {field} IS NOT NULL "
                    "GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?")
+        elif field in {f["name"] for f in self.extra_fields()}:
+            sql = ("SELECT v, count(*) c FROM (SELECT unnest(string_split(extra[?], '; ')) AS v "
+                   "FROM artworks) WHERE v <> '' GROUP BY v ORDER BY c DESC, v LIMIT ?")
+            params = [field, limit]
         else:
             raise CuratorError(f"There is no facet {field!r}.")
         cur = self._store.cursor()
         try:
-            return cur.execute(sql, [limit]).fetchall()
+            return cur.execute(sql, params).fetchall()
         finally:
             cur.close()
+
+    def extra_fields(self) -> list[dict]:
+        """The catalog's extra fields, most used first: ``name``, ``artworks`` (how many have
+        it), ``values`` (distinct ones) and ``facet`` (categorical: words, not numbers, at
+        most ``FACET_MAX_VALUES`` values, each shared by two works on average)."""
+        cur = self._store.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT e.key, count(*), count(DISTINCT e.value), "
+                r"bool_and(regexp_matches(e.value, '^\s*-?[0-9.,]+\s*$')) FROM (SELECT "
+                "unnest(map_entries(extra)) AS e FROM artworks) GROUP BY 1 "
+                "ORDER BY 2 DESC, 1").fetchall()
+        finally:
+            cur.close()
+        return [{"name": k, "artworks": n, "values": d,
+                 "facet": not numeric and 2 <= d <= FACET_MAX_VALUES and d * 2 <= n}
+                for k, n, d, numeric in rows]
 
     def year_bounds(self) -> tuple[int | None, int | None]:
         cur = self._store.cursor()

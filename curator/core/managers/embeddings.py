@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..changes import Changes
+from ..embedding import ann
 from ..embedding.pipeline import count_stale, embed_text
 from ..embedding.search import VectorIndex
 from ..embedding.spaces import find_space
 from ..embedding.templates import DEFAULT_TEMPLATE, artwork_text, check_template
+from ..embedding.templates import FIELDS as TEMPLATE_FIELDS
 from ..errors import CuratorError
 from ..progress import CancelToken, ProgressFn
 from ..settings import get_setting, set_setting
@@ -88,9 +90,20 @@ class EmbeddingManager(Manager):
         """Change the text artworks are embedded as (``None``: the default); marks every
         text vector stale when it differs."""
         if template is not None:
-            check_template(template)
+            self.check_template(template)
         set_setting(self._store, "embedding.template", template)
         return self._catalog.apply(Changes(vectors=True, message="Embedding text changed."))
+
+    def template_fields(self) -> list[str]:
+        """The fields a text template may name: the built-in ones, then the extra fields."""
+        return [*TEMPLATE_FIELDS,
+                *sorted(f["name"] for f in self._catalog.artworks.extra_fields())]
+
+    def check_template(self, template: str) -> None:
+        """Raise :class:`CuratorError` when ``template`` names no field or an unknown one
+        (the catalog's extra fields are known)."""
+        check_template(template,
+                       extras=[f["name"] for f in self._catalog.artworks.extra_fields()])
 
     def text(self, artwork_id: str, template: str | None = None) -> str:
         """The text an artwork is embedded as, under ``template`` or the current one."""
@@ -168,9 +181,12 @@ class EmbeddingManager(Manager):
                        dim=tuned_info.dim, template=self.template(),
                        load_encoder=lambda: self.content_encoder(device),
                        progress=progress, cancel=cancel)
-        return self._catalog.apply(Changes(vectors=bool(result.embedded),
-                                           count=result.embedded, message=result.summary(),
-                                           detail=result))
+        changes = self._catalog.apply(Changes(vectors=bool(result.embedded),
+                                              count=result.embedded, message=result.summary(),
+                                              detail=result))
+        if result.embedded:
+            self.index_vectors(progress=progress, cancel=cancel)
+        return changes
 
     def text_index(self) -> VectorIndex:
         """The current text vectors in memory (cached until the catalog changes).
@@ -187,9 +203,68 @@ class EmbeddingManager(Manager):
             index = VectorIndex.load(self._store, space) if space is not None else None
             if index is None or len(index) == 0:
                 raise CuratorError(self.not_embedded("semantic search works once it is done"))
+            index.use_ann(self._ann_for(index, build=False))
             return index
 
         return self._caches.get(f"text_index:{info.model_id}:{template}", load)
+
+    def index_vectors(self, *, progress: ProgressFn | None = None,
+                      cancel: CancelToken | None = None) -> Changes:
+        """Build or extend the approximate index of the text vectors when the catalog is
+        large enough to need one (see :mod:`curator.core.embedding.ann`); nothing otherwise.
+        """
+        index = self.text_index_or_none()
+        built = None if index is None else self._ann_for(index, build=True, progress=progress,
+                                                         cancel=cancel)
+        if built is None:
+            return Changes(message="The catalog is small enough for exact search.")
+        index.use_ann(built)  # the cached vectors use it from now on; results are unchanged
+        return Changes(count=len(index),
+                       message=f"Indexed {len(index):,} vectors for fast search.")
+
+    def _ann_for(self, index: VectorIndex, *, build: bool, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None):
+        """The approximate index of ``index``'s space, brought up to date (built when
+        ``build``; else only an existing file is extended, or used as it is when the
+        catalog is read-only); ``None`` below the size that needs one."""
+        if len(index) < ann.MIN_VECTORS or self._store.path == ":memory:":
+            return None
+        path = ann.ann_path(self._store.path, index.space.kind, index.space.id)
+        if self._store.read_only:
+            return ann.in_sync(path, index.keys, index.space.dim)
+        if not build and not path.is_file():
+            return None
+        return ann.sync(path, index.keys, index.matrix, progress=progress, cancel=cancel)
+
+    # -- a cluster's vectors --------------------------------------------------------------
+    def export_catalog(self, path: str | Path) -> int:
+        """Write the artworks' ids, content hashes and texts (under the current template) to
+        a Parquet file for `curator cluster embed`; returns how many."""
+        from ..embedding.cluster import export_catalog
+        from ..embedding.text_encoder import read_model_info
+
+        return export_catalog(self._store, Path(path), self.template(),
+                              read_model_info(self.model_path()).model_id)
+
+    def attach_vectors(self, folder: str | Path, *, progress: ProgressFn | None = None,
+                       cancel: CancelToken | None = None) -> Changes:
+        """Use the vectors a cluster computed (a folder from `curator cluster embed`).
+
+        One transaction; refuses shards of another model, template or dimension. ``detail``
+        says how many matched, were stale or named unknown artworks.
+        """
+        from ..embedding.cluster import attach_vectors
+        from ..embedding.text_encoder import read_model_info
+
+        info = read_model_info(self.model_path())
+        result = attach_vectors(self._store, Path(folder), model_id=info.model_id,
+                                dim=info.dim, template=self.template(), progress=progress)
+        changes = self._catalog.apply(Changes(vectors=bool(result.matched),
+                                              count=result.matched, message=result.summary(),
+                                              detail=result))
+        if result.matched:
+            self.index_vectors(progress=progress, cancel=cancel)
+        return changes
 
     def text_index_or_none(self) -> VectorIndex | None:
         """The text vectors, or ``None`` while the catalog has none."""

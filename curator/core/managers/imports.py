@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..changes import Changes
@@ -44,20 +44,27 @@ class ImportManager(Manager):
 
     def catalog(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                 skip_invalid: bool = False, progress: ProgressFn | None = None,
-                cancel: CancelToken | None = None, dry_run: bool = False) -> Changes:
+                cancel: CancelToken | None = None, dry_run: bool = False,
+                rejects: str | Path | None = None, sheet: str | int | None = None,
+                language: str | None = None) -> Changes:
         """Import artworks from a file as one batch; see :mod:`..importing.catalog_import`.
 
         ``dry_run`` validates and counts without changing anything (``detail`` holds the
-        rejects). Any thread may call this.
+        rejects and the date notes). ``rejects``: where skipped rows are listed (default:
+        beside the database). ``sheet`` (a workbook's sheet) and ``language`` (LIDO's
+        preferred language) override the mapping's ``[read]`` section. Any thread may call
+        this.
         """
         return self._catalog.apply(_imported(import_catalog(
-            self._store, path, mapping=_mapping(mapping), skip_invalid=skip_invalid,
-            progress=progress, cancel=cancel, dry_run=dry_run)))
+            self._store, path, mapping=_with_read(_mapping(mapping), sheet=sheet,
+                                                  language=language),
+            skip_invalid=skip_invalid, progress=progress, cancel=cancel, dry_run=dry_run,
+            rejects=rejects)))
 
     def events(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                skip_invalid: bool = False, progress: ProgressFn | None = None,
                cancel: CancelToken | None = None, dry_run: bool = False,
-               new_users: bool = False) -> Changes:
+               new_users: bool = False, rejects: str | Path | None = None) -> Changes:
         """Import visitor/collector events from a file as one batch (``dry_run``: check only).
 
         With a visitor list in the database, events of people not known are rejected unless
@@ -65,23 +72,33 @@ class ImportManager(Manager):
         """
         return self._catalog.apply(_imported(import_events(
             self._store, path, mapping=_mapping(mapping), skip_invalid=skip_invalid,
-            progress=progress, cancel=cancel, dry_run=dry_run, new_users=new_users)))
+            progress=progress, cancel=cancel, dry_run=dry_run, new_users=new_users,
+            rejects=rejects)))
 
     def users(self, path: str | Path, *, mapping: Mapping | str | Path | None = None,
               skip_invalid: bool = False, progress: ProgressFn | None = None,
-              cancel: CancelToken | None = None, dry_run: bool = False) -> Changes:
+              cancel: CancelToken | None = None, dry_run: bool = False,
+              rejects: str | Path | None = None) -> Changes:
         """Import a list of visitors and collectors (ids only) as one batch."""
         return self._catalog.apply(_imported(import_users(
             self._store, path, mapping=_mapping(mapping), skip_invalid=skip_invalid,
-            progress=progress, cancel=cancel, dry_run=dry_run)))
+            progress=progress, cancel=cancel, dry_run=dry_run, rejects=rejects)))
 
     def preview(self, path: str | Path, *, kind: str = "catalog",
-                mapping: Mapping | str | Path | None = None, rows: int = 20) -> dict:
-        """The first rows of a file as read, its columns, and the detected mapping."""
-        from ..importing.mapping import CATALOG_FIELDS, EVENT_FIELDS, USER_FIELDS, resolve
+                mapping: Mapping | str | Path | None = None, rows: int = 20,
+                sheet: str | int | None = None, language: str | None = None) -> dict:
+        """The first rows of a file as read, its columns, and the detected mapping:
+        ``mapping`` (field -> column) and, for catalogs, ``extra`` (extra field -> column)."""
+        from ..importing.mapping import (
+            CATALOG_FIELDS,
+            EVENT_FIELDS,
+            USER_FIELDS,
+            resolve,
+            resolve_extra,
+        )
         from ..importing.sources import open_source
 
-        mapping = _mapping(mapping) or Mapping()
+        mapping = _with_read(_mapping(mapping), sheet=sheet, language=language) or Mapping()
         with self._store.session() as cur, open_source(cur, path, mapping.read) as source:
             if source.kind == "json":
                 from ..importing.common import json_path
@@ -97,9 +114,11 @@ class ImportManager(Manager):
                                    f"LIMIT {int(rows)}").fetchall()
             fields = {"catalog": CATALOG_FIELDS, "users": USER_FIELDS}.get(kind, EVENT_FIELDS)
             detected = resolve(fields, source.columns, mapping, source.path.name)
+            extra = (resolve_extra(source.columns, detected, mapping, source.path.name)
+                     if kind == "catalog" else {})
             return {"file": source.path.name, "rows": source.rows, "columns": columns,
                     "source_columns": source.columns, "head": head, "mapping": detected,
-                    "encoding": source.encoding, "fields": list(fields)}
+                    "extra": extra, "encoding": source.encoding, "fields": list(fields)}
 
     def batches(self, limit: int | None = None) -> list[BatchInfo]:
         """Import batches, newest first."""
@@ -126,6 +145,15 @@ class ImportManager(Manager):
             visitors=kind in ("events", "users"), batch_id=batch_id,
             count=sum(v for k, v in result.items() if k not in ("batch", "kind")),
             message=f"Import #{batch_id} was undone.", detail=result))
+
+
+def _with_read(mapping: Mapping | None, **options) -> Mapping | None:
+    """``mapping`` with the given read options set (those not None)."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return mapping
+    mapping = mapping or Mapping()
+    return replace(mapping, read=replace(mapping.read, **given))
 
 
 def _mapping(mapping: Mapping | str | Path | None) -> Mapping | None:

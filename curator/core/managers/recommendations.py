@@ -201,7 +201,9 @@ class RecommendationManager(Manager):
             return None
         if not enough_history(Interactions.from_store(self._store)):
             return None
-        return self.fit_profile(None, make_default=True, progress=progress, cancel=cancel)
+        # temporal: the settings that best predict what visitors do next from what they did
+        return self.fit_profile(None, split="temporal", make_default=True, progress=progress,
+                                cancel=cancel)
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluation(self, *, split: str = "stratified", ratio: float = 0.75, seed: int = 42,

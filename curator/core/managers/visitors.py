@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..changes import Changes
+from ..errors import CuratorError
 from .base import Manager
 
 
@@ -60,15 +63,31 @@ class VisitorManager(Manager):
         """Replace every visitor id by a keyed pseudonym (``rotate``: under an added key);
         see :func:`..maintenance.pseudonymize`. The database file is rewritten after."""
         from ..maintenance import pseudonymize
+        from ..privacy import key_file
 
-        n = pseudonymize(self._store, rotate=rotate)
-        return self._catalog.apply(Changes(visitors=bool(n), events=bool(n), count=n,
-                                           message=f"{n:,} visitor ids pseudonymized."))
+        with self._stale_on_error():
+            n = pseudonymize(self._store, rotate=rotate)
+        return self._catalog.apply(Changes(
+            visitors=bool(n), events=bool(n), count=n,
+            message=f"{n:,} visitor ids pseudonymized{' under a new key' if rotate else ''}. "
+                    f"The key is kept in {key_file(self._store)}; back it up with the "
+                    "database."))
 
     def delete(self, user_id: str) -> Changes:
         """Remove a visitor, their events, and what was derived from them (cached models)."""
         from ..maintenance import delete_user
 
-        n = delete_user(self._store, user_id)
+        with self._stale_on_error():
+            n = delete_user(self._store, user_id)
         return self._catalog.apply(Changes(visitors=True, events=bool(n), count=n,
                                            message=f"Visitor deleted with {n:,} events."))
+
+    @contextmanager
+    def _stale_on_error(self):
+        """A privacy change can commit and then fail to rewrite the file: drop what was
+        derived from the visitors either way, so no cache keeps a deleted person."""
+        try:
+            yield
+        except CuratorError:
+            self._catalog.apply(Changes(visitors=True, events=True))
+            raise

@@ -73,25 +73,40 @@ def typical_best(raw: np.ndarray, candidates: np.ndarray) -> float:
     return float(np.median(best)) if len(best) else 0.0
 
 
-def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, seed: int = 0
-              ) -> dict[str, float]:
-    """Each signal's scale: the best score it typically gives a visitor.
+TRANSFER_TOP = 50
 
-    Scored once over a fixed sample of visitors with a history; a signal whose typical
-    visitor's best unseen artwork scores ``s`` is divided by ``s``, so weights compare
-    signals at their usual strength while a visitor for whom a signal is unusually weak
-    (or strong) keeps that difference.
+
+def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, seed: int = 0
+              ) -> tuple[dict[str, float], float]:
+    """Each signal's scale, and how far content stands in for item CF.
+
+    Scored once over a fixed sample of visitors with a history. Scale: a signal whose
+    typical visitor's best unseen artwork scores ``s`` is divided by ``s``, so weights
+    compare signals at their usual strength while a visitor for whom a signal is unusually
+    weak (or strong) keeps that difference. Transfer: among each sampled visitor's best
+    content matches that item CF knows, the item-CF score they get per unit of content
+    score (0..1). A new artwork's content earns item CF's weight times this: where close in
+    content means liked by the same visitors (a collection), a new work competes fully;
+    where it does not (film titles), new items do not flood the lists.
     """
     active = np.flatnonzero(np.diff(recommender.data.binary.indptr) > 0)
     if len(active) > users:
         active = np.sort(np.random.default_rng(seed).choice(active, users, replace=False))
     if len(active) == 0:  # no histories yet: nothing to calibrate against
-        return {name: 1.0 for name in recommender.signals}
+        return {name: 1.0 for name in recommender.signals}, 0.0
     cand = recommender.candidates(active, Rules(exclude_unavailable=False))
-    scales = {}
-    for name, raw in recommender.raw_scores(active).items():
-        scales[name] = typical_best(raw, cand) or 1.0
-    return scales
+    raw = recommender.raw_scores(active)
+    scales = {name: typical_best(values, cand) or 1.0 for name, values in raw.items()}
+    known = getattr(recommender.signals.get("item"), "known", None)
+    if known is None or "content" not in raw or recommender.data.vectors is None:
+        return scales, 0.0
+    x = np.where(cand & known[None, :], normalise(raw["content"], scales["content"]), -1.0)
+    top = np.argpartition(-x, min(TRANSFER_TOP, x.shape[1] - 1), axis=1)[:, :TRANSFER_TOP]
+    xs = np.take_along_axis(x, top, axis=1)
+    ys = np.take_along_axis(normalise(raw["item"], scales["item"]), top, axis=1)
+    ok = xs > 0
+    transfer = float(ys[ok].sum() / xs[ok].sum()) if ok.any() else 0.0
+    return scales, min(max(transfer, 0.0), 1.0)
 
 
 def mmr_select(candidates: np.ndarray, relevance: np.ndarray, vectors: np.ndarray | None,
@@ -144,7 +159,10 @@ class HybridRecommender:
         self.data = data
         self.info = info
         self.interactions = data.interactions
-        self.scales = scales if scales is not None else calibrate(self)
+        if scales is None:
+            self.scales, self.transfer = calibrate(self)
+        else:
+            self.scales, self.transfer = scales, 0.0
 
     @classmethod
     def fit(cls, signals: list[Signal], data: FitData, info: ItemInfo) -> HybridRecommender:
@@ -156,8 +174,9 @@ class HybridRecommender:
         """Each signal's weight, per artwork where it differs between artworks.
 
         Content carries the score where item CF has no data: an artwork nobody has
-        interacted with yet gets the item-CF weight added to its content weight (and none
-        for item CF), so a new work that matches a visitor's taste competes on equal terms.
+        interacted with yet gets the item-CF weight (times the content-to-item-CF transfer,
+        see :func:`calibrate`) added to its content weight and none for item CF, so a new
+        work that matches a visitor's taste competes with works others engaged with.
         """
         out: dict[str, np.ndarray | float] = {n: float(w) for n, w in weights.items()}
         item = self.signals.get("item")
@@ -169,7 +188,7 @@ class HybridRecommender:
         if known is None:
             return out
         out["item"] = np.where(known, w_item, 0.0).astype(np.float32)
-        out["content"] = np.where(known, 0.0, w_item).astype(np.float32) \
+        out["content"] = np.where(known, 0.0, w_item * self.transfer).astype(np.float32) \
             + np.float32(weights.get("content", 0.0))
         return out
 

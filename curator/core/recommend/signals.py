@@ -162,7 +162,7 @@ class ItemCFSignal(Signal):
     name = "item"
     label = "Visitors with similar taste"
 
-    def __init__(self, l2: float = 250.0, ease_max_items: int = 12_000,
+    def __init__(self, l2: float = 500.0, ease_max_items: int = 12_000,
                  neighbours: int = 100, use_weights: bool = True, learn_weighted: bool = False):
         self.l2 = l2
         self.ease_max_items = ease_max_items

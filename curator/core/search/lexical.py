@@ -111,21 +111,25 @@ class LexicalIndex:
         cur = store.cursor()
         try:
             table = cur.sql(
-                "SELECT id, title, artists, tags, medium, classification, description "
+                "SELECT id, title, artists, tags, medium, classification, description, "
+                # extra fields' words (credit line, department, ...), links left out
+                "array_to_string(list_filter(map_values(extra), lambda v: NOT "
+                "regexp_matches(v, '^(https?|ftp)://')), ' ') AS extra "
                 "FROM artworks ORDER BY id").to_arrow_table()
         finally:
             cur.close()
         columns = {name: table.column(name).to_pylist() for name in table.column_names}
         artists = [a or [] for a in columns["artists"]]
         # Fold every document in one call (C speed), then cut it back into documents and
-        # their parts: the title, the other text, the artists.
+        # their parts: the title, the other text, the extra fields, the artists.
         docs = "\x1e".join(
             "\x1f".join(part.translate(_SEPARATORS) for part in (
                 title or "", f"{' '.join(tags or [])} {medium or ''} {classification or ''} "
-                f"{description or ''}", " ".join(names)))
-            for title, tags, medium, classification, description, names in zip(
+                f"{description or ''}", extra or "", " ".join(names)))
+            for title, tags, medium, classification, description, extra, names in zip(
                 columns["title"], columns["tags"], columns["medium"],
-                columns["classification"], columns["description"], artists, strict=True))
+                columns["classification"], columns["description"], columns["extra"], artists,
+                strict=True))
         stem = _stemmer().stemWord
         stop = _stop_words()
         vocab: dict[str, int] = {}
@@ -144,9 +148,10 @@ class LexicalIndex:
 
         documents = []
         for doc in _POSSESSIVE.sub("", fold(docs)).split("\x1e") if artists else []:
-            title, rest, names = (_WORD.findall(part) for part in doc.split("\x1f"))
+            title, rest, extra, names = (_WORD.findall(part) for part in doc.split("\x1f"))
+            # Extra fields repeat names ("Turner Bequest", all artists): not plain words.
             plain.update(set(title).union(rest))
-            documents.append(ids(title) * TITLE_WEIGHT + ids(rest) + ids(names))
+            documents.append(ids(title) * TITLE_WEIGHT + ids(rest) + ids(extra) + ids(names))
         return cls(columns["id"], (documents, vocab), artists, plain)
 
     def __len__(self) -> int:

@@ -38,6 +38,7 @@ SORTS = [("Relevance", "relevance"), ("Title", "title"), ("Artist", "artist"),
          ("Recently added", "added")]
 TILE_SIZES = (64, 320)  # the thumbnail slider's range, logical pixels
 PREVIEW = 320           # the detail panel's picture
+MAX_EXTRA_FACETS = 6
 FACETS = (("artist", "artists", "Only works by this artist"),
           ("medium", "medium", "Only works whose medium contains this"),
           ("tag", "tags", "Only works with this subject"))
@@ -118,6 +119,7 @@ class BrowseView(QWidget):
         for name, _field, tip in FACETS:
             box = getattr(self, name)
             box.setInsertPolicy(QComboBox.NoInsert)
+            box.lineEdit().setPlaceholderText("any")
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(12)
             box.setToolTip(tip + " (the number of works in brackets)")
@@ -134,13 +136,16 @@ class BrowseView(QWidget):
         self.clear.setToolTip("Show the whole collection again")
         self.clear.clicked.connect(self.clear_filters)
         facets = QWidget()
-        form = QFormLayout(facets)
+        self.facet_form = form = QFormLayout(facets)
         form.addRow("Artist", self.artist)
         form.addRow("Medium", self.medium)
         form.addRow("Subject", self.tag)
         form.addRow("From year", self.year_from)
         form.addRow("To year", self.year_to)
         form.addRow(self.clear)
+        # Categorical extra fields (department, movement, ...) get a facet each.
+        self.extra_facets: dict[str, QComboBox] = {}
+        self._fill_extra_facets()
 
         self.grid = QListView()
         self.grid.setViewMode(QListView.IconMode)
@@ -284,6 +289,30 @@ class BrowseView(QWidget):
             box.completer().setFilterMode(Qt.MatchContains)
             box.blockSignals(False)
 
+    def _fill_extra_facets(self) -> None:
+        """A facet for each categorical extra field, above the years, values as above."""
+        typed = {name: box.currentText() for name, box in self.extra_facets.items()}
+        for box in self.extra_facets.values():
+            self.facet_form.removeRow(box)
+        self.extra_facets = {}
+        wanted = [f["name"] for f in self.catalog.artworks.extra_fields() if f["facet"]]
+        for name in wanted[:MAX_EXTRA_FACETS]:
+            box = QComboBox(editable=True)
+            box.setInsertPolicy(QComboBox.NoInsert)
+            box.lineEdit().setPlaceholderText("any")
+            box.setToolTip(f"Only works whose {field_label(name).lower()} is this "
+                           "(the number of works in brackets)")
+            box.addItem("", None)
+            for value, n in self.catalog.artworks.facet_values(name, limit=500):
+                box.addItem(f"{value} ({n:,})", value)
+            box.setEditText(typed.get(name, ""))
+            box.completer().setCompletionMode(QCompleter.PopupCompletion)
+            box.completer().setFilterMode(Qt.MatchContains)
+            box.activated.connect(self.refresh)
+            box.lineEdit().returnPressed.connect(self.refresh)
+            self.extra_facets[name] = box
+            self.facet_form.insertRow(self.facet_form.rowCount() - 3, field_label(name), box)
+
     @staticmethod
     def facet_value(box: QComboBox) -> str | None:
         """The value a facet box filters by: a listed value without its count, or the text
@@ -299,10 +328,12 @@ class BrowseView(QWidget):
                        medium=self.facet_value(self.medium),
                        tag=self.facet_value(self.tag),
                        year_from=self.year_from.year(), year_to=self.year_to.year(),
+                       extra=tuple((name, value) for name, box in self.extra_facets.items()
+                                   if (value := self.facet_value(box))),
                        text=(self.search.text().strip() or None) if with_text else None)
 
     def clear_filters(self) -> None:
-        for box in (self.artist, self.medium, self.tag):
+        for box in (self.artist, self.medium, self.tag, *self.extra_facets.values()):
             box.setCurrentIndex(0)
             box.setEditText("")
         self.year_from.setValue(self.year_from.minimum())
@@ -341,6 +372,7 @@ class BrowseView(QWidget):
         """Redraw after a change to the artworks or their vectors; ignore the rest."""
         if changes.artworks:
             self._fill_facets()
+            self._fill_extra_facets()
         if changes.artworks or changes.vectors or changes.images:
             self.refresh()
 
@@ -444,6 +476,7 @@ def details_html(rec: dict, record: dict) -> str:
               ("Classification", rec.get("classification")),
               ("Subjects", ", ".join(rec.get("tags") or [])),
               ("Description", rec.get("description")), ("Image", rec.get("image_path")),
+              *((field_label(k), v) for k, v in rec.get("extra") or []),
               ("Availability", "" if rec.get("available", True) else
                "Unavailable (left out of recommendations)"), ("Id", rec["id"])]
     rows = "".join(f"<tr><td><b>{_esc(k)}</b></td><td>{_esc(str(v))}</td></tr>"
@@ -454,6 +487,11 @@ def details_html(rec: dict, record: dict) -> str:
             f"<table cellspacing='2'>{rows}</table>"
             + (f"<p><b>Source record</b></p><table cellspacing='2'>{source}</table>"
                if source else ""))
+
+
+def field_label(name: str) -> str:
+    """An extra field's name as a label: credit_line -> Credit line."""
+    return name.replace("_", " ").capitalize()
 
 
 def _text(value) -> str:

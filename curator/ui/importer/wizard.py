@@ -73,7 +73,8 @@ class ChoosePage(QWizardPage):
     def __init__(self, kind: str):
         super().__init__()
         self.setTitle("Choose a file")
-        self.setSubTitle("CSV, TSV, JSON, JSON Lines or Parquet, optionally .gz")
+        self.setSubTitle("CSV, TSV, JSON, JSON Lines or Parquet (optionally .gz), Excel or "
+                         "OpenDocument workbooks, LIDO XML")
         self.catalog_button = QRadioButton("Artwork catalog")
         self.events_button = QRadioButton("Visitor histories")
         self.users_button = QRadioButton("Visitor list")
@@ -127,7 +128,8 @@ class ChoosePage(QWizardPage):
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import file", "",
                                               "Data files (*.csv *.tsv *.txt *.json *.jsonl "
-                                              "*.parquet *.gz);;All files (*)")
+                                              "*.parquet *.gz *.xlsx *.xlsm *.xls *.ods *.xml)"
+                                              ";;All files (*)")
         if name:
             self.file.setText(name)
 
@@ -160,14 +162,28 @@ class MappingPage(QWizardPage):
         self.preview.setToolTip("The first rows as Curator reads them")
         self.form = QFormLayout()
         self.boxes: dict[str, QComboBox] = {}
+        self.extra_label = QLabel("Other columns, kept as extra fields (rename one, or add a "
+                                  "field fed by any column):")
+        self.extras = QTableWidget(0, 2)
+        self.extras.setHorizontalHeaderLabels(["Extra field", "Source column"])
+        self.extras.horizontalHeader().setStretchLastSection(True)
+        self.extras.setToolTip("Fields beyond the built-in ones: shown in the details, "
+                               "searchable, usable in the embedding text, facets when few values")
+        self.add_extra = QPushButton("Add extra field")
+        self.add_extra.setToolTip("Keep a source column under a field name of your choice")
+        self.add_extra.clicked.connect(lambda: self._add_extra_row("", ""))
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet("color: #b00020")
         self.info = QLabel()
+        self._columns: list[str] = []
         self.ready = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.info)
         layout.addWidget(self.preview, 2)
         layout.addLayout(self.form)
+        layout.addWidget(self.extra_label)
+        layout.addWidget(self.extras, 1)
+        layout.addWidget(self.add_extra, alignment=Qt.AlignLeft)
         layout.addWidget(self.error)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt API
@@ -191,7 +207,7 @@ class MappingPage(QWizardPage):
         self.error.setText(message)
 
     def _show(self, p: dict) -> None:
-        self.info.setText(f"{p['file']}: {p['rows']:,} rows, encoding {p['encoding']}")
+        self.info.setText(f"{p['file']}: {p['rows']:,} rows, read as {p['encoding']}")
         self.preview.setColumnCount(len(p["columns"]))
         self.preview.setHorizontalHeaderLabels(p["columns"])
         self.preview.setRowCount(len(p["head"]))
@@ -205,15 +221,41 @@ class MappingPage(QWizardPage):
             box.setToolTip(f"The source column for {field}")
             self.boxes[field] = box
             self.form.addRow(field, box)
+        self._columns = list(p["source_columns"])
+        self.extras.setRowCount(0)
+        for name, column in p["extra"].items():
+            self._add_extra_row(name, column)
+        catalog = self.w.kind() == "catalog"
+        for widget in (self.extra_label, self.extras, self.add_extra):
+            widget.setVisible(catalog)
         self.ready = True
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
         return self.ready
 
+    def _add_extra_row(self, name: str, column: str) -> None:
+        row = self.extras.rowCount()
+        self.extras.insertRow(row)
+        self.extras.setItem(row, 0, QTableWidgetItem(name))
+        box = QComboBox()
+        box.addItems(self._columns)
+        if column:
+            box.setCurrentText(column)
+        self.extras.setCellWidget(row, 1, box)
+
     def mapping(self) -> Mapping:
-        return Mapping(columns={f: b.currentText() for f, b in self.boxes.items()
-                                if b.currentText() != NOT_MAPPED})
+        columns = {f: b.currentText() for f, b in self.boxes.items()
+                   if b.currentText() != NOT_MAPPED}
+        extra = {}
+        if self.w.kind() == "catalog":
+            for row in range(self.extras.rowCount()):
+                item = self.extras.item(row, 0)
+                name = item.text().strip() if item else ""
+                column = self.extras.cellWidget(row, 1).currentText()
+                if name and column and column not in columns.values():
+                    extra[name] = column
+        return Mapping(columns=columns, extra=extra)
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         return self.ready and not self.error.text()
@@ -228,9 +270,9 @@ class ReportPage(QWizardPage):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Row", "Field", "Value", "Reason"])
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Rows that would be rejected, and why")
+        self.table.setToolTip("Rows that would be rejected, and dates kept as text only")
         self.export = QPushButton("Export rejects…")
-        self.export.setToolTip("Save the rejected rows and reasons as CSV")
+        self.export.setToolTip("Save the rejected rows and the date notes as CSV")
         self.export.clicked.connect(self._export)
         self.skip = QRadioButton("Import the valid rows and skip the rejected ones")
         self.skip.setToolTip("Otherwise nothing is imported while any row is rejected")
@@ -256,13 +298,16 @@ class ReportPage(QWizardPage):
         self.summary.setText(
             f"{result.rows:,} rows: {result.inserted:,} new, {result.updated:,} updated, "
             f"{result.unchanged:,} unchanged, {result.rejected:,} rejected."
+            + (f" {result.text_only_dates:,} dates will be kept as text only (no years)."
+               if result.text_only_dates else "")
             + (" Nothing will be imported unless you choose to skip them."
                if result.rejected else ""))
-        self.table.setRowCount(len(result.rejects))
-        for r, rej in enumerate(result.rejects):
+        listed = [*result.rejects, *result.notes]
+        self.table.setRowCount(len(listed))
+        for r, rej in enumerate(listed):
             for c, v in enumerate([str(rej.row), rej.field, rej.value or "", rej.reason]):
                 self.table.setItem(r, c, QTableWidgetItem(v))
-        self.export.setEnabled(bool(result.rejects))
+        self.export.setEnabled(bool(listed))
         self.skip.setEnabled(bool(result.rejected))
         self.completeChanged.emit()
 
@@ -284,7 +329,7 @@ class ReportPage(QWizardPage):
     def _export(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export rejects", "rejects.csv", "CSV (*.csv)")
         if name and self.result:
-            export_rejects(Path(name), self.result.rejects)
+            export_rejects(Path(name), [*self.result.rejects, *self.result.notes])
 
 
 def export_rejects(path: Path, rejects) -> None:

@@ -28,6 +28,7 @@ from ...core.evaluate.metrics import GUIDE
 from ...core.recommend.hybrid import Rules
 from ...core.recommend.profiles import Profile
 from ..jobs import JobRunner
+from ..operations import Op
 
 SIGNALS = [("content", "Content similarity"), ("item", "Visitors with similar taste"),
            ("popularity", "Popular lately")]
@@ -118,15 +119,27 @@ class TuningView(QWidget):
         controls.setLayout(form)
         controls.setMaximumWidth(420)
 
-        self.figure = Figure(figsize=(7, 4), tight_layout=True)
+        # Two canvases, so a slider move redraws only the trade-off plot (the score
+        # distributions change with the evaluation alone), and fixed margins: a layout
+        # engine measuring every label on each move would cost more than the drawing.
+        self.figure = Figure(figsize=(4, 4))
+        self.figure.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.3)
+        self.dist_figure = Figure(figsize=(4, 4))
+        self.dist_figure.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.3)
+        self._drawn_dists = None
+        self._dists: tuple | None = None  # (evaluation, each signal's score sample)
+        self._saved: dict[tuple, dict] = {}  # saved profiles' metrics, this evaluation
         self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setToolTip("Left: accuracy against the chosen trade-off; the red dot is "
-                               "now, labelled dots are saved profiles. Right: how each "
-                               "signal's scores are spread.")
-        self.ax_trade, self.ax_dist = self.figure.subplots(1, 2)
+        self.canvas.setToolTip("Accuracy against the chosen trade-off; the red dot is now, "
+                               "labelled dots are saved profiles.")
+        self.dist_canvas = FigureCanvasQTAgg(self.dist_figure)
+        self.dist_canvas.setToolTip("How each signal's normalised scores are spread.")
+        self.ax_trade = self.figure.subplots()
+        self.ax_dist = self.dist_figure.subplots()
         layout = QHBoxLayout(self)
         layout.addWidget(controls)
         layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.dist_canvas, 1)
         self.redraws = 0
         self._debounce = QTimer(self, singleShot=True, interval=60)
         self._debounce.timeout.connect(self.remeasure)
@@ -180,27 +193,18 @@ class TuningView(QWidget):
         self.remeasure()
 
     def remeasure(self) -> None:
+        """Measure the sliders' weights: the metrics and the sample visitor's list first,
+        then (a second job) the saved profiles and the curve over λ for the plot."""
         if self.evaluation is None:
             return
         evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
         half_life = self.half_life_days()
         catalog = self.catalog
-        profiles = catalog.recommendations.profiles()
         visitor = self.sample_user
 
         def work(progress, cancel):
             current = evaluation.measure(weights, rules).metrics
             cancel.check()
-            saved = [(p.name, evaluation.measure(p.weights, Rules(mmr_lambda=p.mmr_lambda))
-                      .metrics) for p in profiles]
-            dists = {n: evaluation.signal_distribution(n, sample=5000) for n in evaluation.signals}
-            frontier = self._frontiers.get(tuple(sorted(weights.items())))
-            if frontier is None:
-                frontier = []
-                for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
-                    cancel.check()
-                    frontier.append((lam, evaluation.measure(weights, Rules(mmr_lambda=lam))
-                                     .metrics))
             sample = []
             if visitor:
                 recs = catalog.recommendations.recommend(
@@ -209,15 +213,17 @@ class TuningView(QWidget):
                 titles = {a["id"]: a["title"] for a in catalog.artworks.get(
                     [r.item_id for r in recs])}
                 sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
-            return weights, current, saved, dists, sample, frontier
+            return weights, current, sample
 
-        self.jobs.submit(work, on_done=self._measured, on_error=self.status.emit, key="tuning")
+        self.jobs.submit(work, on_done=self._measured, on_error=self.status.emit,
+                         key=Op.TUNING)
 
     def _measured(self, result) -> None:
-        weights, current, saved, dists, sample, frontier = result
-        self._frontiers[tuple(sorted(weights.items()))] = frontier
-        self.last = {"weights": weights, "metrics": current, "saved": saved, "dists": dists,
-                     "frontier": frontier}
+        weights, current, sample = result
+        previous = self.last or {}
+        self.last = {"weights": weights, "metrics": current,
+                     "saved": previous.get("saved", []), "dists": previous.get("dists"),
+                     "frontier": self._frontiers.get(tuple(sorted(weights.items()))) or []}
         self.sample_label.setText(f"Top 10 for visitor {self.sample_user}:"
                                   if self.sample_user else "")
         self.sample.clear()
@@ -228,6 +234,51 @@ class TuningView(QWidget):
             value = current.get(key, float("nan"))
             label.setText(f"{GUIDE[key].name(k)} {value:.2f}" if key == "novelty"
                           else f"{GUIDE[key].name(k)} {value:.3f}")
+        self._redraw()
+        self._measure_curve(weights)
+
+    def _measure_curve(self, weights: dict[str, float]) -> None:
+        """The saved profiles' points, the curve over λ and the score distributions:
+        slower than the list, and unchanged by most moves, so kept per evaluation."""
+        evaluation = self.evaluation
+        profiles = self.catalog.recommendations.profiles()
+        if self._dists is None or self._dists[0] is not evaluation:
+            self._dists, self._saved = (evaluation, None), {}
+        known_dists, known_saved = self._dists[1], dict(self._saved)
+        frontier = self._frontiers.get(tuple(sorted(weights.items())))
+
+        def work(progress, cancel):
+            saved = {}
+            for p in profiles:
+                key = (p.name, tuple(sorted(p.weights.items())), p.mmr_lambda)
+                if key not in known_saved:
+                    cancel.check()
+                    known_saved[key] = evaluation.measure(
+                        p.weights, Rules(mmr_lambda=p.mmr_lambda)).metrics
+                saved[key] = known_saved[key]
+            dists = known_dists or {n: evaluation.signal_distribution(n, sample=5000)
+                                    for n in evaluation.signals}
+            curve = frontier
+            if curve is None:
+                curve = []
+                for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
+                    cancel.check()
+                    curve.append((lam, evaluation.measure(weights, Rules(mmr_lambda=lam))
+                                  .metrics))
+            return weights, saved, dists, curve
+
+        self.jobs.submit(work, on_done=self._curve_measured, on_error=self.status.emit,
+                         key=Op.TUNING_CURVE)
+
+    def _curve_measured(self, result) -> None:
+        weights, saved, dists, curve = result
+        self._frontiers[tuple(sorted(weights.items()))] = curve
+        self._dists = (self.evaluation, dists)
+        self._saved.update(saved)
+        if not self.last or self.last["weights"] != weights:
+            return  # the sliders moved on; their own curve follows
+        self.last.update(saved=[(key[0], m) for key, m in saved.items()], dists=dists,
+                         frontier=curve)
         self._redraw()
 
     def _redraw(self) -> None:
@@ -258,13 +309,17 @@ class TuningView(QWidget):
         # below the axes, so it never covers the current point or a saved profile
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
                   frameon=False)
-        ax = self.ax_dist
-        ax.clear()
-        for name, values in self.last["dists"].items():
-            ax.hist(values, bins=30, alpha=0.5, label=name)
-        ax.set_xlabel("normalised score")
-        ax.set_title("Signal score distributions", fontsize=10)
-        ax.legend(fontsize=8)
+        dists = self.last["dists"]
+        if dists is not None and dists is not self._drawn_dists:  # new with each evaluation
+            self._drawn_dists = self.last["dists"]
+            ax = self.ax_dist
+            ax.clear()
+            for name, values in self._drawn_dists.items():
+                ax.hist(values, bins=30, alpha=0.5, label=name, histtype="stepfilled")
+            ax.set_xlabel("normalised score")
+            ax.set_title("Signal score distributions", fontsize=10)
+            ax.legend(fontsize=8)
+            self.dist_canvas.draw_idle()
         self.canvas.draw_idle()
         self.redraws += 1
 

@@ -99,42 +99,56 @@ class QtRecommendationModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+        if int(role) == _DISPLAY and orientation == Qt.Horizontal:
             return self.HEADERS[section]
         return None
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
+        # Roles compared as plain ints: a view asks for a dozen roles per cell and paint,
+        # and comparing with Qt's enum objects costs more than the answers themselves.
+        role = int(role)
+        if role not in _ROLES_ANSWERED or not index.isValid():
             return None
         row, col = index.row(), index.column()
         r = self.recs[row]
-        if role == self.PartsRole:
-            return r.breakdown(), self.max_score
-        if role == self.IdRole:
-            return r.item_id
-        if role == Qt.DisplayRole:
+        if role == _DISPLAY:
             if col == self.WORK:
                 art = self.artwork(row)
                 byline = " · ".join(x for x in (", ".join(art.get("artists") or []),
                                                 artwork_date(art)) if x)
                 return f"{self.title(row)}\n{byline or 'Unknown artist'}"
-            return {self.RANK: str(row + 1), self.SCORE: f"{r.score:.3f}",
-                    self.MOVED: self.moves.get(r.item_id, ""),
-                    self.WHY: r.explanation}.get(col)
-        if role == Qt.DecorationRole and col == self.PICTURE:
-            return self.picture(row)
-        if role == Qt.SizeHintRole and col == self.PICTURE:
-            return QSize(PICTURE + 8, ROW_HEIGHT)
-        if role == Qt.TextAlignmentRole and col in (self.RANK, self.SCORE, self.MOVED):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.ToolTipRole:
-            shares = r.shares()
-            lines = [f"{name}: {shares[name]:.0%} of the score (raw {p.raw:.3f}, normalised "
-                     f"{p.normalised:.3f} × weight {p.weight:g} = {p.contribution:.3f})"
-                     for name, p in r.parts.items()]
-            return "\n".join([self.title(row), f"Score {r.score:.3f} =", *lines, "",
-                              r.explanation, "", "Double-click to open it in Browse"])
-        return None
+            if col == self.RANK:
+                return str(row + 1)
+            if col == self.SCORE:
+                return f"{r.score:.3f}"
+            if col == self.MOVED:
+                return self.moves.get(r.item_id, "")
+            return r.explanation if col == self.WHY else None
+        if role == _PARTS:
+            return r.breakdown(), self.max_score
+        if role == _ID:
+            return r.item_id
+        if role == _DECORATION:
+            return self.picture(row) if col == self.PICTURE else None
+        if role == _SIZE_HINT:
+            return QSize(PICTURE + 8, ROW_HEIGHT) if col == self.PICTURE else None
+        if role == _ALIGNMENT:
+            return _RIGHT if col in (self.RANK, self.SCORE, self.MOVED) else None
+        shares = r.shares()  # the tooltip
+        lines = [f"{name}: {shares[name]:.0%} of the score (raw {p.raw:.3f}, normalised "
+                 f"{p.normalised:.3f} × weight {p.weight:g} = {p.contribution:.3f})"
+                 for name, p in r.parts.items()]
+        return "\n".join([self.title(row), f"Score {r.score:.3f} =", *lines, "",
+                          r.explanation, "", "Double-click to open it in Browse"])
+
+
+_DISPLAY, _DECORATION, _SIZE_HINT, _ALIGNMENT, _TOOLTIP = (
+    int(r) for r in (Qt.DisplayRole, Qt.DecorationRole, Qt.SizeHintRole,
+                     Qt.TextAlignmentRole, Qt.ToolTipRole))
+_PARTS, _ID = int(QtRecommendationModel.PartsRole), int(QtRecommendationModel.IdRole)
+_ROLES_ANSWERED = frozenset((_DISPLAY, _DECORATION, _SIZE_HINT, _ALIGNMENT, _TOOLTIP,
+                             _PARTS, _ID))
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 
 
 class ContributionBar(QStyledItemDelegate):

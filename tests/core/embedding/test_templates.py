@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curator.core.embedding.templates import DEFAULT_TEMPLATE, FIELDS, LIST_FIELDS, render
+from curator.core.embedding.templates import (
+    DEFAULT_TEMPLATE,
+    FIELDS,
+    LIST_FIELDS,
+    check_template,
+    render,
+)
 from curator.core.errors import CuratorError
 
 
@@ -44,8 +50,14 @@ def test_literal_text_is_never_sql():
 
 
 def test_unknown_fields_are_refused():
-    with pytest.raises(CuratorError, match="unknown field"):
-        render("{title} {colour}", [{}])
+    with pytest.raises(CuratorError, match="unknown field.*colour.*known fields.*dimensions"):
+        check_template("{title} {colour}", extras=["dimensions"])
+    check_template("{title} {dimensions}", extras=["dimensions"])
+
+
+def test_extra_fields_render_from_the_row():
+    rows = [{"title": "A", "extra": {"dimensions": "10 x 20 cm"}}, {"title": "B"}]
+    assert render("{title}[, {dimensions}]", rows) == ["A, 10 x 20 cm", "B"]
 
 
 @pytest.mark.parametrize("template", ["", "   ", "Artwork. [Nothing here.]"])

@@ -7,6 +7,7 @@ import pytest
 
 from curator.cli import main
 from curator.core.catalog import Catalog
+from curator.core.embedding.search import Filters
 from curator.core.errors import CuratorError
 
 from ...conftest import write
@@ -135,3 +136,14 @@ def test_cli_before_embedding_says_so_without_a_traceback(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "0 of 17 artworks embedded so far" in captured.err
     assert "Storm at Sea" in captured.out
+
+
+def test_filters_narrow_every_mode(works):
+    sea = set(works.artworks.find_ids(Filters(text="sea")))
+    for mode in ("hybrid", "semantic", "keyword"):
+        oil = works.artworks.search("ship", k=20, mode=mode, filters=Filters(medium="oil"))
+        assert oil and all("Oil" in works.artworks.one(h.id)["medium"] for h in oil), mode
+    # Keyword text as a filter on a semantic search: only works with the word.
+    hits = works.artworks.search("a calm day", k=20, mode="semantic", filters=Filters(text="sea"))
+    assert hits and {h.id for h in hits} <= sea
+    assert works.artworks.similar("T1", filters=Filters(text="sea"))[0].id in sea

@@ -148,3 +148,13 @@ def test_separator_characters_in_a_field_do_not_shift_documents(catalog, tmp_pat
                                   "X1,Sea\x1fStorm\x1eCliff,Ann Lee\nX2,Harbour,Bo Li\n"))
     assert catalog.artworks.find_ids(Filters(text="cliff")) == ["X1"]
     assert catalog.artworks.find_ids(Filters(text="harbour")) == ["X2"]
+
+
+def test_names_in_extra_fields_do_not_hide_the_artist(catalog, tmp_path):
+    rows = "".join(f"B{i},Study {i},\"Turner, Joseph Mallord William\",Turner Bequest\n"
+                   for i in range(3))
+    catalog.imports.catalog(write(tmp_path / "b.csv", "accession_number,title,artist,"
+                                  f"credit_line\n{rows}N1,Notes on turner,Ann Lee,Gift\n"))
+    found = [h.id for h in catalog.artworks.search("works by turner", mode="keyword")]
+    assert set(found[:3]) == {"B0", "B1", "B2"} and found[3] == "N1"
+    assert catalog.artworks.find_ids(Filters(text="bequest"))[:3]  # extra words are found
