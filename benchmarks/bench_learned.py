@@ -136,6 +136,7 @@ def main() -> None:
                              "snapshots after each)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each figure shows as soon as it is known
     import torch
 
     torch.set_num_threads(args.threads)
@@ -263,8 +264,9 @@ def main() -> None:
         l2_scores[l2] = v.measure({"item": 1.0}).metrics["hit_rate"]
     epochs = max(scores, key=scores.get)
     l2 = max(l2_scores, key=l2_scores.get)
-    print(f"  validation HR@10: sequence by epochs {scores} -> {epochs}; EASE by l2 "
-          f"{l2_scores} -> {l2}")
+    print(f"  validation HR@10: sequence by epochs "
+          f"{ {e: round(v, 4) for e, v in scores.items()} } -> {epochs}; EASE by l2 "
+          f"{ {k: round(v, 4) for k, v in l2_scores.items()} } -> {l2:g}")
     final = timed_train(f"test model ({epochs} epochs)", loo_train, frozen,
                         replace(seq_cfg, epochs=epochs))
     ev = Evaluation(inter, loo, signals=[SequenceSignal(final), ItemCFSignal(l2=l2),
