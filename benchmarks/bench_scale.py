@@ -249,6 +249,9 @@ def measure(size: str, folder: Path, quick: bool = False) -> None:
               f"{built['import_events']:.1f} s (peak {built['peak_mb']:,.0f} MiB); synthetic "
               f"vectors written in {built['vectors_written']:.1f} s", flush=True)
     else:
+        from curator.core.catalog import Catalog
+
+        Catalog(db).close()  # brought up to the current schema; the steps open it read-only
         print(f"import: reusing {db} (delete it to time the import again)")
     user = "U0000000"
     rows = []
