@@ -140,8 +140,24 @@ def restore_advice(database: str, backup: str | Path | None) -> str:
             f"file aside and copy that backup in place of {Path(database).name}.")
 
 
+# Errors that come from the file's bytes; the others (binding, parsing, constraints) come
+# from the statement Curator ran, not from the file.
+_DAMAGE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException,
+           duckdb.FatalException)
+
+
+def looks_like_damage(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, _DAMAGE) or "corrupt" in text or "checksum" in text
+
+
 def database_error(database: str, exc: duckdb.Error) -> str:
-    """A sentence for a database error met while reading (damage, most likely)."""
+    """A sentence for a database error: damage to the file, or a fault in Curator."""
+    if not looks_like_damage(exc):
+        return (f"an operation on {database} failed inside the database engine "
+                f"({_first_line(exc)}). The file is not damaged and the failed step changed "
+                "nothing; this is a fault in Curator, so please report it with the command "
+                "you ran.")
     backup = newest_backup(database)
     return (f"{database} could not be read ({_first_line(exc)}); the file may be damaged. "
             f"Run `curator check` for details. {restore_advice(database, backup)}")

@@ -225,3 +225,27 @@ def test_a_dry_run_lists_text_only_dates_and_writes_nothing(catalog, tmp_path):
     assert result.text_only_dates == 1 and result.notes[0].value == "someday"
     assert not (tmp_path / "d.csv.dates.csv").exists()
     assert catalog.counts()["artworks"] == 0
+
+
+def test_columns_named_like_sql_variables_are_kept_as_extra_fields(loaded, tmp_path):
+    """A real export (MovieLens' u.item with its header-like first line) had columns named
+    `x` and `y`; a column may be named like anything the import's SQL uses internally."""
+    names = ["x", "k", "v", "entry", "cur_entry", "rec", "_row", "value"]
+    header = "accession_number,title," + ",".join(names)
+    path = write(tmp_path / "odd.csv", header + "\nZ1,Odd," + ",".join(
+        str(n) for n in range(len(names))) + "\n")
+    result = loaded.imports.catalog(path).detail
+    assert result.inserted == 1 and result.rejected == 0
+    extra = dict(loaded.artworks.one("Z1")["extra"])
+    assert extra["x"] == "0" and extra["entry"] == "3" and extra["cur_entry"] == "4"
+
+
+def test_an_engine_fault_is_not_reported_as_a_damaged_file():
+    import duckdb
+
+    from curator.core.integrity import database_error
+
+    binder = database_error("gallery.duckdb", duckdb.BinderException("Binder Error: oops"))
+    assert "not damaged" in binder and "changed nothing" in binder
+    io = database_error("gallery.duckdb", duckdb.IOException("Corrupt database file"))
+    assert "may be damaged" in io

@@ -20,6 +20,7 @@ from .common import (
     fail_or_report,
     id_warnings,
     json_path,
+    lambda_name,
     now_utc,
     record_batch,
     report_target,
@@ -153,6 +154,9 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
     extras = dict(fs.extra)
     if "movement" in e:
         extras["movement"] = f"nullif(array_to_string(cur_tags({e['movement']}), '; '), '')"
+    # DuckDB resolves a lambda's parameter as a column when the source has a column of
+    # that name, so the name is one the file does not use.
+    param = lambda_name(source.columns)
     entries = ", ".join(f"{{'key': {literal(k)}, 'value': {v}}}" for k, v in extras.items())
     select = [
         "_row",
@@ -163,8 +167,8 @@ def _normalise(cur, source, chosen: dict[str, str], mapping: Mapping,
         f"{tags} AS tags",
         f"{date_src} AS date_src",
         f"{fs.record} AS record",
-        (f"cur_extra_map(list_filter([{entries}], lambda x: x.value IS NOT NULL)) AS extra"
-         if extras else "NULL::MAP(VARCHAR, VARCHAR) AS extra"),
+        (f"cur_extra_map(list_filter([{entries}], lambda {param}: {param}.value IS NOT NULL)) "
+         "AS extra" if extras else "NULL::MAP(VARCHAR, VARCHAR) AS extra"),
     ]
     if source.kind == "json":
         select.append("json_type(rec) = 'OBJECT' AS is_object")

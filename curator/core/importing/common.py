@@ -221,3 +221,14 @@ def record_batch(cur: duckdb.DuckDBPyConnection, *, kind: str, source: Source, m
 
 def json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def lambda_name(columns: list[str], base: str = "cur_entry") -> str:
+    """A name for a SQL lambda's parameter that no source column has (DuckDB would read
+    the column instead of the parameter)."""
+    taken = {c.lower() for c in columns}
+    name, n = base, 0
+    while name in taken:
+        n += 1
+        name = f"{base}{n}"
+    return name
