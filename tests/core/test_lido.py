@@ -124,3 +124,30 @@ def test_records_are_cleared_while_streaming(tmp_path, monkeypatch):
     rows = lido.read_lido(path, gz=False, language=None)
     assert len(rows) == 3000 and rows[-1]["id"] == "HK-2999"
     assert all(seen)
+
+
+def test_lido_1_1_skos_concepts_and_a_block_per_language(catalog):
+    """The shape of the LIDO homepage's 1.1 examples: SKOS concepts for event types and
+    terms, materials outside the event, structured measurements, a block per language."""
+    assert catalog.imports.catalog(LIDO / "skos-1.1.xml").detail.inserted == 1
+    art = catalog.artworks.one("Inv. 77")
+    assert art["title"] == "Flusslandschaft"
+    # the production event is known by its SKOS concept; the restoration is not a maker
+    assert art["artists"] == ["Muster, Anna"]
+    assert art["date_text"] == "um 1850"
+    # the work type in the record's language; no field mixes the German and English blocks
+    assert art["classification"] == "Gemälde"
+    assert art["medium"] == "Ölfarbe"
+    extra = extras(catalog, "Inv. 77")
+    assert extra["classifications"] == "Malerei"
+    assert (extra["earliest_date"], extra["latest_date"]) == ("1845", "1855")
+    assert extra["repository"] == "Beispielmuseum (Köln)"
+    assert extra["dimensions"] == "Höhe 40,5 cm, Breite 62 cm"
+    assert (extra["title_de"], extra["title_en"]) == ("Flusslandschaft", "River landscape")
+
+
+def test_lido_1_1_english_block_and_labels_on_request(catalog):
+    catalog.imports.catalog(LIDO / "skos-1.1.xml", language="en")
+    art = catalog.artworks.one("Inv. 77")
+    assert (art["title"], art["classification"]) == ("River landscape", "painting")
+    assert extras(catalog, "Inv. 77")["repository"] == "Example Museum (Cologne)"

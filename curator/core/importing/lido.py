@@ -26,6 +26,9 @@ import pyarrow as pa
 from ..errors import CuratorError
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# LIDO 1.1 writes a concept as an embedded SKOS concept: its URI and its labels.
+SKOS = "{http://www.w3.org/2004/02/skos/core#}"
+RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 # Event types whose actors made the work: the LIDO term (lido00007 is Production) or its
 # name in the languages museums exchange LIDO in.
 MAKING = {"production", "creation", "herstellung", "vervaardiging", "productie", "création",
@@ -86,17 +89,51 @@ class _Variants:
         return out
 
 
+def _labels(concept, lang: str | None) -> _Variants:
+    """A concept's names: its ``term``s (1.0) and its SKOS preferred labels (1.1)."""
+    v = _Variants()
+    for term in concept.iterfind("{*}term"):
+        v.add(_text(term), _lang(term, lang), _pref(term))
+    for label in concept.iterfind(f"{SKOS}Concept/{SKOS}prefLabel"):
+        v.add(_text(label), _lang(label, lang), True)
+    return v
+
+
+def _concept_ids(concept) -> list[str]:
+    """A concept's identifiers: ``conceptID``s and the URI of an embedded SKOS concept."""
+    return [i for i in [_text(c) for c in concept.iterfind("{*}conceptID")]
+            + [c.get(RDF_ABOUT) for c in concept.iterfind(f"{SKOS}Concept")] if i]
+
+
 def _terms(parent, path: str, lang: str | None, language: str | None) -> list[str]:
-    """The chosen-language term of each element at ``path`` (a concept's own variants)."""
+    """The chosen-language term of each element at ``path`` (a concept's own variants),
+    in the language asked for, else the record's own."""
     out = []
     for concept in parent.iterfind(path):
-        v = _Variants()
-        for term in concept.iterfind("{*}term"):
-            v.add(_text(term), _lang(term, lang), _pref(term))
-        chosen = v.choose(language)
+        chosen = _labels(concept, lang).choose(language or lang)
         if chosen and chosen not in out:
             out.append(chosen)
     return out
+
+
+def _named(el, lang: str | None, language: str | None) -> str | None:
+    """A measurement's type or unit: plain text (1.0) or a SKOS concept's label (1.1)."""
+    if el is None:
+        return None
+    return _labels(el, lang).choose(language or _lang(el, lang)) or _text(el)
+
+
+def _measurements(ms, lang: str | None, language: str | None) -> str | None:
+    """Structured measurements written out when the record gives no display text:
+    ``Höhe 106 cm, Breite 101,1 cm``."""
+    parts = []
+    for m in ms.iterfind("{*}objectMeasurements/{*}measurementsSet"):
+        value = _text(m.find("{*}measurementValue"))
+        if value:
+            parts.append(" ".join(p for p in (
+                _named(m.find("{*}measurementType"), lang, language), value,
+                _named(m.find("{*}measurementUnit"), lang, language)) if p))
+    return ", ".join(parts) or None
 
 
 def read_record(rec, language: str | None) -> dict:
@@ -112,11 +149,22 @@ def read_record(rec, language: str | None) -> dict:
     media: list[str] = []
     measures: list[str] = []
     earliest = latest = None
-    for dm in rec.iterfind("{*}descriptiveMetadata"):
+    blocks = list(rec.iterfind("{*}descriptiveMetadata"))
+    # A record may repeat its description once per language: titles and notes are taken
+    # from every block as language variants, every other field from one block only (the
+    # asked-for language, else the first), so that no field mixes two languages.
+    main = next((dm for dm in blocks if language and _lang(dm, None) == language),
+                blocks[0] if blocks else None)
+    for dm in blocks:
         lang = _lang(dm, None)
         for ts in dm.iterfind(".//{*}titleWrap/{*}titleSet"):
             for av in ts.iterfind("{*}appellationValue"):
                 titles.add(_text(av), _lang(av, _lang(ts, lang)), _pref(av) or _pref(ts))
+        for note in dm.iterfind(".//{*}objectDescriptionWrap/{*}objectDescriptionSet/"
+                                "{*}descriptiveNoteValue"):
+            notes.add(_text(note), _lang(note, lang), _pref(note))
+        if dm is not main:
+            continue
         for rs in dm.iterfind(".//{*}repositoryWrap/{*}repositorySet"):
             for wid in rs.iterfind("{*}workID"):
                 if _text(wid) and _text(wid) not in work_ids:
@@ -128,16 +176,14 @@ def read_record(rec, language: str | None) -> dict:
                                          lang, language) if t not in work_types]
         classes += [t for t in _terms(dm, ".//{*}classificationWrap/{*}classification",
                                       lang, language) if t not in classes]
-        for note in dm.iterfind(".//{*}objectDescriptionWrap/{*}objectDescriptionSet/"
-                                "{*}descriptiveNoteValue"):
-            notes.add(_text(note), _lang(note, lang), _pref(note))
-        for m in dm.iterfind(".//{*}objectMeasurementsWrap/{*}objectMeasurementsSet/"
-                             "{*}displayObjectMeasurements"):
-            if _text(m) and _text(m) not in measures:
-                measures.append(_text(m))
+        for ms in dm.iterfind(".//{*}objectMeasurementsWrap/{*}objectMeasurementsSet"):
+            shown = [_text(m) for m in ms.iterfind("{*}displayObjectMeasurements")]
+            found = [m for m in shown if m] or [_measurements(ms, lang, language)]
+            measures += [m for m in found if m and m not in measures]
         for event in dm.iterfind(".//{*}eventWrap/{*}eventSet/{*}event"):
-            kinds = {(_text(t) or "").lower() for t in event.iterfind("{*}eventType/{*}term")}
-            ids = [_text(c) or "" for c in event.iterfind("{*}eventType/{*}conceptID")]
+            kinds = {t.lower() for et in event.iterfind("{*}eventType")
+                     for t, _, _ in _labels(et, None).items}
+            ids = [i for et in event.iterfind("{*}eventType") for i in _concept_ids(et)]
             if not (kinds & MAKING or any(i.endswith(MAKING_IDS) for i in ids)):
                 continue
             for actor_el in event.iterfind("{*}eventActor"):
@@ -157,6 +203,12 @@ def read_record(rec, language: str | None) -> dict:
                 found = [shown] if shown else _terms(
                     mt, "{*}materialsTech/{*}termMaterialsTech", lang, language)
                 media += [m for m in found if m and m not in media]
+        # LIDO 1.1 also describes materials outside any event.
+        for mt in dm.iterfind(".//{*}objectMaterialsTechWrap/{*}objectMaterialsTechSet"):
+            shown = _text(mt.find("{*}displayMaterialsTech"))
+            found = [shown] if shown else _terms(
+                mt, "{*}materialsTech/{*}termMaterialsTech", lang, language)
+            media += [m for m in found if m and m not in media]
         for subject in dm.iterfind(".//{*}objectRelationWrap/{*}subjectWrap/{*}subjectSet/"
                                    "{*}subject"):
             found = _terms(subject, "{*}subjectConcept", lang, language)
