@@ -82,12 +82,17 @@ EMBED = """
     pipeline.CHUNK = 500
     write = pipeline.write_vectors
 
+    written = []
+
     def announced(cur, space, ids, *rest):
         print("chunk", len(ids), flush=True)  # before its transaction commits
         write(cur, space, ids, *rest)
+        written.append(len(ids))
 
     def progress(done, total, message):
-        if done >= 1500:  # go on slowly, so the kill lands while chunks are being written
+        # once a chunk is stored (one writer thread: the second write starts after the
+        # first committed), go on slowly, so the kill lands while chunks are being written
+        if done >= 1500 and len(written) >= 2:
             print("past 1500", flush=True)
             time.sleep(60 if done >= 3500 else 0.01)  # never finish before the kill
 
