@@ -73,6 +73,19 @@ class EmbeddingManager(Manager):
         configured = get_setting(self._store, "embedding.model_path")
         return Path(configured) if configured else default_model_path()
 
+    def model_info(self):
+        """What the configured model folder says about itself (id, dimension), read once
+        while its config.json is unchanged: the hot paths (each recommendation, each
+        search) ask for it."""
+        from ..embedding.text_encoder import read_model_info
+
+        path = self.model_path()
+        try:
+            stamp = (path / "config.json").stat().st_mtime_ns
+        except OSError:
+            return read_model_info(path)  # says in a sentence what is wrong with the folder
+        return self._caches.get(f"model_info:{path}:{stamp}", lambda: read_model_info(path))
+
     def set_model_path(self, path: str | Path | None) -> Changes:
         """Use another local encoder folder (``None``: the default); marks vectors stale."""
         from ..embedding.text_encoder import read_model_info
@@ -119,9 +132,8 @@ class EmbeddingManager(Manager):
 
     def progress(self) -> EmbeddingProgress:
         """How far embedding has got under the current model and template."""
-        from ..embedding.text_encoder import read_model_info
 
-        space = find_space(self._store, "text", read_model_info(self.model_path()).model_id,
+        space = find_space(self._store, "text", self.model_info().model_id,
                            self.template())
         cur = self._store.cursor()
         try:
@@ -138,22 +150,17 @@ class EmbeddingManager(Manager):
 
     def status(self) -> EmbeddingStatus:
         """Which model and template are in use, and how many artworks wait to be embedded."""
-        from ..embedding.text_encoder import default_model_path, read_model_info
+        from ..embedding.text_encoder import default_model_path
 
         path = self.model_path()
-        info = read_model_info(path)
+        info = self.model_info()
         template = self.template()
-        space = find_space(self._store, "text", info.model_id, template)
-        cur = self._store.cursor()
-        try:
-            total = cur.execute("SELECT count(*) FROM artworks").fetchall()[0][0]
-            stale = count_stale(cur, space)
-        finally:
-            cur.close()
+        done = self.progress()
         return EmbeddingStatus(
             model_path=str(path), model_id=info.model_id, dim=info.dim,
             default_model=Path(path) == default_model_path(), template=template,
-            default_template=template == DEFAULT_TEMPLATE, artworks=total, stale=stale)
+            default_template=template == DEFAULT_TEMPLATE, artworks=done.total,
+            stale=done.total - done.embedded)
 
     # -- text vectors ---------------------------------------------------------------------
     def text_encoder(self, device: str = "auto"):
@@ -169,7 +176,7 @@ class EmbeddingManager(Manager):
         """Embed new and changed artworks (content hash, model and template decide)."""
         from ..embedding.text_encoder import read_model_info
 
-        info = read_model_info(self.model_path())
+        info = self.model_info()
         result = embed_text(self._store, model_id=info.model_id, dim=info.dim,
                             template=self.template(),
                             load_encoder=lambda: self.text_encoder(device),
@@ -193,9 +200,8 @@ class EmbeddingManager(Manager):
 
         With none yet, raises :class:`CuratorError` saying how far embedding has got.
         """
-        from ..embedding.text_encoder import read_model_info
 
-        info = read_model_info(self.model_path())
+        info = self.model_info()
         template = self.template()
 
         def load() -> VectorIndex:
@@ -241,10 +247,9 @@ class EmbeddingManager(Manager):
         """Write the artworks' ids, content hashes and texts (under the current template) to
         a Parquet file for `curator cluster embed`; returns how many."""
         from ..embedding.cluster import export_catalog
-        from ..embedding.text_encoder import read_model_info
 
         return export_catalog(self._store, Path(path), self.template(),
-                              read_model_info(self.model_path()).model_id)
+                              self.model_info().model_id)
 
     def attach_vectors(self, folder: str | Path, *, progress: ProgressFn | None = None,
                        cancel: CancelToken | None = None) -> Changes:
@@ -254,9 +259,8 @@ class EmbeddingManager(Manager):
         says how many matched, were stale or named unknown artworks.
         """
         from ..embedding.cluster import attach_vectors
-        from ..embedding.text_encoder import read_model_info
 
-        info = read_model_info(self.model_path())
+        info = self.model_info()
         result = attach_vectors(self._store, Path(folder), model_id=info.model_id,
                                 dim=info.dim, template=self.template(), progress=progress)
         changes = self._catalog.apply(Changes(vectors=bool(result.matched),
