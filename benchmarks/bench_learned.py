@@ -142,14 +142,14 @@ def main() -> None:
                         default=SHARED_DATA / "movielens" / "ml-latest-small")
     parser.add_argument("--tune-pairs", type=int, default=1600,
                         help="training pairs the encoder is fine-tuned on (one epoch)")
-    parser.add_argument("--epochs", type=int, nargs="+", default=[5, 10, 20],
+    parser.add_argument("--epochs", type=int, nargs="+", default=[10, 20, 50],
                         help="sequence-model epochs to choose from on validation (one run, "
                              "snapshots after each)")
     parser.add_argument("--tune-epochs", type=int, default=1,
                         help="passes over the training pairs when fine-tuning the encoder")
-    parser.add_argument("--negatives", type=int, default=SequenceConfig.negatives,
+    parser.add_argument("--negatives", type=int, default=0,
                         help="sampled negatives per batch in the sequence model's loss "
-                             "(0: a full softmax over every item)")
+                             "(default 0: the product's choice, a full softmax at this size)")
     parser.add_argument("--max-len", type=int, default=SequenceConfig.max_len,
                         help="history length the sequence model reads")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -214,8 +214,9 @@ def main() -> None:
     tuned, secs = encode(model_dir, texts, CACHE / f"tuned-{tkey}.npy", device)
     print(f"fine-tuned vectors: {'cached' if not secs else f'{secs:.1f} s'}")
 
-    seq_cfg = SequenceConfig(epochs=max(args.epochs), negatives=args.negatives,
-                             max_len=args.max_len)
+    seq_cfg = SequenceConfig(epochs=max(args.epochs), max_len=args.max_len)
+    if args.negatives:
+        seq_cfg = replace(seq_cfg, negatives=args.negatives, full_softmax_items=0)
     print(f"sequence model settings: {seq_cfg}")
 
     def signals(seq_model):

@@ -560,7 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="GPU workers, one GPU and one model each, half precision (default 0: "
                         "CPU workers)")
     p.add_argument("--workers", type=int, default=None, help="CPU workers (default 1)")
-    p.add_argument("--batch-size", type=int, default=256, help="texts per worker call")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="texts per worker call (default 4096 on GPUs, 256 on CPUs)")
     p.add_argument("--model", type=Path, default=None,
                    help="the encoder folder on every node (default: the packaged model)")
     p.set_defaults(func=cmd_cluster_embed)
