@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._common import SHARED_DATA, need  # noqa: E402
 from curator.core.catalog import Catalog  # noqa: E402
-from curator.core.embedding.templates import DEFAULT_TEMPLATE, artwork_text  # noqa: E402
+from curator.core.embedding.templates import DEFAULT_TEMPLATE, catalog_texts  # noqa: E402
 from curator.core.evaluate.runner import Evaluation  # noqa: E402
 from curator.core.evaluate.splits import temporal_split  # noqa: E402
 from curator.core.learn.embedder import TuneConfig, fine_tune, training_pairs  # noqa: E402
@@ -78,7 +78,8 @@ def load(data: Path):
         inter = Interactions.from_store(cat.store)
         info = ItemInfo.from_store(cat.store, inter.item_ids)
         cur = cat.store.cursor()
-        texts = [artwork_text(cur, DEFAULT_TEMPLATE, i) or "" for i in inter.item_ids]
+        by_id = dict(zip(*catalog_texts(cur, DEFAULT_TEMPLATE), strict=True))
+        texts = [by_id.get(i) or "" for i in inter.item_ids]
         cur.close()
         cat.close()
     return inter, info, texts
