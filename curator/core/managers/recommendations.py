@@ -19,16 +19,23 @@ class RecommendationManager(Manager):
         """The fitted hybrid recommender for a :class:`WeightConfig` (kind weights, decay).
 
         The last few configurations stay fitted (one per profile in use) until the catalog
-        or the histories change. Any thread may call this.
+        or the histories change. What was fitted is saved beside the database and loaded
+        instead of fitting again while the data it was fitted on are unchanged (see
+        :mod:`..recommend.saved`). Any thread may call this.
         """
         from ..recommend.build import build
         from ..recommend.interactions import WeightConfig
+        from ..recommend.saved import fitted_dir
 
         config = config or WeightConfig()
         key = repr(sorted(config.to_json().items()))
         index = self._catalog.embeddings.content_index_or_none()
+        in_memory = self._store.path == ":memory:"
+        write = not self._catalog.read_only and not in_memory
+        saved = None if in_memory else fitted_dir(self._catalog.path, create=write)
         return self._caches.recommender(
-            key, lambda: build(self._store, index, config, signals=self.signals()))
+            key, lambda: build(self._store, index, config, signals=self.signals(),
+                               saved=saved, write=write))
 
     def signals(self) -> list:
         """Fresh, unfitted signals: the built-in ones, plus the sequence signal when one was

@@ -154,7 +154,7 @@ class HybridRecommender:
     """
 
     def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo,
-                 scales: dict[str, float] | None = None):
+                 scales: dict[str, float] | None = None, transfer: float = 0.0):
         self.signals = {s.name: s for s in signals}
         self.data = data
         self.info = info
@@ -162,7 +162,7 @@ class HybridRecommender:
         if scales is None:
             self.scales, self.transfer = calibrate(self)
         else:
-            self.scales, self.transfer = scales, 0.0
+            self.scales, self.transfer = scales, transfer
 
     @classmethod
     def fit(cls, signals: list[Signal], data: FitData, info: ItemInfo) -> HybridRecommender:
