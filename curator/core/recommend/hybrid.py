@@ -57,6 +57,16 @@ class Rules:
 
 
 CALIBRATION_USERS = 48
+# Memory a batch of visitors may take while scored together (``recommend --all``).
+BATCH_BYTES = 1 << 30
+BATCH_MAX = 1024
+
+
+def batch_size(n_items: int, n_signals: int, memory: int = BATCH_BYTES) -> int:
+    """Visitors scored at once within ``memory`` bytes: each takes a raw and a normalised
+    float32 row per signal, the total, a scratch row and a candidate flag per artwork."""
+    per_user = max(1, n_items) * (4 * (2 * n_signals + 2) + 1)
+    return int(min(BATCH_MAX, max(1, memory // per_user)))
 
 
 def normalise(raw: np.ndarray, scale: float) -> np.ndarray:
@@ -257,6 +267,34 @@ class HybridRecommender:
             ids[r, :len(chosen)] = self.interactions.item_ids[chosen]
             scores[r, :len(chosen)] = total[r, chosen]
         return ids, scores
+
+    def top_parts(self, users: np.ndarray, k: int, *, weights: dict[str, float],
+                  rules: Rules | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Batch top-k for known user indices with each signal's part of every score.
+
+        Returns the chosen item indices ``(len(users), k)`` (-1 pads a short list) and, per
+        signal, ``(raw, normalised, weight, contribution)`` at those places, each an array
+        of the same shape: what :class:`Recommendation` carries, without explanations.
+        Memory: a few ``len(users) x n_items`` arrays (see :func:`batch_size`).
+        """
+        rules = rules or Rules()
+        cand = self.candidates(users, rules)
+        raw, norm = self._normalised(users, cand)
+        total = self.combine(norm, weights)
+        chosen = np.full((len(users), k), -1, dtype=np.int64)
+        for r in range(len(users)):
+            picked = self._select(total[r], cand[r], k, rules)
+            chosen[r, :len(picked)] = picked
+        del cand, total
+        at = np.maximum(chosen, 0)
+        per_item = self.item_weights(weights)
+        parts = {}
+        for name in norm:
+            w = per_item.get(name, 0.0)
+            w = np.full(at.shape, w, dtype=np.float32) if np.isscalar(w) else w[at]
+            n = np.take_along_axis(norm[name], at, axis=1)
+            parts[name] = (np.take_along_axis(raw[name], at, axis=1), n, w, w * n)
+        return chosen, parts
 
     def _user(self, user_id: str) -> int:
         pos = self.interactions.user_index(user_id)

@@ -93,6 +93,9 @@ class Signal:
         return out
 
 
+KERNEL_BYTES = 256 << 20  # one block of history x catalog similarities
+
+
 class ContentSignal(Signal):
     """Similarity of each artwork to the user's history in embedding space.
 
@@ -136,8 +139,10 @@ class ContentSignal(Signal):
         if len(history) == 0:
             return out
         totals = np.asarray(rows.sum(axis=1)).ravel()
-        for start in range(0, len(history), self.chunk_history):
-            part = history[start:start + self.chunk_history]
+        # history rows per kernel block: at most chunk_history, and KERNEL_BYTES of kernel
+        step = max(1, min(self.chunk_history, KERNEL_BYTES // (4 * self.vectors.shape[0])))
+        for start in range(0, len(history), step):
+            part = history[start:start + step]
             kernel = self._kernel(self.vectors[part] @ self.vectors.T)
             out += (rows[:, part] @ kernel).astype(np.float32, copy=False)
         out /= np.maximum(totals, 1e-12)[:, None].astype(np.float32)
