@@ -39,6 +39,16 @@ class RecommendationManager(Manager):
             key, lambda: build(self._store, index, config, signals=self.signals(),
                                saved=saved, write=write))
 
+    def warm(self, profile: str | None = None) -> None:
+        """Have ``profile``'s recommender ready: loaded when saved, else fitted and saved.
+
+        Call from a worker thread after opening a catalog or importing, so the next list
+        does not wait for a fit.
+        """
+        from ..recommend.profiles import get_profile
+
+        self.recommender(get_profile(self._store, profile).weight_config())
+
     def signals(self) -> list:
         """Fresh, unfitted signals: the built-in ones, plus the sequence signal when one was
         trained and switched on (see :meth:`train_sequence`)."""
