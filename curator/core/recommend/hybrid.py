@@ -64,8 +64,9 @@ BATCH_MAX = 1024
 
 def batch_size(n_items: int, n_signals: int, memory: int = BATCH_BYTES) -> int:
     """Visitors scored at once within ``memory`` bytes: each takes a raw and a normalised
-    float32 row per signal, the total, a scratch row and a candidate flag per artwork."""
-    per_user = max(1, n_items) * (4 * (2 * n_signals + 2) + 1)
+    float32 row per signal, 24 bytes of scratch (the total, or a selection's int64
+    positions and scores) and a candidate flag per artwork."""
+    per_user = max(1, n_items) * (4 * 2 * n_signals + 24 + 1)
     return int(min(BATCH_MAX, max(1, memory // per_user)))
 
 
@@ -318,6 +319,12 @@ class HybridRecommender:
 
     def _select(self, total: np.ndarray, cand: np.ndarray, k: int, rules: Rules) -> np.ndarray:
         options = np.flatnonzero(cand)
+        return self.select(options, total[options], k, rules)
+
+    def select(self, options: np.ndarray, scores: np.ndarray, k: int, rules: Rules
+               ) -> np.ndarray:
+        """The ``k`` item indices shown from ``options`` (item indices, with their
+        ``scores``), best first, after MMR diversity and the artist cap."""
         if len(options) == 0:
             return options
         plain = rules.mmr_lambda >= 1.0 and rules.artist_cap is None
@@ -325,11 +332,12 @@ class HybridRecommender:
         while True:
             # re-ranking draws from the best ``pool``; widen it until the rules fill k places
             pool = min(pool, len(options))
-            top = options[np.argpartition(-total[options], pool - 1)[:pool]]
-            top = top[np.argsort(-total[top], kind="stable")]
+            at = np.argpartition(-scores, pool - 1)[:pool]
+            at = at[np.argsort(-scores[at], kind="stable")]
+            top = options[at]
             if plain:
                 return top[:k]
-            chosen = mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
+            chosen = mmr_select(top, scores[at], self.data.vectors, k, rules.mmr_lambda,
                                 self.info.artist_index, rules.artist_cap)
             if len(chosen) >= k or pool == len(options):
                 return chosen

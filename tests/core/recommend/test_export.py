@@ -110,7 +110,7 @@ def test_a_stopped_run_reports_progress_and_writes_nothing(cat, tmp_path):
 def test_batch_size_keeps_a_batch_within_its_memory():
     from curator.core.recommend.hybrid import batch_size
 
-    assert batch_size(1_000_000, 3, 1 << 30) == 32   # 1M works: 33 MB a visitor
+    assert batch_size(1_000_000, 3, 1 << 30) == 21   # 1M works: 49 MB a visitor
     assert batch_size(10_000, 3, 1 << 30) == 1024     # capped
     assert batch_size(10_000_000, 3, 1 << 20) == 1    # never none
 
