@@ -30,12 +30,9 @@ CALIBRATIONS_KEPT = 8  # one per weight configuration in use, as the in-memory c
 
 def fitted_dir(db_path: str | Path, *, create: bool) -> Path:
     """``<stem>.learned/fitted`` beside the database (created only when ``create``)."""
-    from ..learn.files import learned_dir
+    from ..learn.files import saved_dir
 
-    folder = learned_dir(db_path, create=create) / "fitted"
-    if create:
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return saved_dir(db_path, create=create)
 
 
 def digest(*parts) -> str:
