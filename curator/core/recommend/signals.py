@@ -38,18 +38,24 @@ class FitData:
         self.event_weights = self.interactions.event_weights(self.config)
         self.weighted = self.interactions.matrix(self.event_weights)   # users x items
         self.binary = self.interactions.matrix()                        # users x items
-        self._strongest: dict[tuple[int, int], tuple[str, float, float]] | None = None
+        self._by_user: tuple[np.ndarray, np.ndarray] | None = None
 
     def strongest_event(self, user: int, item: int) -> tuple[str, float, float]:
-        """The (kind, value, ts) of the heaviest event between a user and an item."""
-        if self._strongest is None:
-            it = self.interactions
-            order = np.argsort(self.event_weights, kind="stable")
-            self._strongest = {}
-            for e in order:  # heavier events overwrite lighter ones
-                self._strongest[(int(it.users[e]), int(it.items[e]))] = (
-                    str(it.kinds[e]), float(it.values[e]), float(it.ts[e]))
-        return self._strongest.get((user, item), ("view", float("nan"), float("nan")))
+        """The (kind, value, ts) of the heaviest event between a user and an item (of equal
+        ones, the last recorded)."""
+        it = self.interactions
+        if self._by_user is None:  # events grouped by user, in recorded order: one sort
+            order = np.argsort(it.users, kind="stable")
+            starts = np.searchsorted(it.users[order], np.arange(it.n_users + 1))
+            self._by_user = (order, starts)
+        order, starts = self._by_user
+        events = order[starts[user]:starts[user + 1]]
+        events = events[it.items[events] == item]
+        if not len(events):
+            return ("view", float("nan"), float("nan"))
+        weights = self.event_weights[events]
+        e = events[np.flatnonzero(weights == weights.max())[-1]]
+        return (str(it.kinds[e]), float(it.values[e]), float(it.ts[e]))
 
 
 class Signal:
