@@ -640,7 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train-sequence",
                        help="learn what visitors look at next from the order of their "
                             "histories; switched on only if it improves a validation split")
-    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--epochs", type=int, help="the most passes over the histories (default 50; "
+                   "fewer are chosen when they do better on the validation split)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--profile", help="the weight profile it must improve (default: default)")
     p.set_defaults(func=cmd_train_sequence)
