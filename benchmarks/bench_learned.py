@@ -99,16 +99,6 @@ def encode(path: Path | None, texts: list[str], cache: Path,
     return vectors, seconds
 
 
-def normalised_again(ev: Evaluation) -> None:
-    """Re-normalise an evaluation's cached scores after its candidates changed."""
-    if hasattr(ev.recommender, "normalise"):
-        ev.norm = ev.recommender.normalise(ev.raw, ev.candidates)
-    else:
-        from curator.core.recommend.hybrid import normalise
-
-        ev.norm = {n: normalise(v, ev.candidates) for n, v in ev.raw.items()}
-
-
 def best_weights(ev: Evaluation, grid: dict[str, list[float]], metric: str) -> dict:
     best = None
     names = list(grid)
@@ -255,9 +245,8 @@ def main() -> None:
                              vectors=vectors, config=CONFIG, k=10)
         cold_ev = Evaluation(inter.subset(train_mask | on_cold),
                              train_mask[train_mask | on_cold], signals=signals(test_model),
-                             info=info, vectors=vectors, config=CONFIG, k=50)
-        cold_ev.candidates &= cold[None, :]  # cold movies ranked among themselves
-        normalised_again(cold_ev)
+                             info=info, vectors=vectors, config=CONFIG, k=50,
+                             allowed=cold)  # cold movies ranked among themselves
         return warm_ev, cold_ev
 
     worlds = {"frozen": both(frozen), "tuned": both(tuned)}
