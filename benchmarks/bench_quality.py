@@ -19,7 +19,8 @@ package registry (the ``bench`` extra; see pyproject.toml for building LightFM o
 3.11): implicit's ALS, BPR and item kNN, cornac's EASE,
 and LightFM with item features (genres, and genres plus the same title embeddings the
 hybrid uses) as the hybrid peer. Content vectors are the project's encoder run over
-"title. genres", cached under the system temp folder so reruns are fast.
+"title. genres", cached in ``.cache/bench_quality`` (with the embedded Tate sample) so
+reruns are fast.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from curator.core.recommend.hybrid import Rules  # noqa: E402
 from curator.core.recommend.interactions import Interactions, WeightConfig  # noqa: E402
 from curator.core.recommend.profiles import BUILT_IN  # noqa: E402
 
-CACHE = Path(tempfile.gettempdir()) / "curator-bench"
+CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench_quality"
 ML = SHARED_DATA / "movielens"
 
 
