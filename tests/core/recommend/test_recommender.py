@@ -416,3 +416,17 @@ def test_profiles_fit_chooses_settings_and_reports_both_splits(cat, capsys):
     assert tuned.weights["content"] in CONTENT + (start.weights["content"],)
     assert tuned.weights["popularity"] in POPULARITY + (start.weights["popularity"],)
     assert "fitted" in tuned.provenance() and not cat.recommendations.profile("balanced").fitted
+
+
+def test_moving_a_weight_and_back_gives_the_same_list(cat):
+    """Tuning sliders go back and forth: each set of weights gives its own list, every time."""
+    recs = cat.recommendations
+
+    def listed(weights):
+        return [(r.item_id, round(r.score, 6)) for r in recs.recommend("mixed", k=5, weights=weights)]
+
+    content, item = {"content": 1.0, "item": 0.0}, {"content": 0.0, "item": 1.0}
+    first = listed(content)
+    other = listed(item)
+    assert other != first
+    assert listed(content) == first and listed(item) == other
