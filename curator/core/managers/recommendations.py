@@ -45,9 +45,7 @@ class RecommendationManager(Manager):
         Call from a worker thread after opening a catalog or importing, so the next list
         does not wait for a fit.
         """
-        from ..recommend.profiles import get_profile
-
-        self.recommender(get_profile(self._store, profile).weight_config())
+        self.recommender(self.profile(profile).weight_config())
 
     def signals(self) -> list:
         """Fresh, unfitted signals: the built-in ones, plus the sequence signal when one was
@@ -111,14 +109,13 @@ class RecommendationManager(Manager):
         from dataclasses import replace
 
         from ..recommend.hybrid import Rules
-        from ..recommend.profiles import get_profile
 
         checks.weights("The weight of", weights)
         if mmr_lambda is not None:
             checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
         if artist_cap is not None:
             checks.count("The artist cap", artist_cap)
-        chosen = get_profile(self._store, profile)
+        chosen = self.profile(profile)
         config = chosen.weight_config()
         if half_life_days is not _FROM_PROFILE:
             config = replace(config, half_life_days=half_life_days)
@@ -211,14 +208,17 @@ class RecommendationManager(Manager):
 
     # -- profiles -------------------------------------------------------------------------
     def profiles(self):
+        """The saved profiles, by name; read once until a change is applied (each
+        recommendation asks for its profile). Any thread may call this."""
         from ..recommend.profiles import list_profiles
 
-        return list_profiles(self._store)
+        return list(self._caches.get("profiles", lambda: list_profiles(self._store)))
 
     def profile(self, name: str | None = None):
-        from ..recommend.profiles import get_profile
+        """A saved profile by name; without a name the default one (or the built-in)."""
+        from ..recommend.profiles import pick_profile
 
-        return get_profile(self._store, name)
+        return pick_profile(self.profiles(), name)
 
     def save_profile(self, profile, *, make_default: bool = False) -> Changes:
         from ..recommend.profiles import save_profile
@@ -342,12 +342,11 @@ class RecommendationManager(Manager):
         from ..recommend.build import aligned_vectors, default_signals
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import Interactions
-        from ..recommend.profiles import get_profile
 
         inter = Interactions.from_store(self._store)
         if len(inter.users) == 0:
             raise CuratorError("There are no visitor histories to learn from; import some first.")
-        chosen = get_profile(self._store, profile)
+        chosen = self.profile(profile)
         cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
         if epochs is not None:
             cfg = replace(cfg, epochs=epochs)

@@ -85,6 +85,7 @@ def typical_best(raw: np.ndarray, candidates: np.ndarray) -> float:
 
 
 TRANSFER_TOP = 50
+ITEM_WEIGHTS_KEPT = 8  # per-artwork weight sets a recommender keeps (one per weights in use)
 
 
 def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, seed: int = 0
@@ -170,6 +171,7 @@ class HybridRecommender:
         self.data = data
         self.info = info
         self.interactions = data.interactions
+        self._item_weights: dict[tuple, dict[str, np.ndarray | float]] = {}
         if scales is None:
             self.scales, self.transfer = calibrate(self)
         else:
@@ -188,7 +190,18 @@ class HybridRecommender:
         interacted with yet gets the item-CF weight (times the content-to-item-CF transfer,
         see :func:`calibrate`) added to its content weight and none for item CF, so a new
         work that matches a visitor's taste competes with works others engaged with.
+        Kept for the last few sets of weights (two arrays over the catalog each).
         """
+        key = tuple(sorted((n, float(w)) for n, w in weights.items()))
+        found = self._item_weights.get(key)
+        if found is None:
+            found = self._item_weights_for(weights)
+            if len(self._item_weights) >= ITEM_WEIGHTS_KEPT:
+                self._item_weights.pop(next(iter(self._item_weights)), None)
+            self._item_weights[key] = found
+        return dict(found)
+
+    def _item_weights_for(self, weights: dict[str, float]) -> dict[str, np.ndarray | float]:
         out: dict[str, np.ndarray | float] = {n: float(w) for n, w in weights.items()}
         item = self.signals.get("item")
         w_item = float(weights.get("item", 0.0))
@@ -201,6 +214,9 @@ class HybridRecommender:
         out["item"] = np.where(known, w_item, 0.0).astype(np.float32)
         out["content"] = np.where(known, 0.0, w_item * self.transfer).astype(np.float32) \
             + np.float32(weights.get("content", 0.0))
+        for values in out.values():
+            if isinstance(values, np.ndarray):
+                values.flags.writeable = False  # shared by every call with these weights
         return out
 
     def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:

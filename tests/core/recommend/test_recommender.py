@@ -433,3 +433,17 @@ def test_an_explanation_names_the_heaviest_event_with_an_artwork():
                                           4.0 * 86_400)
     assert data.strongest_event(1, 1)[0] == "like"
     assert data.strongest_event(0, 1)[0] == "view" and np.isnan(data.strongest_event(0, 1)[2])
+
+
+def test_moving_a_weight_and_back_gives_the_same_list(cat):
+    """Tuning sliders go back and forth: each set of weights gives its own list, every time."""
+    recs = cat.recommendations
+
+    def listed(weights):
+        return [(r.item_id, round(r.score, 6)) for r in recs.recommend("mixed", k=5, weights=weights)]
+
+    content, item = {"content": 1.0, "item": 0.0}, {"content": 0.0, "item": 1.0}
+    first = listed(content)
+    other = listed(item)
+    assert other != first
+    assert listed(content) == first and listed(item) == other
