@@ -245,12 +245,7 @@ class ItemCFSignal(Signal):
             self.b = b.astype(np.float32)
         else:
             self.method = "knn"
-            norms = np.sqrt(np.asarray(xa.multiply(xa).sum(axis=0)).ravel())
-            xn = xa @ sp.diags(1.0 / np.maximum(norms, 1e-12))
-            sim = (xn.T @ xn).tocsr()
-            sim.setdiag(0.0)
-            sim.eliminate_zeros()
-            self.b = _keep_top_per_row(sim, self.neighbours).astype(np.float32)
+            self.b = cosine_neighbours(xa, self.neighbours)
         return self
 
     def _prepare(self, data: FitData) -> sp.csr_matrix:
@@ -370,21 +365,54 @@ def mean_one_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return (sp.diags(factor.astype(np.float32)) @ m).tocsr()
 
 
-def _keep_top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    rows, cols, vals = [], [], []
-    for r in range(m.shape[0]):
-        start, end = m.indptr[r], m.indptr[r + 1]
-        if end == start:
-            continue
-        data = m.data[start:end]
-        idx = m.indices[start:end]
-        if len(data) > k:
-            keep = np.argpartition(-data, k - 1)[:k]
-            data, idx = data[keep], idx[keep]
-        rows.append(np.full(len(data), r))
-        cols.append(idx)
-        vals.append(data)
-    if not rows:
-        return sp.csr_matrix(m.shape, dtype=np.float32)
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=m.shape)
+def cosine_neighbours(x: sp.spmatrix, k: int) -> sp.csr_matrix:
+    """Each column's ``k`` most cosine-similar other columns of ``x`` (users x items).
+
+    Returns an items x items float32 CSR matrix (columns not sorted) whose row ``i`` keeps
+    artwork ``i``'s ``k`` strongest positive links; of equal similarities at the cut, any.
+    ``sparse_dot_topn`` multiplies and keeps each row's strongest ``k + 1`` in one pass
+    (the whole items x items product is never held: 4 GB at a million artworks); the
+    artwork itself is then dropped, or the weakest where equal links outranked it.
+    """
+    from sparse_dot_topn import sp_matmul_topn
+
+    x = sp.csr_matrix(x, dtype=np.float32)
+    n = x.shape[1]
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
+    xn = x.copy()
+    xn.data *= (1.0 / np.maximum(norms, 1e-12)).astype(np.float32)[xn.indices]
+    sim = sp_matmul_topn(xn.T.tocsr(), xn, top_n=k + 1, threshold=0.0).tocsr()
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(sim.indptr))
+    keep = sim.indices != rows
+    # where k + 1 equal links outranked the artwork itself, the weakest of them goes too
+    counts = np.diff(sim.indptr) - np.bincount(rows[~keep], minlength=n)
+    if (counts > k).any():
+        crowded = np.flatnonzero((counts > k)[rows] & keep)
+        keep[crowded] = _top_per_row(sim.data[crowded], rows[crowded],
+                                     np.ones(len(crowded), dtype=bool), k)
+        counts = np.minimum(counts, k)
+    return sp.csr_matrix((sim.data[keep].astype(np.float32, copy=False), sim.indices[keep],
+                          np.concatenate([[0], np.cumsum(counts)])), shape=(n, n))
+
+
+def _top_per_row(values: np.ndarray, rows: np.ndarray, valid: np.ndarray,
+                 k: int) -> np.ndarray:
+    """Which entries are among their row's ``k`` largest valid ``values`` (positive; of
+    equal ones, the earlier entry), for entries grouped by ``rows`` (non-decreasing)."""
+    counts = np.bincount(rows[valid], minlength=int(rows[-1]) + 1 if len(rows) else 0)
+    crowded = valid & (counts > k)[rows]
+    out = valid & ~crowded  # rows with at most k valid entries keep them all
+    pick = np.flatnonzero(crowded)
+    if not len(pick):
+        return out
+    # One sort for every crowded row: the row in the high bits, then the value descending
+    # (a positive float32's bits order like the float).
+    key = rows[pick].astype(np.int64) << 31
+    key |= 0x7FFFFFFF - values[pick].view(np.int32)
+    order = np.argsort(key, kind="stable")
+    # rank within its row: rows come in order, each as many times as it has crowded entries
+    sizes = counts[counts > k]
+    starts = np.cumsum(sizes) - sizes
+    rank = np.arange(len(order)) - np.repeat(starts, sizes)
+    out[pick[order[rank < k]]] = True
+    return out
