@@ -7,6 +7,7 @@ Every signal follows one shape (the one ``implicit`` gives its models):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,10 @@ class FitData:
     interactions: Interactions
     config: WeightConfig
     vectors: np.ndarray | None = None  # n_items x d unit rows; zero rows where missing
+    # ``neighbours(items, count)``: for each item position, about the ``count`` items whose
+    # vectors are nearest (an approximate index's answer); ``None`` for a catalog small
+    # enough to be compared whole (see ContentSignal).
+    neighbours: Callable[[np.ndarray, int], list[np.ndarray]] | None = None
 
     def __post_init__(self) -> None:
         self.event_weights = self.interactions.event_weights(self.config)
@@ -99,11 +104,28 @@ class Signal:
         return out
 
 
+# With an approximate index (catalogs of ann.GRAPH_MIN_VECTORS works and more) content is
+# scored exactly on candidates only: the nearest CANDIDATE_NEIGHBOURS artworks of each of a
+# visitor's CANDIDATE_QUERIES heaviest history items, and what the other signals rank best.
+CANDIDATE_QUERIES = 32
+CANDIDATE_NEIGHBOURS = 100
 KERNEL_BYTES = 256 << 20  # at most this many bytes of history x catalog similarities
 # The kernel's block while scoring content (history x artworks): about 1 MiB of float32,
 # and at least this many artworks.
 KERNEL_BLOCK = 1 << 18
 MIN_BLOCK = 2048
+
+
+SMALL_PRODUCT = 1 << 24  # multiply-adds below which einsum beats a threaded BLAS
+
+
+def small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b.T``; for a small product with einsum, not BLAS: a threaded BLAS spends far
+    longer waking its threads than computing (tens of ms on a busy machine, against under
+    one for 10 x 1,400 x 384)."""
+    if a.shape[0] * b.shape[0] * a.shape[1] <= SMALL_PRODUCT:
+        return np.einsum("hd,id->hi", a, b)
+    return a @ b.T
 
 
 class ContentSignal(Signal):
@@ -112,6 +134,11 @@ class ContentSignal(Signal):
     ``score(u, i) = sum_h w(u,h) k(cos(h, i)) / sum_h w(u,h)`` with the kernel
     ``k(s) = max(s, 0) ** sharpness``: an artwork close to *any* of a user's interests
     scores high, so separate interests do not blur into one average taste.
+
+    Where the data come with ``neighbours`` (a catalog large enough for an approximate
+    index), a visitor's scores are computed for candidates only: the approximate nearest
+    neighbours of their heaviest history items plus the artworks given as ``also`` (the
+    other signals' best); every other artwork scores 0. A candidate's score is exact.
     """
 
     name = "content"
@@ -127,6 +154,7 @@ class ContentSignal(Signal):
         self.vectors = (data.vectors if data.vectors is not None
                         else np.zeros((n, 1), dtype=np.float32))
         self.weighted = data.weighted
+        self.neighbours = data.neighbours
         return self
 
     def settings(self) -> dict:
@@ -142,7 +170,12 @@ class ContentSignal(Signal):
             np.power(sims, self.sharpness, out=sims)
         return sims
 
-    def score(self, users: np.ndarray) -> np.ndarray:
+    def score(self, users: np.ndarray, also: np.ndarray | None = None) -> np.ndarray:
+        """Scores of every artwork for each of ``users``; with an approximate index, of the
+        candidates (``also``: per user, more artworks to score, e.g. the other signals'
+        best), 0 elsewhere."""
+        if self.neighbours is not None:
+            return self._score_candidates(users, also)
         rows = self.weighted[users]
         n = self.vectors.shape[0]
         out = np.zeros((len(users), n), dtype=np.float32)
@@ -168,6 +201,30 @@ class ContentSignal(Signal):
         out /= np.maximum(totals, 1e-12)[:, None].astype(np.float32)
         return out
 
+    def _score_candidates(self, users: np.ndarray, also: np.ndarray | None) -> np.ndarray:
+        rows = self.weighted[users]
+        out = np.zeros((len(users), self.vectors.shape[0]), dtype=np.float32)
+        histories = [(rows.indices[a:b], rows.data[a:b])
+                     for a, b in zip(rows.indptr[:-1], rows.indptr[1:], strict=True)]
+        queries = [h[np.argsort(-w, kind="stable")[:CANDIDATE_QUERIES]] for h, w in histories]
+        found = iter(self.neighbours(np.concatenate([[], *queries]).astype(np.int64),
+                                     CANDIDATE_NEIGHBOURS))
+        for r, ((history, w), asked) in enumerate(zip(histories, queries, strict=True)):
+            near = [next(found) for _ in asked]
+            if not len(history):
+                continue
+            if also is not None:
+                near.append(np.asarray(also[r], dtype=np.int64))
+            cand = np.unique(np.concatenate(near))
+            total = np.zeros(len(cand), dtype=np.float32)
+            vectors = self.vectors[cand]
+            for start in range(0, len(history), self.chunk_history):
+                part = slice(start, start + self.chunk_history)
+                kernel = self._kernel(small_product(self.vectors[history[part]], vectors))
+                total += w[part] @ kernel
+            out[r, cand] = total / max(float(w.sum()), 1e-12)
+        return out
+
     def score_vector(self, history: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Scores for an ad-hoc history (item indices and weights), e.g. a new visitor."""
         kernel = self._kernel(self.vectors[history] @ self.vectors.T)
@@ -178,9 +235,7 @@ class ContentSignal(Signal):
         history, w = row.indices, row.data
         if len(history) == 0:
             return [[] for _ in items]
-        # einsum, not BLAS: for a product this small a threaded BLAS spends far longer
-        # waking its threads than computing (tens of ms on a busy machine)
-        sims = np.einsum("hd,id->hi", self.vectors[history], self.vectors[items])
+        sims = small_product(self.vectors[history], self.vectors[items])
         parts = w[:, None] * self._kernel(sims)
         return [self._because(self.data, user, history, parts[:, j], top)
                 for j in range(len(items))]
