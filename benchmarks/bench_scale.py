@@ -100,13 +100,15 @@ def events_sql(size: str) -> str:
     n_art, n_events, n_users = SIZES[size]
     topics = max(1, n_art // PER_TOPIC)
     per_user = n_events // n_users
+    # a minute apart, or closer where that would reach past today (a million visitors)
+    step = min(60, 60_000_000 // n_events)
     return (
         f"SELECT printf('U%07d', u) AS user_id, printf('A%07d', CASE WHEN random() < 0.7 "
         f"THEN (u % {topics}) + {topics} * CAST(floor(pow(random(), 2) * {PER_TOPIC}) AS BIGINT)"
         f" ELSE CAST(floor(pow(random(), 3) * {n_art}) AS BIGINT) END % {n_art}) AS artwork_id,"
         f" CASE WHEN random() < 0.8 THEN 'view' WHEN random() < 0.75 THEN 'like' "
         f"ELSE 'favourite' END AS kind, NULL::DOUBLE AS value, TIMESTAMP '2020-01-01' + "
-        f"to_minutes(r) AS timestamp FROM (SELECT r, r // {per_user} AS u "
+        f"to_seconds(r * {step}) AS timestamp FROM (SELECT r, r // {per_user} AS u "
         f"FROM range({n_events}) t(r))")
 
 
