@@ -114,3 +114,20 @@ def test_content_parts_of_works_found_by_other_signals_are_exact(large):
         item = rec.interactions.item_index(r.item_id)
         assert r.parts["content"].raw == pytest.approx(float(whole[item]), rel=1e-5)
     assert any(r.parts["content"].raw > 0 for r in got)
+
+
+def test_vectors_in_the_catalogs_order_are_shared_not_copied():
+    from curator.core.embedding.search import VectorIndex
+    from curator.core.embedding.spaces import Space
+    from curator.core.recommend.build import aligned_vectors
+
+    matrix = np.eye(4, dtype=np.float32)
+    index = VectorIndex(Space(1, "text", "m", "t", 4), np.asarray(["a", "b", "c", "d"],
+                                                                   dtype=object), matrix)
+    same = aligned_vectors(index, np.asarray(["a", "b", "c", "d"], dtype=object))
+    assert np.shares_memory(same, matrix) and not same.flags.writeable
+    with pytest.raises(ValueError):
+        same[0, 0] = 5.0  # the index's vectors stay as they were
+    other = aligned_vectors(index, np.asarray(["d", "x", "a"], dtype=object))
+    assert not np.shares_memory(other, matrix)
+    np.testing.assert_array_equal(other, [matrix[3], np.zeros(4), matrix[0]])
