@@ -38,6 +38,11 @@ class FitData:
         self.event_weights = self.interactions.event_weights(self.config)
         self.weighted = self.interactions.matrix(self.event_weights)   # users x items
         self.binary = self.interactions.matrix()                        # users x items
+        # each visitor's events relative to each other (mean 1), scaled in float64: a
+        # visitor whose events are all many half-lives old keeps their taste (in float32
+        # those weights underflow, and their rescaling overflowed to inf)
+        self.relative = mean_one_rows(self.interactions.matrix(self.event_weights,
+                                                               dtype=np.float64))
         self._strongest: dict[tuple[int, int], tuple[str, float, float]] | None = None
 
     def strongest_event(self, user: int, item: int) -> tuple[str, float, float]:
@@ -110,7 +115,7 @@ class ContentSignal(Signal):
         n = data.interactions.n_items
         self.vectors = (data.vectors if data.vectors is not None
                         else np.zeros((n, 1), dtype=np.float32))
-        self.weighted = data.weighted
+        self.weighted = data.relative  # the score is a weighted mean: only ratios count
         return self
 
     def _kernel(self, sims: np.ndarray) -> np.ndarray:
@@ -191,7 +196,7 @@ class ItemCFSignal(Signal):
 
     def fit(self, data: FitData) -> ItemCFSignal:
         self.data = data
-        self.x = mean_one_rows(data.weighted) if self.use_weights else \
+        self.x = data.relative if self.use_weights else \
             data.binary.tocsr().astype(np.float32)
         learn = self.x if self.learn_weighted else data.binary.tocsr().astype(np.float32)
         active = np.flatnonzero(np.asarray((learn != 0).sum(axis=0)).ravel())
@@ -260,12 +265,13 @@ class PopularitySignal(Signal):
 
 
 def mean_one_rows(m: sp.csr_matrix) -> sp.csr_matrix:
-    """Each row scaled so its stored entries average 1 (relative weights kept)."""
-    m = m.tocsr().astype(np.float32)
+    """Each row scaled so its stored entries average 1 (relative weights kept), as float32;
+    the scaling is done in float64, so tiny (decayed) rows neither vanish nor overflow."""
+    m = m.tocsr().astype(np.float64)
     counts = np.diff(m.indptr).astype(np.float64)
     sums = np.asarray(m.sum(axis=1)).ravel()
     factor = np.where(sums > 0, counts / np.where(sums > 0, sums, 1.0), 0.0)
-    return (sp.diags(factor.astype(np.float32)) @ m).tocsr()
+    return (sp.diags(factor) @ m).astype(np.float32).tocsr()
 
 
 def _keep_top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
