@@ -57,6 +57,17 @@ class Rules:
 
 
 CALIBRATION_USERS = 48
+# Memory a batch of visitors may take while scored together (``recommend --all``).
+BATCH_BYTES = 1 << 30
+BATCH_MAX = 1024
+
+
+def batch_size(n_items: int, n_signals: int, memory: int = BATCH_BYTES) -> int:
+    """Visitors scored at once within ``memory`` bytes: each takes a raw and a normalised
+    float32 row per signal, 24 bytes of scratch (the total, or a selection's int64
+    positions and scores) and a candidate flag per artwork."""
+    per_user = max(1, n_items) * (4 * 2 * n_signals + 24 + 1)
+    return int(min(BATCH_MAX, max(1, memory // per_user)))
 
 
 def normalise(raw: np.ndarray, scale: float) -> np.ndarray:
@@ -155,7 +166,7 @@ class HybridRecommender:
     """
 
     def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo,
-                 scales: dict[str, float] | None = None):
+                 scales: dict[str, float] | None = None, transfer: float = 0.0):
         self.signals = {s.name: s for s in signals}
         self.data = data
         self.info = info
@@ -164,7 +175,7 @@ class HybridRecommender:
         if scales is None:
             self.scales, self.transfer = calibrate(self)
         else:
-            self.scales, self.transfer = scales, 0.0
+            self.scales, self.transfer = scales, transfer
 
     @classmethod
     def fit(cls, signals: list[Signal], data: FitData, info: ItemInfo) -> HybridRecommender:
@@ -274,6 +285,34 @@ class HybridRecommender:
             scores[r, :len(chosen)] = total[r, chosen]
         return ids, scores
 
+    def top_parts(self, users: np.ndarray, k: int, *, weights: dict[str, float],
+                  rules: Rules | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Batch top-k for known user indices with each signal's part of every score.
+
+        Returns the chosen item indices ``(len(users), k)`` (-1 pads a short list) and, per
+        signal, ``(raw, normalised, weight, contribution)`` at those places, each an array
+        of the same shape: what :class:`Recommendation` carries, without explanations.
+        Memory: a few ``len(users) x n_items`` arrays (see :func:`batch_size`).
+        """
+        rules = rules or Rules()
+        cand = self.candidates(users, rules)
+        raw, norm = self._normalised(users, cand)
+        total = self.combine(norm, weights)
+        chosen = np.full((len(users), k), -1, dtype=np.int64)
+        for r in range(len(users)):
+            picked = self._select(total[r], cand[r], k, rules)
+            chosen[r, :len(picked)] = picked
+        del cand, total
+        at = np.maximum(chosen, 0)
+        per_item = self.item_weights(weights)
+        parts = {}
+        for name in norm:
+            w = per_item.get(name, 0.0)
+            w = np.full(at.shape, w, dtype=np.float32) if np.isscalar(w) else w[at]
+            n = np.take_along_axis(norm[name], at, axis=1)
+            parts[name] = (np.take_along_axis(raw[name], at, axis=1), n, w, w * n)
+        return chosen, parts
+
     def _user(self, user_id: str) -> int:
         pos = self.interactions.user_index(user_id)
         return -1 if pos is None else pos
@@ -296,6 +335,12 @@ class HybridRecommender:
 
     def _select(self, total: np.ndarray, cand: np.ndarray, k: int, rules: Rules) -> np.ndarray:
         options = np.flatnonzero(cand)
+        return self.select(options, total[options], k, rules)
+
+    def select(self, options: np.ndarray, scores: np.ndarray, k: int, rules: Rules
+               ) -> np.ndarray:
+        """The ``k`` item indices shown from ``options`` (item indices, with their
+        ``scores``), best first, after MMR diversity and the artist cap."""
         if len(options) == 0:
             return options
         plain = rules.mmr_lambda >= 1.0 and rules.artist_cap is None
@@ -303,11 +348,12 @@ class HybridRecommender:
         while True:
             # re-ranking draws from the best ``pool``; widen it until the rules fill k places
             pool = min(pool, len(options))
-            top = options[np.argpartition(-total[options], pool - 1)[:pool]]
-            top = top[np.argsort(-total[top], kind="stable")]
+            at = np.argpartition(-scores, pool - 1)[:pool]
+            at = at[np.argsort(-scores[at], kind="stable")]
+            top = options[at]
             if plain:
                 return top[:k]
-            chosen = mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
+            chosen = mmr_select(top, scores[at], self.data.vectors, k, rules.mmr_lambda,
                                 self.info.artist_index, rules.artist_cap)
             if len(chosen) >= k or pool == len(options):
                 return chosen

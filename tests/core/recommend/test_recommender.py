@@ -418,6 +418,23 @@ def test_profiles_fit_chooses_settings_and_reports_both_splits(cat, capsys):
     assert "fitted" in tuned.provenance() and not cat.recommendations.profile("balanced").fitted
 
 
+def test_an_explanation_names_the_heaviest_event_with_an_artwork():
+    from curator.core.recommend.signals import FitData
+
+    kinds = ["view", "favourite", "view", "view", "like", "view"]
+    inter = Interactions(np.asarray(["u0", "u1"], dtype=object),
+                         np.asarray(["a", "b"], dtype=object),
+                         np.asarray([0, 0, 0, 1, 1, 1]), np.asarray([0, 0, 0, 0, 1, 1]),
+                         np.asarray(kinds, dtype=object), np.full(6, np.nan),
+                         np.asarray([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) * 86_400)
+    data = FitData(inter, WeightConfig(half_life_days=None))
+    assert data.strongest_event(0, 0)[0] == "favourite"   # outweighs the views around it
+    assert data.strongest_event(1, 0) == ("view", pytest.approx(np.nan, nan_ok=True),
+                                          4.0 * 86_400)
+    assert data.strongest_event(1, 1)[0] == "like"
+    assert data.strongest_event(0, 1)[0] == "view" and np.isnan(data.strongest_event(0, 1)[2])
+
+
 def test_moving_a_weight_and_back_gives_the_same_list(cat):
     """Tuning sliders go back and forth: each set of weights gives its own list, every time."""
     recs = cat.recommendations
