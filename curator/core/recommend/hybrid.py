@@ -109,6 +109,19 @@ def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, se
     return scales, min(max(transfer, 0.0), 1.0)
 
 
+def best_first(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` highest scores, highest first; equal scores in the order of
+    their positions, so that a ranking never depends on how a partition broke a tie."""
+    size = len(scores)
+    if n < size:
+        cut = np.partition(scores, size - n)[size - n]
+        above = np.flatnonzero(scores > cut)
+        best = np.concatenate([above, np.flatnonzero(scores == cut)[:n - len(above)]])
+    else:
+        best = np.arange(size)
+    return best[np.lexsort((best, -scores[best]))]
+
+
 def mmr_select(candidates: np.ndarray, relevance: np.ndarray, vectors: np.ndarray | None,
                k: int, lam: float, artist_of: np.ndarray | None = None,
                cap: int | None = None) -> np.ndarray:
@@ -192,15 +205,21 @@ class HybridRecommender:
             + np.float32(weights.get("content", 0.0))
         return out
 
-    def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-        """The score: the weighted sum of the normalised signals (see :meth:`item_weights`)."""
+    def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float],
+                items: np.ndarray | None = None) -> np.ndarray:
+        """The score: the weighted sum of the normalised signals (see :meth:`item_weights`).
+
+        ``norm`` holds scores of every artwork, or, with ``items``, of the artworks at those
+        indices (same shape as each score array).
+        """
         per_item = self.item_weights(weights)
         total = None
         for name, values in norm.items():
             w = per_item.get(name, 0.0)
             if np.isscalar(w) and not w:
                 continue
-            part = values * (np.float32(w) if np.isscalar(w) else w)
+            part = values * (np.float32(w) if np.isscalar(w)
+                             else w if items is None else w[items])
             total = part if total is None else total + part
         if total is None:
             total = np.zeros(next(iter(norm.values())).shape, dtype=np.float32)
@@ -280,21 +299,27 @@ class HybridRecommender:
 
     def _select(self, total: np.ndarray, cand: np.ndarray, k: int, rules: Rules) -> np.ndarray:
         options = np.flatnonzero(cand)
+        return self.select_among(options, total[options], k, rules)[0]
+
+    def select_among(self, options: np.ndarray, scores: np.ndarray, k: int, rules: Rules
+                     ) -> tuple[np.ndarray, int]:
+        """The chosen ``k`` of the artworks ``options`` (scored ``scores``) under the rules,
+        and how many of the best-scored options the choice looked at."""
         if len(options) == 0:
-            return options
+            return options, 0
         plain = rules.mmr_lambda >= 1.0 and rules.artist_cap is None
         pool = k if plain else max(10 * k, 100)
         while True:
             # re-ranking draws from the best ``pool``; widen it until the rules fill k places
             pool = min(pool, len(options))
-            top = options[np.argpartition(-total[options], pool - 1)[:pool]]
-            top = top[np.argsort(-total[top], kind="stable")]
+            best = best_first(scores, pool)
+            top = options[best]
             if plain:
-                return top[:k]
-            chosen = mmr_select(top, total[top], self.data.vectors, k, rules.mmr_lambda,
+                return top[:k], pool
+            chosen = mmr_select(top, scores[best], self.data.vectors, k, rules.mmr_lambda,
                                 self.info.artist_index, rules.artist_cap)
             if len(chosen) >= k or pool == len(options):
-                return chosen
+                return chosen, pool
             pool *= 4
 
     # -- one user, explained --------------------------------------------------------------
