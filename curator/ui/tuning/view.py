@@ -27,8 +27,9 @@ from ...core.catalog import Catalog
 from ...core.evaluate.metrics import GUIDE
 from ...core.recommend.hybrid import Rules
 from ...core.recommend.profiles import Profile
+from .. import operations
 from ..jobs import JobRunner
-from ..operations import Op
+from ..operations import Op, TuningRequest
 
 SIGNALS = [("content", "Content similarity"), ("item", "Visitors with similar taste"),
            ("popularity", "Popular lately")]
@@ -179,11 +180,10 @@ class TuningView(QWidget):
             self.rebuild()
 
     def rebuild(self) -> None:
-        half_life = self.half_life_days()
         self.status.emit("Scoring the evaluation visitors…")
-        self.jobs.submit(lambda p, c: self.catalog.recommendations.evaluation(
-                             half_life_days=half_life, max_users=1000),
-                         on_done=self._built, on_error=self.status.emit, key="tuning-build")
+        self.jobs.start(Op.TUNING_BUILD, operations.tuning_evaluation, self.catalog,
+                        self.half_life_days(), on_done=self._built,
+                        on_error=self.status.emit)
 
     def _built(self, evaluation) -> None:
         self.evaluation = evaluation
@@ -197,26 +197,10 @@ class TuningView(QWidget):
         then (a second job) the saved profiles and the curve over λ for the plot."""
         if self.evaluation is None:
             return
-        evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
-        half_life = self.half_life_days()
-        catalog = self.catalog
-        visitor = self.sample_user
-
-        def work(progress, cancel):
-            current = evaluation.measure(weights, rules).metrics
-            cancel.check()
-            sample = []
-            if visitor:
-                recs = catalog.recommendations.recommend(
-                    visitor, k=10, weights=weights, mmr_lambda=rules.mmr_lambda,
-                    half_life_days=half_life)
-                titles = {a["id"]: a["title"] for a in catalog.artworks.get(
-                    [r.item_id for r in recs])}
-                sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
-            return weights, current, sample
-
-        self.jobs.submit(work, on_done=self._measured, on_error=self.status.emit,
-                         key=Op.TUNING)
+        request = TuningRequest(self.weights(), self.rules().mmr_lambda,
+                                self.half_life_days(), self.sample_user)
+        self.jobs.start(Op.TUNING, operations.measure_weights, self.catalog, self.evaluation,
+                        request, on_done=self._measured, on_error=self.status.emit)
 
     def _measured(self, result) -> None:
         weights, current, sample = result
@@ -244,31 +228,10 @@ class TuningView(QWidget):
         profiles = self.catalog.recommendations.profiles()
         if self._dists is None or self._dists[0] is not evaluation:
             self._dists, self._saved = (evaluation, None), {}
-        known_dists, known_saved = self._dists[1], dict(self._saved)
-        frontier = self._frontiers.get(tuple(sorted(weights.items())))
-
-        def work(progress, cancel):
-            saved = {}
-            for p in profiles:
-                key = (p.name, tuple(sorted(p.weights.items())), p.mmr_lambda)
-                if key not in known_saved:
-                    cancel.check()
-                    known_saved[key] = evaluation.measure(
-                        p.weights, Rules(mmr_lambda=p.mmr_lambda)).metrics
-                saved[key] = known_saved[key]
-            dists = known_dists or {n: evaluation.signal_distribution(n, sample=5000)
-                                    for n in evaluation.signals}
-            curve = frontier
-            if curve is None:
-                curve = []
-                for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
-                    cancel.check()
-                    curve.append((lam, evaluation.measure(weights, Rules(mmr_lambda=lam))
-                                  .metrics))
-            return weights, saved, dists, curve
-
-        self.jobs.submit(work, on_done=self._curve_measured, on_error=self.status.emit,
-                         key=Op.TUNING_CURVE)
+        self.jobs.start(Op.TUNING_CURVE, operations.measure_curve, evaluation, weights,
+                        profiles, dict(self._saved), self._dists[1],
+                        self._frontiers.get(tuple(sorted(weights.items()))),
+                        on_done=self._curve_measured, on_error=self.status.emit)
 
     def _curve_measured(self, result) -> None:
         weights, saved, dists, curve = result
@@ -332,9 +295,8 @@ class TuningView(QWidget):
         make_default = self.make_default.isChecked()
         self.fit.setEnabled(False)
         self.status.emit("Fitting weights to the histories…")
-        self.jobs.submit(lambda progress, cancel: self.catalog.recommendations.fit_profile(
-            name, make_default=make_default, progress=progress, cancel=cancel),
-            on_done=self._fitted, on_error=self._fit_failed, key="tuning-fit")
+        self.jobs.start(Op.FIT_WEIGHTS, operations.fit_weights, self.catalog, name,
+                        make_default, on_done=self._fitted, on_error=self._fit_failed)
 
     def _fit_failed(self, message: str) -> None:
         self.fit.setEnabled(True)
