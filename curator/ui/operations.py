@@ -54,6 +54,7 @@ class Op(StrEnum):
     BACKUP = "backup"
     OPEN_DEMO = "open-demo"            # fill the demo database the first time
     CHECK_DATABASE = "check-database"  # read every table and block (Help > Check database)
+    SET_AVAILABLE = "set-available"    # mark works unavailable (on loan) or available again
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
@@ -73,6 +74,7 @@ _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
              Op.OPEN_DEMO: Policy.SERIAL, Op.CHECK_DATABASE: Policy.SERIAL,
              Op.USERS_EXPORT: Policy.SERIAL, Op.LEARN: Policy.SERIAL,
+             Op.SET_AVAILABLE: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -152,6 +154,11 @@ def warm_search(catalog: Catalog, progress=None, cancel=None) -> None:
 
 def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None) -> Changes:
     return catalog.imports.undo(batch_id)
+
+
+def set_available(catalog: Catalog, ids: list[str], available: bool, progress=None,
+                  cancel=None) -> Changes:
+    return catalog.artworks.set_available(ids, available)
 
 
 def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:

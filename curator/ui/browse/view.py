@@ -198,6 +198,7 @@ class BrowseView(QWidget):
                                      "unavailable works out (click again to undo)")
         self.availability.setEnabled(False)
         self.availability.clicked.connect(self.toggle_available)
+        self._available = True  # the selected work's state, as the button shows it
         inner = QWidget()
         dl = QVBoxLayout(inner)
         dl.addWidget(self.picture)
@@ -410,18 +411,32 @@ class BrowseView(QWidget):
         menu.exec(view.viewport().mapToGlobal(pos))
 
     def toggle_available(self) -> None:
-        """Mark the selected work unavailable, or available again."""
-        if not self.selected_id:
+        """Mark the selected work unavailable, or available again (in the background; the
+        change record then refreshes the views)."""
+        if not self.selected_id or not self.availability.isEnabled():
             return
-        rec = self.catalog.artworks.one(self.selected_id) or {}
-        available = not rec.get("available", True)
-        self.catalog.artworks.set_available([self.selected_id], available)
-        self.model.forget(self.selected_id)
-        self._show_availability(available)
-        state = "available" if available else "unavailable; recommendations leave it out"
-        self.status.emit(f"{rec.get('title') or self.selected_id} is now {state}.")
+        artwork_id, available = self.selected_id, not self._available
+        row = self.model.position(artwork_id)
+        title = self.model.row(row).get("title") if row is not None else None
+        self.availability.setEnabled(False)  # until this change is stored
+
+        def done(changes) -> None:
+            self.model.forget(artwork_id)
+            if artwork_id == self.selected_id:
+                self._show_availability(available)
+            state = "available" if available else "unavailable; recommendations leave it out"
+            self.status.emit(f"{title or artwork_id} is now {state}.")
+
+        def failed(message: str) -> None:
+            if artwork_id == self.selected_id:
+                self._show_availability(self._available)
+            self.status.emit(message)
+
+        self.jobs.start(Op.SET_AVAILABLE, operations.set_available, self.catalog, [artwork_id],
+                        available, on_done=done, on_error=failed)
 
     def _show_availability(self, available: bool) -> None:
+        self._available = available
         self.availability.setEnabled(True)
         self.availability.setText("Mark unavailable" if available else "Mark available again")
 
