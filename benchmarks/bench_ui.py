@@ -211,7 +211,8 @@ def bench_slider(clock: Clock, window, repeat: int) -> None:
     start = time.perf_counter()
     window.tabs.setCurrentWidget(tuning)  # builds the evaluation in the background
     clock.until(lambda: tuning.redraws >= 1, timeout=600)
-    clock.settle(window)
+    clock.until(lambda: tuning.settled() and not window.jobs.busy(), timeout=600)
+    clock.flush()
     print(f"Tuning tab first shown (scores {len(tuning.evaluation.users):,} evaluation "
           f"visitors): {ms(time.perf_counter() - start):.0f} ms")
     slider = tuning.sliders["content"]
@@ -225,13 +226,18 @@ def bench_slider(clock: Clock, window, repeat: int) -> None:
         clock.until(lambda: tuning.redraws > redraws
                     and not getattr(canvas, "_draw_pending", False))
         shown = time.perf_counter() - start
-        clock.until(lambda: not window.jobs.busy()
-                    and not getattr(canvas, "_draw_pending", False))
+        rest()
         return shown, time.perf_counter() - start
+
+    def rest() -> None:
+        """Until the curve over λ (started once the slider rests) is measured and drawn."""
+        clock.until(lambda: tuning.settled() and not window.jobs.busy()
+                    and not getattr(canvas, "_draw_pending", False))
+        clock.flush()
 
     values = [20 + (i * 37) % 170 for i in range(repeat + 1)]
     move(values[0])  # warm-up: the first move after the tab opens
-    clock.settle(window)
+    rest()
     evaluation, rules = tuning.evaluation, tuning.rules()
     recommend = window.catalog.recommendations.recommend
     times, curves, peer = [], [], []
@@ -239,7 +245,7 @@ def bench_slider(clock: Clock, window, repeat: int) -> None:
         shown, whole = move(v)
         times.append(ms(shown))
         curves.append(ms(whole))
-        clock.settle(window)
+        rest()
         weights = tuning.weights()
         start = time.perf_counter()
         evaluation.measure(weights, rules)

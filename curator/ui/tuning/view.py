@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -144,6 +145,12 @@ class TuningView(QWidget):
         self.redraws = 0
         self._debounce = QTimer(self, singleShot=True, interval=60)
         self._debounce.timeout.connect(self.remeasure)
+        # the curve over λ (five measures) waits until the sliders rest and the new point
+        # is drawn, so that it never competes with the list and metrics of a move
+        self.curve_timer = QTimer(self, singleShot=True, interval=250)
+        self.curve_timer.timeout.connect(self._measure_curve)
+        self._colours: dict[str, str] = {}
+        self._follow_palette()
         for s in [*self.sliders.values(), self.mmr]:
             s.valueChanged.connect(self._debounce.start)
         self.half_life.valueChanged.connect(self.rebuild)
@@ -197,6 +204,7 @@ class TuningView(QWidget):
         then (a second job) the saved profiles and the curve over λ for the plot."""
         if self.evaluation is None:
             return
+        self.curve_timer.stop()  # the sliders moved on: their curve waits for rest again
         request = TuningRequest(self.weights(), self.rules().mmr_lambda,
                                 self.half_life_days(), self.sample_user)
         self.jobs.start(Op.TUNING, operations.measure_weights, self.catalog, self.evaluation,
@@ -219,12 +227,15 @@ class TuningView(QWidget):
             label.setText(f"{GUIDE[key].name(k)} {value:.2f}" if key == "novelty"
                           else f"{GUIDE[key].name(k)} {value:.3f}")
         self._redraw()
-        self._measure_curve(weights)
+        self.curve_timer.start()
 
-    def _measure_curve(self, weights: dict[str, float]) -> None:
+    def _measure_curve(self) -> None:
         """The saved profiles' points, the curve over λ and the score distributions:
         slower than the list, and unchanged by most moves, so kept per evaluation."""
         evaluation = self.evaluation
+        if evaluation is None or not self.last:
+            return
+        weights = self.last["weights"]
         profiles = self.catalog.recommendations.profiles()
         if self._dists is None or self._dists[0] is not evaluation:
             self._dists, self._saved = (evaluation, None), {}
@@ -250,6 +261,7 @@ class TuningView(QWidget):
         key, label = TRADE_OFFS[self.axis.currentIndex()]
         ax = self.ax_trade
         ax.clear()
+        fg = self._colours["text"]
         trail = [m for _, m in self.history]
         ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o", color="#bbbbbb",
                 markersize=3, label="recent")
@@ -258,11 +270,12 @@ class TuningView(QWidget):
             ax.plot([m[key] for _, m in frontier], [m["ndcg"] for _, m in frontier], "-",
                     color="#8172B3", alpha=0.7, label="these weights, λ 0 → 1")
             for lam, m in frontier:
-                ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7, color="#8172B3",
-                            xytext=(3, -9), textcoords="offset points")
+                ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7,
+                            color=self._colours["curve"], xytext=(3, -9),
+                            textcoords="offset points")
         for name, m in self.last["saved"]:
-            ax.plot(m[key], m["ndcg"], "s", color="#4C72B0")
-            ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4),
+            ax.plot(m[key], m["ndcg"], "s", color=self._colours["saved"])
+            ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4), color=fg,
                         textcoords="offset points")
         now = self.last["metrics"]
         ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9, label="current")
@@ -271,7 +284,8 @@ class TuningView(QWidget):
         ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
         # below the axes, so it never covers the current point or a saved profile
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
-                  frameon=False)
+                  frameon=False, labelcolor=fg)
+        self._style_axes(ax)
         dists = self.last["dists"]
         if dists is not None and dists is not self._drawn_dists:  # new with each evaluation
             self._drawn_dists = self.last["dists"]
@@ -281,10 +295,63 @@ class TuningView(QWidget):
                 ax.hist(values, bins=30, alpha=0.5, label=name, histtype="stepfilled")
             ax.set_xlabel("normalised score")
             ax.set_title("Signal score distributions", fontsize=10)
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=8, labelcolor=fg, facecolor=self._colours["base"],
+                      edgecolor=self._colours["mid"])
+            self._style_axes(ax)
             self.dist_canvas.draw_idle()
         self.canvas.draw_idle()
         self.redraws += 1
+
+    def stop(self) -> None:
+        """Start nothing more (the window is closing)."""
+        self._debounce.stop()
+        self.curve_timer.stop()
+
+    def settled(self) -> bool:
+        """No move waits to be measured and no curve waits to be started."""
+        return not (self._debounce.isActive() or self.curve_timer.isActive())
+
+    # -- colours ----------------------------------------------------------------------------
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange,
+                            QEvent.StyleChange) and self._colours:
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """Paint both plots in the window's colours (light or dark), now and on a change."""
+        palette = self.palette()
+        colours = {"window": palette.color(QPalette.Window).name(),
+                   "base": palette.color(QPalette.Base).name(),
+                   "text": palette.color(QPalette.WindowText).name(),
+                   "mid": palette.color(QPalette.Mid).name()}
+        dark = palette.color(QPalette.Window).lightness() < palette.color(
+            QPalette.WindowText).lightness()
+        # the saved profiles and the λ curve, readable on either background
+        colours.update(saved="#7FA7E0" if dark else "#4C72B0",
+                       curve="#B7A6F0" if dark else "#8172B3")
+        if colours == self._colours:
+            return
+        self._colours = colours
+        for figure, ax in ((self.figure, self.ax_trade), (self.dist_figure, self.ax_dist)):
+            figure.set_facecolor(colours["window"])
+            self._style_axes(ax)
+        if self.last:
+            self._drawn_dists = None  # the histograms' legend too
+            self._redraw()
+        else:
+            self.canvas.draw_idle()
+            self.dist_canvas.draw_idle()
+
+    def _style_axes(self, ax) -> None:
+        c = self._colours
+        ax.set_facecolor(c["base"])
+        ax.tick_params(colors=c["text"], which="both")
+        for spine in ax.spines.values():
+            spine.set_edgecolor(c["mid"] if c["mid"] != c["base"] else c["text"])
+        ax.xaxis.label.set_color(c["text"])
+        ax.yaxis.label.set_color(c["text"])
+        ax.title.set_color(c["text"])
 
     def show_provenance(self, profile: Profile) -> None:
         self.provenance.setText(f"“{profile.name}”: {profile.provenance()}")
