@@ -1,7 +1,8 @@
 """What the learned models add on MovieLens (ml-latest-small), in one run, on this machine.
 
     python benchmarks/bench_learned.py [--data ../shared/data/movielens/ml-latest-small]
-        [--tune-pairs 3200] [--threads 1] [--device cpu]
+        [--tune-pairs 1600] [--tune-epochs 1] [--epochs 5 10 20] [--negatives 256]
+        [--max-len 50] [--threads 1] [--device cpu|cuda]
 
 Protocols (every choice of weights, epochs or l2 is made on a validation split carved out
 of the training events, never on the test events):
@@ -60,6 +61,15 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def gpu_peak() -> str:
+    """The GPU's peak allocated memory so far, when one is in use."""
+    import torch
+
+    if not torch.cuda.is_available() or not torch.cuda.is_initialized():
+        return ""
+    return f", GPU peak {torch.cuda.max_memory_allocated() / 2**20:,.0f} MB"
+
+
 def load(data: Path):
     with tempfile.TemporaryDirectory() as tmp:
         cat = Catalog(Path(tmp) / "ml.duckdb")
@@ -74,13 +84,14 @@ def load(data: Path):
     return inter, info, texts
 
 
-def encode(path: Path | None, texts: list[str], cache: Path) -> tuple[np.ndarray, float]:
+def encode(path: Path | None, texts: list[str], cache: Path,
+           device: str = "cpu") -> tuple[np.ndarray, float]:
     if cache.is_file():
         return np.load(cache, allow_pickle=False), 0.0
     from curator.core.embedding.text_encoder import TextEncoder
 
     start = time.perf_counter()
-    vectors = TextEncoder(path, device="cpu").encode(texts)
+    vectors = TextEncoder(path, device=device).encode(texts)
     seconds = time.perf_counter() - start
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.save(cache, vectors, allow_pickle=False)
@@ -109,7 +120,7 @@ def best_weights(ev: Evaluation, grid: dict[str, list[float]], metric: str) -> d
 
 
 def timed_train(label: str, inter: Interactions, vectors, cfg: SequenceConfig,
-                keep: list[int] | None = None):
+                keep: list[int] | None = None, device: str = "cpu"):
     """Train; with ``keep``, also return the model as it was after each of those epochs."""
     kept: dict[int, object] = {}
 
@@ -118,10 +129,10 @@ def timed_train(label: str, inter: Interactions, vectors, cfg: SequenceConfig,
             kept[len(model.losses)] = model
 
     start = time.perf_counter()
-    model = train(inter, vectors, cfg, on_epoch=snapshot)
-    print(f"  {label}: {cfg.epochs} epochs in {time.perf_counter() - start:.1f} s, "
-          f"loss {model.losses[0]:.3f} -> {model.losses[-1]:.3f}; peak RSS {peak_mb():,.0f} MB",
-          flush=True)
+    model = train(inter, vectors, cfg, device=device, on_epoch=snapshot)
+    print(f"  {label}: {cfg.epochs} epochs in {time.perf_counter() - start:.1f} s on {device}, "
+          f"loss {model.losses[0]:.3f} -> {model.losses[-1]:.3f}; peak RSS {peak_mb():,.0f} MB"
+          f"{gpu_peak()}", flush=True)
     return kept if keep else model
 
 
@@ -131,23 +142,36 @@ def main() -> None:
                         default=SHARED_DATA / "movielens" / "ml-latest-small")
     parser.add_argument("--tune-pairs", type=int, default=1600,
                         help="training pairs the encoder is fine-tuned on (one epoch)")
-    parser.add_argument("--epochs", type=int, nargs="+", default=[5, 10, 20],
+    parser.add_argument("--epochs", type=int, nargs="+", default=[10, 20, 50],
                         help="sequence-model epochs to choose from on validation (one run, "
                              "snapshots after each)")
+    parser.add_argument("--tune-epochs", type=int, default=1,
+                        help="passes over the training pairs when fine-tuning the encoder")
+    parser.add_argument("--negatives", type=int, default=0,
+                        help="sampled negatives per batch in the sequence model's loss "
+                             "(default 0: the product's choice, a full softmax at this size)")
+    parser.add_argument("--max-len", type=int, default=SequenceConfig.max_len,
+                        help="history length the sequence model reads")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="the frozen encoder's folder (default: the installed MiniLM)")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                        help="where the encoders and the sequence model train")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # each figure shows as soon as it is known
     import torch
 
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} CPU thread(s); no GPU used")
+    gpu = (f"GPU {torch.cuda.get_device_name()}" if args.device == "cuda" else "no GPU used")
+    print(f"torch {torch.__version__}, {args.threads} CPU thread(s); {gpu}")
+    device = args.device
 
     t = time.perf_counter()
     inter, info, texts = load(args.data)
     print(f"loaded {inter.n_users} users, {inter.n_items:,} movies, {len(inter.users):,} "
           f"ratings in {time.perf_counter() - t:.1f} s")
     key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
-    frozen, secs = encode(None, texts, CACHE / f"frozen-{key}.npy")
+    frozen, secs = encode(args.model, texts, CACHE / f"frozen-{key}.npy", device)
     print(f"frozen MiniLM vectors: {'cached' if not secs else f'{secs:.1f} s'}")
 
     # ---- protocol 1: temporal split + cold movies ------------------------------------------
@@ -167,7 +191,7 @@ def main() -> None:
 
     # fine-tune on pairs from the validation split's training part only, so validation and
     # test both judge it on ratings it never saw
-    tune_cfg = TuneConfig(max_pairs=args.tune_pairs, epochs=1)
+    tune_cfg = TuneConfig(max_pairs=args.tune_pairs or None, epochs=args.tune_epochs)
     inner_train = train_inter.subset(inner_mask)
     pairs = training_pairs(inner_train, np.arange(inner_train.n_users), info.tags, tune_cfg)
     tkey = hashlib.sha256(pairs.anchors.tobytes() + pairs.positive_items.tobytes()
@@ -176,19 +200,24 @@ def main() -> None:
     if not (model_dir / "model.safetensors").is_file():
         from curator.core.embedding.text_encoder import default_model_path
 
-        result = fine_tune(texts, pairs, default_model_path(), model_dir, tune_cfg,
-                           device="cpu")
+        result = fine_tune(texts, pairs, args.model or default_model_path(), model_dir, tune_cfg,
+                           device=device)
         steps = result.steps
-        print(f"fine-tuned MiniLM on {min(len(pairs), args.tune_pairs):,} of {len(pairs):,} "
-              f"pairs ({steps} steps of {tune_cfg.batch_size}) in {result.seconds:.1f} s; "
-              f"loss {np.mean(result.first_losses):.3f} (first 5 steps) -> "
-              f"{result.losses[-1]:.3f} (epoch mean); peak RSS {peak_mb():,.0f} MB", flush=True)
+        used = min(len(pairs), args.tune_pairs or len(pairs))
+        print(f"fine-tuned MiniLM on {used:,} of {len(pairs):,} pairs x {tune_cfg.epochs} "
+              f"epoch(s) ({steps} steps of {tune_cfg.batch_size}) in {result.seconds:.1f} s on "
+              f"{device}; loss {np.mean(result.first_losses):.3f} (first 5 steps) -> "
+              f"{result.losses[-1]:.3f} (last epoch's mean); peak RSS {peak_mb():,.0f} MB"
+              f"{gpu_peak()}", flush=True)
     else:
         print(f"fine-tuned encoder: cached in {model_dir}")
-    tuned, secs = encode(model_dir, texts, CACHE / f"tuned-{tkey}.npy")
+    tuned, secs = encode(model_dir, texts, CACHE / f"tuned-{tkey}.npy", device)
     print(f"fine-tuned vectors: {'cached' if not secs else f'{secs:.1f} s'}")
 
-    seq_cfg = SequenceConfig(epochs=max(args.epochs))
+    seq_cfg = SequenceConfig(epochs=max(args.epochs), max_len=args.max_len)
+    if args.negatives:
+        seq_cfg = replace(seq_cfg, negatives=args.negatives, full_softmax_items=0)
+    print(f"sequence model settings: {seq_cfg}")
 
     def signals(seq_model):
         # the sequence model always reads the frozen vectors it was trained with
@@ -197,7 +226,8 @@ def main() -> None:
 
     print("sequence model, temporal protocol:")
     # validation: choose the epochs and the hybrid weights
-    val_models = timed_train("validation model", inner_train, frozen, seq_cfg, args.epochs)
+    val_models = timed_train("validation model", inner_train, frozen, seq_cfg, args.epochs,
+                             device)
     val_scores = {}
     for e, m in val_models.items():
         ev = Evaluation(train_inter, inner_mask, signals=signals(m), info=info, vectors=frozen,
@@ -216,7 +246,8 @@ def main() -> None:
     print(f"  hybrid weights chosen on validation: without {without}; with {with_new} "
           "(content: fine-tuned)")
     test_model = timed_train(f"test model ({epochs} epochs, all training ratings)",
-                             train_inter, frozen, replace(seq_cfg, epochs=epochs))
+                             train_inter, frozen, replace(seq_cfg, epochs=epochs),
+                             device=device)
 
     def both(vectors):
         warm_ev = Evaluation(warm, warm_train, signals=signals(test_model), info=info,
@@ -250,7 +281,7 @@ def main() -> None:
     loo_train = inter.subset(loo)
     loo_inner = temporal_split(loo_train, last_n=1)
     models = timed_train("validation model", loo_train.subset(loo_inner), frozen, seq_cfg,
-                         args.epochs)
+                         args.epochs, device)
     l2_grid = [50.0, 250.0, 1000.0]
     scores = {}
     for e, m in models.items():
@@ -268,7 +299,7 @@ def main() -> None:
           f"{ {e: round(v, 4) for e, v in scores.items()} } -> {epochs}; EASE by l2 "
           f"{ {k: round(v, 4) for k, v in l2_scores.items()} } -> {l2:g}")
     final = timed_train(f"test model ({epochs} epochs)", loo_train, frozen,
-                        replace(seq_cfg, epochs=epochs))
+                        replace(seq_cfg, epochs=epochs), device=device)
     ev = Evaluation(inter, loo, signals=[SequenceSignal(final), ItemCFSignal(l2=l2),
                                          PopularitySignal()], info=info, vectors=frozen,
                     config=CONFIG, k=10)

@@ -560,7 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="GPU workers, one GPU and one model each, half precision (default 0: "
                         "CPU workers)")
     p.add_argument("--workers", type=int, default=None, help="CPU workers (default 1)")
-    p.add_argument("--batch-size", type=int, default=256, help="texts per worker call")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="texts per worker call (default 4096 on GPUs, 256 on CPUs)")
     p.add_argument("--model", type=Path, default=None,
                    help="the encoder folder on every node (default: the packaged model)")
     p.set_defaults(func=cmd_cluster_embed)
@@ -628,7 +629,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train-sequence",
                        help="learn what visitors look at next from the order of their "
                             "histories; switched on only if it improves a validation split")
-    p.add_argument("--epochs", type=int, help="passes over the histories (default 20)")
+    p.add_argument("--epochs", type=int, help="the most passes over the histories (default 50; "
+                   "fewer are chosen when they do better on the validation split)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--profile", help="the weight profile it must improve (default: default)")
     p.set_defaults(func=cmd_train_sequence)

@@ -3,14 +3,21 @@
     python tools/prepare_device.py
 
 Writes .device/minilm-fp16/ (the default model with its weights in half precision, about
-45 MB, so it fits the 64 MiB carry limit) and .device/tate-texts.txt (every Tate artwork
-rendered with Curator's default text template, one per line). Then, on the device:
+45 MB, so it fits the 64 MiB carry limit), .device/tate-texts.txt.gz (every Tate artwork
+rendered with Curator's default text template, one per line), and copies of the Tate
+catalog and ml-latest-small that the end-to-end and training benchmarks read. Then, on the
+device (with Curator's missing dependencies carried as wheels):
 
-    python benchmarks/bench_encoder.py --model .device/minilm-fp16 --texts .device/tate-texts.txt
+    python benchmarks/bench_encoder.py --model .device/minilm-fp16 --texts .device/tate-texts.txt.gz
+    python benchmarks/bench_embed.py --device cuda --model .device/minilm-fp16 \
+        --catalog .device/artworks.jsonl.gz
+    python benchmarks/bench_learned.py --device cuda --model .device/minilm-fp16 \
+        --data .device/ml-latest-small
 """
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import sys
 import tempfile
@@ -42,7 +49,11 @@ def main() -> None:
         catalog.imports.catalog(tate)
         _, texts = catalog_texts(catalog.store.con, catalog.embeddings.template())
         catalog.close()
-    (out / "tate-texts.txt").write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n")
+    with gzip.open(out / "tate-texts.txt.gz", "wt", encoding="utf-8") as f:
+        f.write("\n".join(t.replace("\n", " ") for t in texts) + "\n")
+    shutil.copy(tate, out / "artworks.jsonl.gz")
+    shutil.rmtree(out / "ml-latest-small", ignore_errors=True)
+    shutil.copytree(tate.parents[1] / "movielens" / "ml-latest-small", out / "ml-latest-small")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"{len(texts):,} texts and an fp16 model in {out} ({size / 2**20:.1f} MiB)")
 

@@ -32,7 +32,11 @@ from .templates import sql_expression
 
 MANIFEST = "manifest.json"
 INPUT_COLUMNS = ("id", "content_hash", "text")
-DEFAULT_BATCH = 256  # texts per map_batches call; the encoder batches by tokens inside it
+# Texts per map_batches call; the encoder batches by tokens inside it. A GPU worker needs
+# big calls to stay busy (measured on an H100 with MiniLM: 5,215 texts/s at 256 per call,
+# 24,385 at 4,096); a CPU worker is as fast with small ones and reports progress sooner.
+DEFAULT_BATCH = 256
+GPU_BATCH = 4096
 # Ray's CPU accounting: writing Parquet is I/O and asks for a sliver of a CPU, so it can
 # always run beside the encoders (with a whole CPU each, a one-CPU machine would deadlock:
 # the worker holds the CPU the write it feeds needs).
@@ -111,7 +115,7 @@ class ClusterResult:
 
 def embed_on_cluster(catalog_file: Path, outdir: Path, *, model_path: str | Path | None = None,
                      address: str | None = None, num_gpus: int = 0, workers: int | None = None,
-                     batch_size: int = DEFAULT_BATCH) -> ClusterResult:
+                     batch_size: int | None = None) -> ClusterResult:
     """Embed the texts of an exported catalog on a Ray cluster into Parquet shards.
 
     Parameters
@@ -131,7 +135,8 @@ def embed_on_cluster(catalog_file: Path, outdir: Path, *, model_path: str | Path
     workers
         CPU workers when ``num_gpus`` is 0 (default: one).
     batch_size
-        Texts per call of a worker.
+        Texts per call of a worker (default: :data:`GPU_BATCH` on GPUs, else
+        :data:`DEFAULT_BATCH`).
     """
     from .text_encoder import default_model_path, read_model_info
 
@@ -149,6 +154,8 @@ def embed_on_cluster(catalog_file: Path, outdir: Path, *, model_path: str | Path
                            "the catalog with `curator export-catalog`.")
     if outdir.exists() and any(outdir.iterdir()):
         raise CuratorError(f"{outdir} is not empty; write the vectors to a new folder.")
+    if batch_size is None:
+        batch_size = GPU_BATCH if num_gpus > 0 else DEFAULT_BATCH
     if num_gpus < 0 or batch_size < 1 or (workers is not None and workers < 1):
         raise CuratorError("--num-gpus must be 0 or more, --batch-size and --workers 1 or more.")
     meta = schema.metadata or {}

@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +40,9 @@ class SequenceConfig:
     heads: int = 2
     max_len: int = 50
     dropout: float = 0.2
-    negatives: int = 256
-    epochs: int = 20
+    negatives: int = 256          # sampled per batch when the loss cannot be a full softmax
+    full_softmax_items: int = 20_000  # up to this many artworks, a full softmax (0: never)
+    epochs: int = 50              # the most; fewer are chosen on validation (EPOCH_CHOICES)
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -73,7 +74,9 @@ class SequenceModel:
         weights = path.with_suffix(".safetensors")
         if meta is None or not weights.is_file():
             return None
-        return cls(SequenceConfig(**meta["config"]), np.asarray(meta["item_ids"], dtype=object),
+        known = set(SequenceConfig.__dataclass_fields__)
+        cfg = SequenceConfig(**{k: v for k, v in meta["config"].items() if k in known})
+        return cls(cfg, np.asarray(meta["item_ids"], dtype=object),
                    files.load_arrays(weights), meta.get("losses", []), meta.get("seconds", 0.0))
 
 
@@ -277,6 +280,8 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
             first_epoch, losses = int(meta["epoch"]), list(meta["losses"])
     batches = max(1, -(-len(xs) // cfg.batch_size))
     total = cfg.epochs * batches
+    full_softmax = (cfg.negatives <= 0 or cfg.negatives >= n_items
+                    or n_items <= cfg.full_softmax_items)
     for epoch in range(first_epoch, cfg.epochs):
         seed = cfg.seed * 100_003 + epoch
         torch.manual_seed(seed)
@@ -290,8 +295,8 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
                 continue
             x = torch.from_numpy(xs[rows]).to(device)
             y = torch.from_numpy(ys[rows]).to(device)
-            negatives = torch.from_numpy(
-                rng.integers(1, n_items + 1, size=min(cfg.negatives, n_items))).to(device)
+            negatives = None if full_softmax else torch.from_numpy(
+                rng.integers(1, n_items + 1, size=cfg.negatives)).to(device)
             loss, count = _loss(module, text, x, y, negatives)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -318,13 +323,16 @@ def train(inter: Interactions, vectors: np.ndarray | None, cfg: SequenceConfig |
 
 
 def _loss(module, text, x, y, negatives):
-    """Sampled softmax: each real position's next artwork against the shared negatives."""
+    """Sampled softmax: each real position's next artwork against the shared negatives;
+    with ``negatives`` None, a full softmax over every artwork."""
     import torch
 
     table = module.items(text)
     h = module(x, table)
     real = y != PAD
     h, y = h[real], y[real]
+    if negatives is None:
+        return torch.nn.functional.cross_entropy(h @ table[1:].T, y - 1), int(len(y))
     pos = (h * table[y]).sum(-1, keepdim=True)
     neg = h @ table[negatives].T
     neg = neg.masked_fill(negatives[None, :] == y[:, None], float("-inf"))  # accidental hits
@@ -438,12 +446,19 @@ class SequenceReport:
     path: Path
 
     def summary(self) -> str:
-        epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+        epochs = (f"{self.epochs} epoch{'s' if self.epochs != 1 else ''} (the best of "
+                  "those judged on validation)")
         return (f"{self.verdict.summary('The sequence signal is')} Trained for {epochs} "
                 f"in {self.seconds:.1f} s; saved in {self.path.parent}.")
 
 
 STEM = "sequence"
+EPOCH_CHOICES = (10, 20, 50, 100, 200)  # judged on validation from one run, up to cfg.epochs
+
+
+def epoch_choices(most: int) -> list[int]:
+    """The epoch counts judged on validation when training for at most ``most``."""
+    return sorted({e for e in EPOCH_CHOICES if e < most} | {max(1, most)})
 
 
 def saved_signal(folder: Path, vectors=None) -> tuple[SequenceSignal, float] | None:
@@ -479,18 +494,33 @@ def train_signal(inter: Interactions, info, vectors: np.ndarray | None,
     verdict_file = folder / f"{STEM}-verdict.json"
     saved = files.load_json(verdict_file)
     if saved and saved.get("key") == key:
-        verdict = Verdict(**saved["verdict"])
+        verdict, epochs = Verdict(**saved["verdict"]), int(saved["epochs"])
     else:
+        # one run on the validation split's training part, judged after each of the
+        # epoch counts in epoch_choices: the best judged one is trained again on everything
         inner = inter.subset(validation_mask(inter))
-        model = train(inner, text, cfg, device=device, checkpoint=folder / f"{STEM}-val.ckpt",
-                      progress=progress, cancel=cancel, label="Training on the validation split")
-        verdict = judge_signal(inter, info, vectors, config, weights, signals,
-                               SequenceSignal(model, vectors=text))
-        files.save_json(verdict_file, {"key": key, "verdict": verdict.to_json()})
+        choices = epoch_choices(cfg.epochs)
+        snapshots: dict[int, SequenceModel] = {}
+
+        def keep(model: SequenceModel) -> None:
+            if len(model.losses) in choices:
+                snapshots[len(model.losses)] = model
+
+        train(inner, text, cfg, device=device, checkpoint=folder / f"{STEM}-val.ckpt",
+              progress=progress, cancel=cancel, label="Training on the validation split",
+              on_epoch=keep)
+        judged = {e: judge_signal(inter, info, vectors, config, weights, signals,
+                                  SequenceSignal(m, vectors=text))
+                  for e, m in sorted(snapshots.items())}
+        epochs = max(judged, key=lambda e: (judged[e].learned, -e))
+        verdict = judged[epochs]
+        files.save_json(verdict_file, {"key": key, "verdict": verdict.to_json(),
+                                       "epochs": epochs})
     losses: list[float] = []
     if verdict.enabled:
-        model = train(inter, text, cfg, device=device, checkpoint=folder / f"{STEM}.ckpt",
-                      progress=progress, cancel=cancel, label="Training on every event")
+        model = train(inter, text, replace(cfg, epochs=epochs), device=device,
+                      checkpoint=folder / f"{STEM}.ckpt", progress=progress, cancel=cancel,
+                      label="Training on every event")
         losses = model.losses
         model.save(folder / STEM, {"enabled": True, "weight": verdict.weight,
                                    "verdict": verdict.to_json()})
@@ -499,5 +529,5 @@ def train_signal(inter: Interactions, info, vectors: np.ndarray | None,
         files.save_json(folder / f"{STEM}.json", {"enabled": False, "config": cfg.to_json(),
                                                   "verdict": verdict.to_json()})
     files.remove(verdict_file)
-    return SequenceReport(verdict, cfg.epochs, time.perf_counter() - started, losses,
+    return SequenceReport(verdict, epochs, time.perf_counter() - started, losses,
                           folder / f"{STEM}.json")

@@ -61,6 +61,23 @@ def test_training_lowers_the_loss():
     assert model.losses[-1] < 0.7 * model.losses[0]
 
 
+def test_sampled_negatives_learn_too_on_a_catalog_past_the_full_softmax():
+    sampled = replace(TINY, epochs=10, negatives=8, full_softmax_items=0)
+    model = train(interactions(histories(ordered=True)), None, sampled)
+    assert model.losses[-1] < 0.7 * model.losses[0]
+    # a full softmax over 20 artworks starts near log(20); 8 negatives near log(9)
+    full = train(interactions(histories(ordered=True)), None, replace(TINY, epochs=1))
+    assert model.losses[0] < full.losses[0]
+
+
+def test_epoch_choices_end_at_the_most_asked_for():
+    from curator.core.learn.sequence import epoch_choices
+
+    assert epoch_choices(50) == [10, 20, 50]
+    assert epoch_choices(30) == [10, 20, 30]
+    assert epoch_choices(1) == [1]
+
+
 def test_switched_on_when_the_order_of_visits_predicts_the_next(tmp_path):
     from curator.core.catalog import Catalog
 
@@ -80,6 +97,11 @@ def test_switched_on_when_the_order_of_visits_predicts_the_next(tmp_path):
         assert recs[0].parts["sequence"].contribution > 0
         assert "follows on from what they looked at last: ‘Room" in recs[0].explanation
         assert "sequence" in cat.recommendations.evaluation().signals
+        # the epochs were chosen on validation among 10, 20 and 30, and the saved model was
+        # trained for exactly that many
+        chosen = changes.detail.epochs
+        assert chosen in (10, 20, 30) and f"Trained for {chosen} epochs" in changes.message
+        assert len(files.load_json(folder / "sequence.json")["losses"]) == chosen
 
 
 def test_left_off_when_it_does_not_beat_the_hybrid(tmp_path):
