@@ -7,7 +7,7 @@ Drives the real window offscreen (``MainWindow``, its tabs, their jobs) over the
 catalog with SYNTHETIC visitor histories (``bench_recommend.synthetic_events``):
 
 1. a weight slider move in Tuning -> the sample visitor's new top 10, the metrics and the
-   plots (the 60 ms debounce included);
+   plots (the 30 ms debounce included);
 2. a click on a visitor -> their list and the comparison profile's list, painted
    (Compare with on, so two profiles each time);
 3. a sort click in Browse -> the sorted grid, painted (each order in turn).

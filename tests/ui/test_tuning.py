@@ -130,3 +130,25 @@ def test_a_move_shows_the_list_first_then_the_curve_and_saved_profiles(qtbot, wi
     assert [lam for lam, _ in tuning.last["frontier"]] == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert "wide" in [name for name, _ in tuning.last["saved"]]
     assert tuning.last["dists"] is not None
+
+
+def test_a_move_redraws_only_the_moving_points_and_paints_them_where_they_are(qtbot, window):
+    tuning = open_tuning(qtbot, window)
+    for value in (60, 140):  # the first move may redraw in full (a new trail point), then
+        redraws = tuning.redraws  # the plot is kept as a picture and only points move
+        tuning.sliders["popularity"].setValue(value)
+        qtbot.waitUntil(lambda r=redraws: tuning.redraws > r, timeout=30_000)
+    ax = tuning.ax_trade
+    full_draws = []
+    tuning.canvas.mpl_connect("draw_event", full_draws.append)
+    redraws = tuning.redraws
+    tuning.sliders["popularity"].setValue(100)
+    qtbot.waitUntil(lambda: tuning.redraws > redraws, timeout=30_000)
+    now = tuning.last["metrics"]
+    assert full_draws == []  # the axes had room for the new point: nothing else was drawn
+    x, y = ax.transData.transform((now["diversity"], now["ndcg"]))
+    pixels = np.asarray(tuning.canvas.buffer_rgba())
+    red = pixels[int(round(pixels.shape[0] - y)), int(round(x)), :3].astype(int)
+    assert red[0] > 150 and red[1] < 120 and red[2] < 120  # the current point, drawn there
+    qtbot.waitUntil(tuning.settled, timeout=5_000)
+    wait_jobs(qtbot, window)

@@ -66,6 +66,8 @@ class Evaluation:
         self.norm = self.recommender.normalise(self.raw, self.candidates)
         self.pool, self.pool_norm, self.thresholds, self.covered = signal_pools(
             self.norm, self.candidates, POOL_DEPTH)
+        self._pooled = self.pool >= 0
+        self._pool_items = np.where(self._pooled, self.pool, 0)
         self.score_seconds = time.perf_counter() - start
         self.item_users = np.asarray(self.data.binary.sum(axis=0)).ravel()
         self.n_train_users = int((np.diff(self.data.binary.indptr) > 0).sum())
@@ -79,9 +81,8 @@ class Evaluation:
         whole catalog, computed from the pools where they suffice."""
         rules = rules or Rules()
         k, rec = self.k, self.recommender
-        valid = self.pool >= 0
-        items = np.where(valid, self.pool, 0)
-        total = rec.combine(self.pool_norm, weights, items=items)
+        valid = self._pooled
+        total = rec.combine(self.pool_norm, weights, items=self._pool_items)
         total[~valid] = -np.inf
         bound = self._outside_bound(weights)
         # pooled artworks that surely beat every artwork outside the pool, best first

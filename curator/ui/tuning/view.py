@@ -138,12 +138,18 @@ class TuningView(QWidget):
         self.dist_canvas.setToolTip("How each signal's normalised scores are spread.")
         self.ax_trade = self.figure.subplots()
         self.ax_dist = self.dist_figure.subplots()
+        # A move redraws only what moves (the current point and the recent ones) over the
+        # rest of the plot kept as a picture: text is what costs in a full draw.
+        self._moving: list = []        # artists drawn over the kept picture
+        self._kept_picture = None      # the plot without them, as last drawn in full
+        self._kept_for = None          # what that picture shows (see _still)
+        self.canvas.mpl_connect("draw_event", self._drawn)
         layout = QHBoxLayout(self)
         layout.addWidget(controls)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.dist_canvas, 1)
         self.redraws = 0
-        self._debounce = QTimer(self, singleShot=True, interval=60)
+        self._debounce = QTimer(self, singleShot=True, interval=30)
         self._debounce.timeout.connect(self.remeasure)
         # the curve over λ (five measures) waits until the sliders rest and the new point
         # is drawn, so that it never competes with the list and metrics of a move
@@ -226,7 +232,7 @@ class TuningView(QWidget):
             value = current.get(key, float("nan"))
             label.setText(f"{GUIDE[key].name(k)} {value:.2f}" if key == "novelty"
                           else f"{GUIDE[key].name(k)} {value:.3f}")
-        self._redraw()
+        self._redraw(quick=True)
         self.curve_timer.start()
 
     def _measure_curve(self) -> None:
@@ -255,36 +261,99 @@ class TuningView(QWidget):
                          frontier=curve)
         self._redraw()
 
-    def _redraw(self) -> None:
+    def _still(self) -> tuple:
+        """What the plot shows apart from the moving points: when this is unchanged, a move
+        redraws only those points."""
+        key = TRADE_OFFS[self.axis.currentIndex()][0]
+        return (key, tuple((n, m[key], m["ndcg"]) for n, m in self.last["saved"]),
+                tuple(self._colours.items()))
+
+    def _redraw_moving(self) -> bool:
+        """Move the current and recent points over the kept picture; False when the plot
+        must be drawn in full (something else changed, or a point would leave the axes)."""
+        if self._kept_picture is None or self._kept_for != self._still() \
+                or self.last.get("frontier"):
+            return False
+        key = TRADE_OFFS[self.axis.currentIndex()][0]
+        ax = self.ax_trade
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        points = [(m[key], m["ndcg"]) for _, m in self.history]
+        if not all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points):
+            return False
+        trail, now, *curve = self._moving
+        trail.set_data([x for x, _ in points], [y for _, y in points])
+        now.set_data([points[-1][0]], [points[-1][1]])
+        for artist in curve:
+            artist.set_visible(False)  # the curve of the weights before; theirs follows
+        self.canvas.restore_region(self._kept_picture)
+        for artist in self._moving:
+            if artist.get_visible():
+                ax.draw_artist(artist)
+        self.canvas.blit(ax.bbox)
+        return True
+
+    def _drawn(self, _event) -> None:
+        """After a full draw: keep the picture without the moving points, then add them."""
+        if not self._moving:
+            return
+        ax = self.ax_trade
+        self._kept_picture = self.canvas.copy_from_bbox(ax.bbox)
+        for artist in self._moving:
+            if artist.get_visible():
+                ax.draw_artist(artist)
+
+    def _redraw(self, quick: bool = False) -> None:
         if not self.last:
+            return
+        if quick and self._redraw_moving():
+            self.redraws += 1
             return
         key, label = TRADE_OFFS[self.axis.currentIndex()]
         ax = self.ax_trade
         ax.clear()
+        self._kept_picture, self._kept_for = None, self._still()
         fg = self._colours["text"]
         trail = [m for _, m in self.history]
-        ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o", color="#bbbbbb",
-                markersize=3, label="recent")
+        (trail_line,) = ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o",
+                                color="#bbbbbb", markersize=3, label="recent")
         frontier = self.last.get("frontier") or []
+        curve = []
         if frontier:
-            ax.plot([m[key] for _, m in frontier], [m["ndcg"] for _, m in frontier], "-",
-                    color="#8172B3", alpha=0.7, label="these weights, λ 0 → 1")
+            curve = ax.plot([m[key] for _, m in frontier], [m["ndcg"] for _, m in frontier],
+                            "-", color=self._colours["curve"], alpha=0.7,
+                            label="these weights, λ 0 → 1")
             for lam, m in frontier:
-                ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7,
-                            color=self._colours["curve"], xytext=(3, -9),
-                            textcoords="offset points")
+                curve.append(ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7,
+                                         color=self._colours["curve"], xytext=(3, -9),
+                                         textcoords="offset points"))
         for name, m in self.last["saved"]:
             ax.plot(m[key], m["ndcg"], "s", color=self._colours["saved"])
             ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4), color=fg,
                         textcoords="offset points")
         now = self.last["metrics"]
-        ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9, label="current")
+        (now_line,) = ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9,
+                              label="current")
+        self._moving = [trail_line, now_line, *curve]
         ax.set_xlabel(f"{label} {'→ better' if GUIDE[key].higher_is_better else '← better'}")
         ax.set_ylabel(f"{GUIDE['ndcg'].label.format(k=10)} ↑ better")
         ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
         # below the axes, so it never covers the current point or a saved profile
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
-                  frameon=False, labelcolor=fg)
+        legend = ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                           ncol=3, frameon=False, labelcolor=fg)
+        # room around the points, so that the next moves stay inside without a full draw
+        points = [(m[key], m["ndcg"]) for m in trail] + [(now[key], now["ndcg"])] \
+            + [(m[key], m["ndcg"]) for _, m in frontier] \
+            + [(m[key], m["ndcg"]) for _, m in self.last["saved"]]
+        for axis, values in (("x", [p[0] for p in points]), ("y", [p[1] for p in points])):
+            values = [v for v in values if v == v]  # not NaN
+            if values:
+                lo, hi = min(values), max(values)
+                pad = max(0.15 * (hi - lo), 0.1 * max(abs(lo), abs(hi)), 1e-3)
+                (ax.set_xlim if axis == "x" else ax.set_ylim)(lo - pad, hi + pad)
+        for artist in self._moving:
+            artist.set_animated(True)  # left out of the full draw, then drawn over it
+        for handle in legend.legend_handles:
+            handle.set_animated(False)  # the legend's samples are copies: keep them drawn
         self._style_axes(ax)
         dists = self.last["dists"]
         if dists is not None and dists is not self._drawn_dists:  # new with each evaluation
