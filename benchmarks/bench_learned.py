@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._common import SHARED_DATA, need  # noqa: E402
 from curator.core.catalog import Catalog  # noqa: E402
-from curator.core.embedding.templates import DEFAULT_TEMPLATE, artwork_text  # noqa: E402
+from curator.core.embedding.templates import DEFAULT_TEMPLATE, catalog_texts  # noqa: E402
 from curator.core.evaluate.runner import Evaluation  # noqa: E402
 from curator.core.evaluate.splits import temporal_split  # noqa: E402
 from curator.core.learn.embedder import TuneConfig, fine_tune, training_pairs  # noqa: E402
@@ -78,7 +78,8 @@ def load(data: Path):
         inter = Interactions.from_store(cat.store)
         info = ItemInfo.from_store(cat.store, inter.item_ids)
         cur = cat.store.cursor()
-        texts = [artwork_text(cur, DEFAULT_TEMPLATE, i) or "" for i in inter.item_ids]
+        by_id = dict(zip(*catalog_texts(cur, DEFAULT_TEMPLATE), strict=True))
+        texts = [by_id.get(i) or "" for i in inter.item_ids]
         cur.close()
         cat.close()
     return inter, info, texts
@@ -96,16 +97,6 @@ def encode(path: Path | None, texts: list[str], cache: Path,
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.save(cache, vectors, allow_pickle=False)
     return vectors, seconds
-
-
-def normalised_again(ev: Evaluation) -> None:
-    """Re-normalise an evaluation's cached scores after its candidates changed."""
-    if hasattr(ev.recommender, "normalise"):
-        ev.norm = ev.recommender.normalise(ev.raw, ev.candidates)
-    else:
-        from curator.core.recommend.hybrid import normalise
-
-        ev.norm = {n: normalise(v, ev.candidates) for n, v in ev.raw.items()}
 
 
 def best_weights(ev: Evaluation, grid: dict[str, list[float]], metric: str) -> dict:
@@ -254,9 +245,8 @@ def main() -> None:
                              vectors=vectors, config=CONFIG, k=10)
         cold_ev = Evaluation(inter.subset(train_mask | on_cold),
                              train_mask[train_mask | on_cold], signals=signals(test_model),
-                             info=info, vectors=vectors, config=CONFIG, k=50)
-        cold_ev.candidates &= cold[None, :]  # cold movies ranked among themselves
-        normalised_again(cold_ev)
+                             info=info, vectors=vectors, config=CONFIG, k=50,
+                             allowed=cold)  # cold movies ranked among themselves
         return warm_ev, cold_ev
 
     worlds = {"frozen": both(frozen), "tuned": both(tuned)}

@@ -13,11 +13,14 @@ overall popularity), so the signals have something to find.
 Every figure is taken in a fresh process (its peak resident memory comes with it):
 
 - import: the artworks and the events files through ``catalog.imports``;
-- CLI ``search`` / ``similar`` / ``recommend USER``: the command as a curator types it
-  (each call loads what it needs: the model, the vectors, the fitted recommender);
-- fit: the hybrid recommender fitted for the default profile;
-- first list (the fit included) and one visitor's warm list (median of 20 visitors);
-- ``recommend --all``: the product's path timed over a sample of visitors, per 1,000;
+- CLI ``search`` / ``similar``: the command as a curator types it (each call loads what it
+  needs: the model, the vectors);
+- CLI ``recommend USER`` before anything is saved (it fits) and after (it loads the fit);
+- fit: the hybrid recommender fitted from nothing for the default profile and saved beside
+  the database; then that saved fit loaded, as every later session does;
+- first list (the saved fit loaded) and one visitor's warm list (median of 20 visitors);
+- ``recommend --all``: the product's path (batches of visitors) timed over a sample of
+  visitors, per 1,000, and with ``--explain`` (one visitor at a time);
 - ``evaluate``: the CLI command;
 - search: a hybrid query with the model loaded (median of 10);
 - implicit: item kNN (CosineRecommender, K=20) and ALS (64 factors, 10 iterations) on the
@@ -45,7 +48,7 @@ SIZES = {"10k": (10_000, 100_000, 10_000), "100k": (100_000, 1_000_000, 100_000)
          "1m": (1_000_000, 10_000_000, 1_000_000)}
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
-ALL_SAMPLE = 200  # visitors timed through `recommend --all`'s path
+ALL_SAMPLE = 2_000  # visitors timed through `recommend --all`'s path (at least)
 KIND_WEIGHT = {"view": 1.0, "like": 3.0, "favourite": 5.0}  # for implicit's matrix
 
 
@@ -146,40 +149,61 @@ def step_lists(db: Path) -> dict:
 
 
 def step_fit(db: Path) -> dict:
+    """A fit from nothing, saved beside the database (so the steps after it load it)."""
+    import shutil
+
+    from curator.core.catalog import Catalog
+    from curator.core.recommend.saved import fitted_dir
+
+    shutil.rmtree(fitted_dir(db, create=False), ignore_errors=True)
+    with Catalog(db) as catalog:
+        t = time.perf_counter()
+        rec = catalog.recommendations.recommender()
+        took = time.perf_counter() - t
+        item = rec.signals["item"]
+        return {"fit": took, "method": item.method, "active": len(item.active)}
+
+
+def step_load(db: Path) -> dict:
+    """The saved fit loaded (what every later session and CLI call does)."""
     from curator.core.catalog import Catalog
 
     with Catalog(db, read_only=True) as catalog:
         t = time.perf_counter()
         catalog.recommendations.recommender()
-        return {"fit": time.perf_counter() - t}
+        return {"load": time.perf_counter() - t}
 
 
 def step_all(db: Path) -> dict:
+    """``recommend --all``'s path (batches of visitors, no sentences) and, apart, the same
+    with ``--explain`` (one visitor at a time), each over a sample of visitors."""
     from curator.core.catalog import Catalog
     from curator.core.errors import Cancelled
     from curator.core.progress import CancelToken
 
+    out = {}
     with Catalog(db, read_only=True) as catalog:
         catalog.recommendations.recommender()  # fitted first: `--all` is timed warm
-        token = CancelToken()
-        seen = [0, 0.0]
+        for name, explain, sample in (("all", False, ALL_SAMPLE), ("explained", True, 50)):
+            token = CancelToken()
+            done = [0]
 
-        def progress(done, total, message):
-            if done == 1:
-                seen[1] = time.perf_counter()
-            seen[0] = done
-            if done >= ALL_SAMPLE + 1:
-                token.cancel()
+            def progress(n, total, message, token=token, done=done, sample=sample):
+                done[0] = n
+                if n >= sample:
+                    token.cancel()
 
-        t = time.perf_counter()
-        try:
-            catalog.recommendations.recommend_all(k=10, progress=progress, cancel=token)
-        except Cancelled:
-            pass  # the sample is done
-        took = time.perf_counter() - seen[1] if seen[0] > 1 else time.perf_counter() - t
-        done = max(1, seen[0] - 1)
-        users = len(catalog.visitors.ids())
-    return {"all_per_1000": took / done * 1000, "all_sampled": done, "visitors": users}
+            t = time.perf_counter()
+            try:
+                for _ in catalog.recommendations.iter_all(k=10, explain=explain,
+                                                          progress=progress, cancel=token):
+                    pass
+            except Cancelled:
+                pass  # the sample is done
+            out[f"{name}_per_1000"] = (time.perf_counter() - t) / max(1, done[0]) * 1000
+            out[f"{name}_sampled"] = done[0]
+        out["visitors"] = len(catalog.visitors.ids())
+    return out
 
 
 def step_search(db: Path) -> dict:
@@ -234,8 +258,8 @@ def step_implicit(db: Path) -> dict:
     return out
 
 
-STEPS = {"lists": step_lists, "fit": step_fit, "all": step_all, "search": step_search,
-         "implicit": step_implicit}
+STEPS = {"lists": step_lists, "fit": step_fit, "load": step_load, "all": step_all,
+         "search": step_search, "implicit": step_implicit}
 
 
 def measure(size: str, folder: Path, quick: bool = False) -> None:
@@ -254,17 +278,18 @@ def measure(size: str, folder: Path, quick: bool = False) -> None:
         Catalog(db).close()  # brought up to the current schema; the steps open it read-only
         print(f"import: reusing {db} (delete it to time the import again)")
     user = "U0000000"
-    rows = []
     commands = [("CLI search", ["--read-only", "search", "storm at sea"]),
                 ("CLI similar", ["--read-only", "similar", "A0000010"])]
     if not quick:
+        import shutil
+
+        from curator.core.recommend.saved import fitted_dir
+
+        shutil.rmtree(fitted_dir(db, create=False), ignore_errors=True)  # nothing saved yet
         commands += [("CLI recommend USER (fits)", ["--read-only", "recommend", user]),
                      ("CLI evaluate", ["--read-only", "evaluate"])]
     for label, args in commands:
-        r = cli(db, *args)
-        rows.append((label, f"{r['seconds']:.2f} s ({r['wall']:.2f} s with start-up)",
-                     r["peak_mb"]))
-        print(f"{label:<28} {rows[-1][1]:<34} peak {r['peak_mb']:>7,.0f} MiB", flush=True)
+        cli_row(db, label, *args)
     if quick:
         search = step("search", db)
         print(f"{'search (model loaded)':<28} {search['search_ms']:.1f} ms (median of 10)"
@@ -274,17 +299,23 @@ def measure(size: str, folder: Path, quick: bool = False) -> None:
         print("--quick: Curator's recommender (fit, lists, --all, evaluate) not run")
         return
     fit = step("fit", db)
-    print(f"{'fit (default profile)':<28} {fit['fit']:.2f} s{'':<28} peak "
-          f"{fit['peak_mb']:>7,.0f} MiB", flush=True)
+    print(f"{'fit (default profile)':<28} {fit['fit']:.2f} s (item CF: {fit['method']} over "
+          f"{fit['active']:,} works)   peak {fit['peak_mb']:>7,.0f} MiB", flush=True)
+    load = step("load", db)
+    print(f"{'saved fit loaded':<28} {load['load']:.2f} s{'':<28} peak "
+          f"{load['peak_mb']:>7,.0f} MiB", flush=True)
+    cli_row(db, "CLI recommend USER (saved)", "--read-only", "recommend", user)
     lists = step("lists", db)
-    print(f"{'first list (fit included)':<28} {lists['first_list']:.2f} s; one visitor warm: "
+    print(f"{'first list (saved fit)':<28} {lists['first_list']:.2f} s; one visitor warm: "
           f"{lists['warm_list_ms']:.1f} ms (median of 20)   peak {lists['peak_mb']:>7,.0f} MiB",
           flush=True)
     everyone = step("all", db)
     hours = everyone["all_per_1000"] * everyone["visitors"] / 1000 / 3600
-    print(f"{'recommend --all':<28} {everyone['all_per_1000']:.1f} s per 1,000 visitors "
-          f"(timed over {everyone['all_sampled']}; all {everyone['visitors']:,}: "
-          f"{hours:.1f} h)  peak {everyone['peak_mb']:>7,.0f} MiB", flush=True)
+    print(f"{'recommend --all':<28} {everyone['all_per_1000']:.2f} s per 1,000 visitors "
+          f"(timed over {everyone['all_sampled']:,}; all {everyone['visitors']:,}: "
+          f"{hours:.2f} h)  peak {everyone['peak_mb']:>7,.0f} MiB", flush=True)
+    print(f"{'recommend --all --explain':<28} {everyone['explained_per_1000']:.1f} s per 1,000 "
+          f"visitors (timed over {everyone['explained_sampled']})", flush=True)
     search = step("search", db)
     print(f"{'search (model loaded)':<28} {search['search_ms']:.1f} ms (median of 10)"
           f"{'':<10} peak {search['peak_mb']:>7,.0f} MiB", flush=True)
@@ -293,6 +324,12 @@ def measure(size: str, folder: Path, quick: bool = False) -> None:
     print(f"ratios: fit {fit['fit'] / imp['knn_fit']:.0f}x implicit kNN's; one warm list "
           f"{lists['warm_list_ms'] / imp['knn_list_ms']:.0f}x; --all per 1,000 "
           f"{everyone['all_per_1000'] / imp['knn_per_1000']:.0f}x", flush=True)
+
+
+def cli_row(db: Path, label: str, *args: str) -> None:
+    r = cli(db, *args)
+    took = f"{r['seconds']:.2f} s ({r['wall']:.2f} s with start-up)"
+    print(f"{label:<28} {took:<34} peak {r['peak_mb']:>7,.0f} MiB", flush=True)
 
 
 def print_implicit(imp: dict) -> None:

@@ -257,7 +257,8 @@ def cmd_similar(args) -> int:
 
 
 def cmd_recommend(args) -> int:
-    from .core.recommend.export import export_format, write_rows
+    from .core.errors import Cancelled
+    from .core.recommend.export import export_format, write_batches
     from .core.recommend.profiles import parse_weights
 
     weights = parse_weights(args.weights) if args.weights else None
@@ -266,11 +267,14 @@ def cmd_recommend(args) -> int:
             raise CuratorError("recommend --all needs --output FILE.csv (or FILE.xlsx).")
         export_format(args.output)
         with _open(args, read_only=args.read_only) as catalog, \
-                progress_bar("Recommending") as bar:
-            rows = catalog.recommendations.recommend_all(k=args.k, profile=args.profile,
-                                                         weights=weights, progress=bar)
-        write_rows(args.output, rows)
-        print(f"Wrote {len(rows):,} recommendations to {args.output}.")
+                progress_bar("Recommending") as bar, cancel_on_interrupt() as token:
+            try:
+                count = write_batches(args.output, catalog.recommendations.iter_all(
+                    k=args.k, profile=args.profile, weights=weights, explain=args.explain,
+                    progress=bar, cancel=token))
+            except Cancelled:
+                raise CuratorError(f"Stopped; {args.output} was not written.") from None
+        print(f"Wrote {count:,} recommendations to {args.output}.")
         return 0
     if not args.user and not args.brief:
         raise CuratorError("Name a visitor (or use --all, or --brief for a new visitor).")
@@ -356,8 +360,9 @@ def cmd_evaluate(args) -> int:
                                 half_life_days=profile.half_life_days,
                                 kind_weights=profile.kind_weights)
     rows = {name: ev.measure({name: 1.0}).metrics for name in ev.signals}
-    rows["hybrid"] = ev.measure(weights, Rules(mmr_lambda=profile.mmr_lambda,
-                                               artist_cap=profile.artist_cap)).metrics
+    hybrid = ev.measure(weights, Rules(mmr_lambda=profile.mmr_lambda,
+                                       artist_cap=profile.artist_cap))
+    rows["hybrid"] = hybrid.metrics
     keys = ["precision", "recall", "f1", "ndcg", "map", "hit_rate", "coverage", "diversity",
             "novelty", "popularity_bias"]
     print(f"{len(ev.users):,} visitors evaluated, top {args.k}, {args.split} split; "
@@ -365,6 +370,10 @@ def cmd_evaluate(args) -> int:
     print(f"{'':<12}" + "".join(f"{k[:10]:>11}" for k in keys))
     for name, m in rows.items():
         print(f"{name:<12}" + "".join(f"{m[k]:>11.4f}" for k in keys))
+    if hybrid.exact < 1.0:
+        print(f"Lists are chosen from each visitor's best {ev.pool_size:,} works by each "
+              f"signal; for {hybrid.exact:.0%} of visitors the hybrid list is provably the "
+              f"one the whole catalog gives.")
     if args.output:
         Path(args.output).write_text(json.dumps(
             {"k": args.k, "split": args.split, "weights": weights, "users": len(ev.users),
@@ -598,6 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-seen", action="store_true", help="also show works already seen")
     p.add_argument("--all", action="store_true", help="every visitor, written to --output")
     p.add_argument("--output", type=Path, help="CSV or XLSX file for --all")
+    p.add_argument("--explain", action="store_true",
+                   help="with --all: a sentence explaining each row (one visitor at a time, "
+                        "far slower; the signals' parts are written either way)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
 

@@ -16,6 +16,9 @@ from .changes import Changes
 # Fitted recommenders kept at once: one per weight profile in use (current, compared,
 # tuned), so switching between them costs no refit.
 RECOMMENDERS_KEPT = 4
+# Small values read on every recommendation (settings, saved profiles): any applied change
+# drops them, so a writer only has to apply its change record.
+REREAD_AFTER_ANY_CHANGE = ("setting:", "profiles")
 
 
 class Caches:
@@ -60,6 +63,9 @@ class Caches:
         with self._lock:
             self._generation += 1
             for key in list(self._values):
+                if key.startswith(REREAD_AFTER_ANY_CHANGE):
+                    del self._values[key]
+                    continue
                 images = changes.artworks or changes.images
                 if ((text and key.startswith("text_index"))
                         or (changes.artworks and key.startswith("lexical"))

@@ -114,9 +114,14 @@ class MainWindow(QMainWindow):
         elif embed_on_start:
             self.embed_in_background()
         self._warm_search()
+        self._warm_recommender()
 
     def _warm_search(self) -> None:
         self.jobs.start(Op.WARM_SEARCH, operations.warm_search, self.catalog,
+                        on_error=self.show_message)
+
+    def _warm_recommender(self) -> None:
+        self.jobs.start(Op.WARM_RECOMMENDER, operations.warm_recommender, self.catalog,
                         on_error=self.show_message)
 
     # -- menus ------------------------------------------------------------------------------
@@ -364,6 +369,7 @@ class MainWindow(QMainWindow):
         if changes.events or changes.visitors:
             self.users.reload_users()
         if changes.events or changes.visitors or changes.artworks or changes.vectors:
+            self._warm_recommender()  # refitted (and saved) now, not at the next click
             self.tuning.evaluation = None
             if self.tabs.currentWidget() is self.tuning:
                 self.tuning.start()
@@ -374,6 +380,7 @@ class MainWindow(QMainWindow):
     def _default_fitted(self, report) -> None:
         """Say so when the default profile was fitted to the histories for the first time."""
         if report is not None:
+            self._warm_recommender()  # the new default's event weighting
             self.tuning.show_provenance(report.profile)
             self.show_message(f"The default profile was fitted to the histories: "
                               f"{report.summary().replace(chr(10), ' ')}")

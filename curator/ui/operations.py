@@ -45,6 +45,7 @@ class Op(StrEnum):
 
     EMBED = "embed"                    # text vectors, then image features: one key everywhere
     WARM_SEARCH = "warm-search"        # build the keyword index before the first search
+    WARM_RECOMMENDER = "warm-recommender"  # fit or load the recommender before the first list
     BROWSE_QUERY = "browse"            # semantic search, more like this, visually similar
     THUMBNAIL = "thumbnail"            # decode one image into a thumbnail
     IMPORT_PREVIEW = "import-preview"  # read a whole file to show its first rows and columns
@@ -150,6 +151,12 @@ def fit_default_if_ready(catalog: Catalog, progress=None, cancel=None):
 def warm_search(catalog: Catalog, progress=None, cancel=None) -> None:
     """Build the keyword index now, so the first keyword search does not wait for it."""
     catalog.artworks.lexical_index()
+
+
+def warm_recommender(catalog: Catalog, progress=None, cancel=None) -> None:
+    """Load the default profile's saved recommender, or fit (and save) it, now, so the first
+    visitor's list does not wait for it."""
+    catalog.recommendations.warm()
 
 
 def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None) -> Changes:

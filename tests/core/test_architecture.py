@@ -60,6 +60,31 @@ def test_switching_profiles_keeps_each_fitted_recommender(loaded):
     assert loaded.recommendations.recommender(WeightConfig(half_life_days=300)) is second
 
 
+def test_profiles_and_settings_are_read_once_and_fresh_after_a_change(loaded, monkeypatch):
+    """Each recommendation reads its profile and the embedding settings from memory, and a
+    profile or template saved through the facade counts from the next call on."""
+    from curator.core.recommend import profiles
+    from curator.core.recommend.profiles import Profile
+
+    reads = []
+    real = profiles.list_profiles
+    monkeypatch.setattr(profiles, "list_profiles", lambda store: reads.append(1) or real(store))
+    recs = loaded.recommendations
+    recs.profile(), recs.profile(), recs.profiles()
+    assert len(reads) == 1
+    recs.save_profile(Profile("sea", weights={"content": 1.0}), make_default=True)
+    assert recs.profile().name == "sea" and recs.profile().weights == {"content": 1.0}
+    assert len(reads) == 2
+    recs.delete_profile("sea")
+    assert recs.profile().name != "sea"
+
+    assert loaded.embeddings.template() != "{title}"
+    loaded.embeddings.set_template("{title}")
+    assert loaded.embeddings.template() == "{title}"
+    loaded.embeddings.set_template(None)
+    assert loaded.embeddings.template() != "{title}"
+
+
 def test_a_change_to_histories_drops_fitted_recommenders(loaded, tmp_path):
     before = loaded.recommendations.recommender()
     events = tmp_path / "h.csv"

@@ -408,3 +408,26 @@ def test_learning_the_order_of_visits_from_the_tools_menu(qtbot, window):
     assert not window.progress.isVisible()
     message = window.statusBar().currentMessage()
     assert "The sequence signal is" in message and "validation nDCG@10" in message
+
+
+def test_the_recommender_is_ready_before_the_first_list_and_after_an_import(
+        qtbot, window, tmp_path, monkeypatch):
+    from curator.core.recommend.saved import fitted_dir
+    from curator.core.recommend.signals import ItemCFSignal
+
+    wait_jobs(qtbot, window)  # fitted and saved in the background when the window opened
+    saved = fitted_dir(window.catalog.path, create=False) / "item.safetensors"
+    before = saved.read_bytes()
+    changes = window.catalog.imports.events(write(
+        tmp_path / "more.csv", "user_id,artwork_id,kind,value,timestamp\n"
+                               "sailor,S3,view,,2024-05-01T00:00:00\n"))
+    window.apply_changes(changes)
+    wait_jobs(qtbot, window)
+    assert saved.read_bytes() != before  # refitted on the new histories, not at a click
+    fits = []
+    monkeypatch.setattr(ItemCFSignal, "fit", lambda self, data: fits.append(1))
+    window.tabs.setCurrentIndex(1)
+    window.users.select_user("sailor")
+    wait_jobs(qtbot, window)
+    assert window.users.primary.model.rowCount() == 7  # S1, S2 and now S3 seen
+    assert fits == []

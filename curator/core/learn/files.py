@@ -23,6 +23,15 @@ def learned_dir(db_path: str | Path, *, create: bool = True) -> Path:
     return folder
 
 
+def saved_dir(db_path: str | Path, *, create: bool) -> Path:
+    """``<stem>.learned/fitted``: what is built from the data (a fitted recommender, the
+    keyword index) and saved so the next session loads it (created only when ``create``)."""
+    folder = learned_dir(db_path, create=create) / "fitted"
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     from safetensors.numpy import save_file
 

@@ -215,9 +215,16 @@ class ArtworkManager(Manager):
 
     # -- by words and meaning -------------------------------------------------------------
     def lexical_index(self) -> LexicalIndex:
-        """The keyword (BM25) index of every artwork: built on first use (seconds for a
-        large catalog), cached until artworks change."""
-        return self._caches.get("lexical", lambda: LexicalIndex.build(self._store))
+        """The keyword (BM25) index of every artwork: loaded from beside the database when
+        saved for the artworks as they are, else built (seconds for a large catalog) and
+        saved; cached until artworks change."""
+        from ..learn.files import saved_dir
+
+        in_memory = self._store.path == ":memory:"
+        write = not self._catalog.read_only and not in_memory
+        folder = None if in_memory else saved_dir(self._catalog.path, create=write) / "lexical"
+        return self._caches.get("lexical", lambda: LexicalIndex.load_or_build(
+            self._store, folder, write=write))
 
     def search(self, query: str, *, k: int = 20, filters: Filters | None = None,
                mode: str = "hybrid") -> Hits:

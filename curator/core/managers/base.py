@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from copy import deepcopy
+from typing import TYPE_CHECKING, Any
+
+from ..settings import get_setting
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -21,3 +24,9 @@ class Manager:
     @property
     def _caches(self):
         return self._catalog._caches
+
+    def _setting(self, key: str, default: Any = None) -> Any:
+        """A setting, read from the database once until a change is applied (the writers
+        of settings apply a change record; hot paths such as each recommendation ask)."""
+        value = self._caches.get(f"setting:{key}", lambda: get_setting(self._store, key))
+        return default if value is None else deepcopy(value)

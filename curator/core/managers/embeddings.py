@@ -70,7 +70,7 @@ class EmbeddingManager(Manager):
         """The text model folder: the configured one, else the packaged default."""
         from ..embedding.text_encoder import default_model_path
 
-        configured = get_setting(self._store, "embedding.model_path")
+        configured = self._setting("embedding.model_path")
         return Path(configured) if configured else default_model_path()
 
     def model_info(self):
@@ -97,7 +97,7 @@ class EmbeddingManager(Manager):
         return self._catalog.apply(Changes(vectors=True, message="Embedding model changed."))
 
     def template(self) -> str:
-        return get_setting(self._store, "embedding.template") or DEFAULT_TEMPLATE
+        return self._setting("embedding.template") or DEFAULT_TEMPLATE
 
     def set_template(self, template: str | None) -> Changes:
         """Change the text artworks are embedded as (``None``: the default); marks every
@@ -292,7 +292,7 @@ class EmbeddingManager(Manager):
     def tuned(self) -> dict | None:
         """The fine-tuned encoder the content signal uses (``path``, ``model_id``,
         ``verdict``), or ``None`` while the configured model's vectors are used."""
-        value = get_setting(self._store, "embedding.tuned")
+        value = self._setting("embedding.tuned")
         if value and value.get("enabled") and Path(value["path"]).is_dir():
             return value
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .. import checks
 from ..changes import Changes
 from ..errors import CuratorError
@@ -19,16 +21,31 @@ class RecommendationManager(Manager):
         """The fitted hybrid recommender for a :class:`WeightConfig` (kind weights, decay).
 
         The last few configurations stay fitted (one per profile in use) until the catalog
-        or the histories change. Any thread may call this.
+        or the histories change. What was fitted is saved beside the database and loaded
+        instead of fitting again while the data it was fitted on are unchanged (see
+        :mod:`..recommend.saved`). Any thread may call this.
         """
         from ..recommend.build import build
         from ..recommend.interactions import WeightConfig
+        from ..recommend.saved import fitted_dir
 
         config = config or WeightConfig()
         key = repr(sorted(config.to_json().items()))
         index = self._catalog.embeddings.content_index_or_none()
+        in_memory = self._store.path == ":memory:"
+        write = not self._catalog.read_only and not in_memory
+        saved = None if in_memory else fitted_dir(self._catalog.path, create=write)
         return self._caches.recommender(
-            key, lambda: build(self._store, index, config, signals=self.signals()))
+            key, lambda: build(self._store, index, config, signals=self.signals(),
+                               saved=saved, write=write))
+
+    def warm(self, profile: str | None = None) -> None:
+        """Have ``profile``'s recommender ready: loaded when saved, else fitted and saved.
+
+        Call from a worker thread after opening a catalog or importing, so the next list
+        does not wait for a fit.
+        """
+        self.recommender(self.profile(profile).weight_config())
 
     def signals(self) -> list:
         """Fresh, unfitted signals: the built-in ones, plus the sequence signal when one was
@@ -59,30 +76,15 @@ class RecommendationManager(Manager):
         time decay (``None``: no decay); an unknown or new visitor gets popularity and,
         with ``brief``, artworks matching the curator's brief.
         """
-        from dataclasses import replace
-
-        from ..recommend.hybrid import Rules
-        from ..recommend.profiles import get_profile
-
         checks.count("The number of recommendations (-k)", k)
-        checks.weights("The weight of", weights)
-        if mmr_lambda is not None:
-            checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
-        if artist_cap is not None:
-            checks.count("The artist cap", artist_cap)
-        chosen = get_profile(self._store, profile)
-        config = chosen.weight_config()
-        if half_life_days is not _FROM_PROFILE:
-            config = replace(config, half_life_days=half_life_days)
+        config, merged, rules = self._choice(profile, weights, mmr_lambda, artist_cap,
+                                             exclude_seen, half_life_days)
         rec = self.recommender(config)
         if user_id is not None and rec.interactions.user_index(user_id) is None:
             stored = self._catalog.visitors.stored_id(user_id)
             if stored is None:
                 raise CuratorError(f"There is no visitor {user_id!r}; use --brief for a new one.")
             user_id = stored
-        rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
-                      artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
-                      exclude_seen=exclude_seen)
         brief_scores = None
         if brief:
             from ..recommend.build import aligned_vectors
@@ -98,25 +100,100 @@ class RecommendationManager(Manager):
             encoder = embeddings.content_encoder() if rec.data.vectors is not None \
                 else embeddings.text_encoder()
             brief_scores = vectors @ encoder.encode([brief])[0]
-        return rec.recommend_explained(user_id, k, weights={**self.learned_weights(),
-                                                            **chosen.weights, **(weights or {})},
-                                       rules=rules, brief_scores=brief_scores)
+        return rec.recommend_explained(user_id, k, weights=merged, rules=rules,
+                                       brief_scores=brief_scores)
+
+    def _choice(self, profile, weights, mmr_lambda=None, artist_cap=None, exclude_seen=True,
+                half_life_days=_FROM_PROFILE):
+        """A profile's event weighting, signal weights and rules, with the overrides asked."""
+        from dataclasses import replace
+
+        from ..recommend.hybrid import Rules
+
+        checks.weights("The weight of", weights)
+        if mmr_lambda is not None:
+            checks.number("mmr_lambda (diversity)", mmr_lambda, high=1.0)
+        if artist_cap is not None:
+            checks.count("The artist cap", artist_cap)
+        chosen = self.profile(profile)
+        config = chosen.weight_config()
+        if half_life_days is not _FROM_PROFILE:
+            config = replace(config, half_life_days=half_life_days)
+        rules = Rules(mmr_lambda=chosen.mmr_lambda if mmr_lambda is None else mmr_lambda,
+                      artist_cap=chosen.artist_cap if artist_cap is None else artist_cap,
+                      exclude_seen=exclude_seen)
+        return config, {**self.learned_weights(), **chosen.weights, **(weights or {})}, rules
 
     def recommend_all(self, *, k: int = 10, profile: str | None = None,
-                      weights: dict[str, float] | None = None, progress: ProgressFn | None = None,
+                      weights: dict[str, float] | None = None, explain: bool = False,
+                      progress: ProgressFn | None = None,
                       cancel: CancelToken | None = None) -> list[dict]:
-        """Top ``k`` for every visitor as export rows (see :func:`..recommend.export.export_rows`):
-        visitor, rank, artwork, title, artists, date, score, signal parts, explanation."""
-        from ..progress import check, report
+        """Top ``k`` for every visitor as export rows (see :meth:`iter_all`), in one list."""
+        return [row for rows in self.iter_all(k=k, profile=profile, weights=weights,
+                                              explain=explain, progress=progress, cancel=cancel)
+                for row in rows]
 
+    def iter_all(self, *, k: int = 10, profile: str | None = None,
+                 weights: dict[str, float] | None = None, explain: bool = False,
+                 memory: int | None = None, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> Iterator[list[dict]]:
+        """Top ``k`` for every visitor as export rows (see
+        :func:`..recommend.export.export_rows`), one batch of visitors at a time.
+
+        Visitors are scored together in batches that fit in ``memory`` bytes (default
+        :data:`..recommend.hybrid.BATCH_BYTES`), so the whole run holds one batch's scores
+        and the caller writes each batch's rows before the next is made. The rows carry
+        each signal's contribution and share; the sentence explaining a row is written only
+        with ``explain`` (one visitor at a time, far slower). Call from a worker thread.
+        """
+        from ..progress import check, report
+        from ..recommend.hybrid import BATCH_BYTES, batch_size
+
+        checks.count("The number of recommendations (-k)", k)
+        config, merged, rules = self._choice(profile, weights)
+        rec = self.recommender(config)
         users = self._catalog.visitors.ids()
-        lists = []
-        for n, user in enumerate(users):
-            lists.append((user, self.recommend(user, k=k, profile=profile, weights=weights)))
-            report(progress, n + 1, len(users), "Recommending")
+        size = 1 if explain else batch_size(rec.interactions.n_items, len(rec.signals),
+                                            BATCH_BYTES if memory is None else memory)
+        for start in range(0, len(users), size):
             check(cancel)
-        wanted = sorted({r.item_id for _, recs in lists for r in recs})
-        return self._rows(lists, wanted)
+            part = users[start:start + size]
+            if explain:
+                lists = [(u, rec.recommend_explained(u, k, weights=merged, rules=rules))
+                         for u in part]
+            else:
+                lists = self._unexplained(rec, part, k, merged, rules)
+            yield self._rows(lists, sorted({r.item_id for _, recs in lists for r in recs}))
+            report(progress, start + len(part), len(users), "Recommending")
+
+    @staticmethod
+    def _unexplained(rec, users: list[str], k: int, weights, rules) -> list[tuple]:
+        """Lists for ``users`` through the batch path: parts of every score, no sentences."""
+        import numpy as np
+
+        from ..recommend.hybrid import Part, Recommendation
+
+        idx = np.asarray([rec.interactions.user_index(u) for u in users], dtype=object)
+        known = np.flatnonzero(idx != None)  # noqa: E711 (an object array)
+        chosen, parts = rec.top_parts(idx[known].astype(np.int64), k, weights=weights,
+                                      rules=rules)
+        item_ids = rec.interactions.item_ids
+        lists: dict[int, list] = {}
+        for row, at in enumerate(known):
+            recs = []
+            for j in range(k):
+                if chosen[row, j] < 0:
+                    break
+                p = {name: Part(*(float(a[row, j]) for a in arrays))
+                     for name, arrays in parts.items()}
+                recs.append(Recommendation(str(item_ids[chosen[row, j]]),
+                                           float(sum(x.contribution for x in p.values())),
+                                           p, {}, ""))
+            lists[int(at)] = recs
+        # a visitor added since the fit (none in a fresh fit) gets the one-visitor path
+        return [(u, lists[n] if n in lists else
+                 rec.recommend_explained(u, k, weights=weights, rules=rules))
+                for n, u in enumerate(users)]
 
     def export_rows(self, user_id: str | None, recs: list) -> list[dict]:
         """A list already made (``recommend``'s result) as export rows with titles, artists,
@@ -131,14 +208,17 @@ class RecommendationManager(Manager):
 
     # -- profiles -------------------------------------------------------------------------
     def profiles(self):
+        """The saved profiles, by name; read once until a change is applied (each
+        recommendation asks for its profile). Any thread may call this."""
         from ..recommend.profiles import list_profiles
 
-        return list_profiles(self._store)
+        return list(self._caches.get("profiles", lambda: list_profiles(self._store)))
 
     def profile(self, name: str | None = None):
-        from ..recommend.profiles import get_profile
+        """A saved profile by name; without a name the default one (or the built-in)."""
+        from ..recommend.profiles import pick_profile
 
-        return get_profile(self._store, name)
+        return pick_profile(self.profiles(), name)
 
     def save_profile(self, profile, *, make_default: bool = False) -> Changes:
         from ..recommend.profiles import save_profile
@@ -262,12 +342,11 @@ class RecommendationManager(Manager):
         from ..recommend.build import aligned_vectors, default_signals
         from ..recommend.explain import ItemInfo
         from ..recommend.interactions import Interactions
-        from ..recommend.profiles import get_profile
 
         inter = Interactions.from_store(self._store)
         if len(inter.users) == 0:
             raise CuratorError("There are no visitor histories to learn from; import some first.")
-        chosen = get_profile(self._store, profile)
+        chosen = self.profile(profile)
         cfg = settings or SequenceConfig()  # model size and training (a SequenceConfig)
         if epochs is not None:
             cfg = replace(cfg, epochs=epochs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..embedding.search import VectorIndex
@@ -30,9 +32,15 @@ def aligned_vectors(index: VectorIndex | None, item_ids: np.ndarray) -> np.ndarr
 
 def build(store, index: VectorIndex | None, config: WeightConfig | None = None,
           interactions: Interactions | None = None,
-          signals: list[Signal] | None = None) -> HybridRecommender:
+          signals: list[Signal] | None = None, saved: Path | None = None,
+          write: bool = False) -> HybridRecommender:
+    """The recommender over the store's histories; with ``saved`` (a folder, see
+    :mod:`.saved`) what was fitted on exactly these data is loaded from there, and what had
+    to be fitted is saved there when ``write``."""
+    from .saved import fit_or_load
+
     interactions = interactions or Interactions.from_store(store)
     data = FitData(interactions, config or WeightConfig(),
                    aligned_vectors(index, interactions.item_ids))
     info = ItemInfo.from_store(store, interactions.item_ids)
-    return HybridRecommender.fit(signals or default_signals(), data, info)
+    return fit_or_load(signals or default_signals(), data, info, saved, write=write)

@@ -9,6 +9,7 @@ to 1), and the sentence explaining it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -83,6 +84,45 @@ def write_rows(path: str | Path, rows: list[dict]) -> Path:
     except OSError as exc:
         raise CuratorError(f"Could not write {path}: {exc.strerror or exc}.") from exc
     return path
+
+
+def write_batches(path: str | Path, batches: Iterable[list[dict]]) -> int:
+    """Write rows arriving in batches (see ``iter_all``), each written before the next is
+    made when the file is CSV (a workbook is written whole at the end). Returns the rows
+    written. The columns are the first batch's: every batch of one run has the same."""
+    path = Path(path)
+    if export_format(path) != ".csv":
+        rows = [row for batch in batches for row in batch]
+        write_rows(path, rows)
+        return len(rows)
+    batches = iter(batches)
+    first = next(batches, [])
+    header = columns(first)
+    written = [0]
+
+    def rows():
+        for batch in _chain(first, batches):
+            written[0] += len(batch)
+            for row in batch:
+                yield [row.get(name) for name in header]
+
+    from ..spreadsheet import write_csv
+
+    # written under another name and renamed when whole: a stopped run leaves no half file
+    part = path.with_name(path.name + ".part")
+    try:
+        write_csv(part, header, rows())
+        os.replace(part, path)
+    except OSError as exc:
+        raise CuratorError(f"Could not write {path}: {exc.strerror or exc}.") from exc
+    finally:
+        part.unlink(missing_ok=True)
+    return written[0]
+
+
+def _chain(first: list[dict], rest: Iterable[list[dict]]):
+    yield first
+    yield from rest
 
 
 def _write_csv(path: Path, header: list[str], rows: list[dict]) -> None:

@@ -60,6 +60,17 @@ class Rules:
 
 CALIBRATION_USERS = 48
 VISITORS_KEPT = 8  # one visitor's raw scores are kept for the last few visitors asked for
+# Memory a batch of visitors may take while scored together (``recommend --all``).
+BATCH_BYTES = 1 << 30
+BATCH_MAX = 1024
+
+
+def batch_size(n_items: int, n_signals: int, memory: int = BATCH_BYTES) -> int:
+    """Visitors scored at once within ``memory`` bytes: each takes a raw and a normalised
+    float32 row per signal, 24 bytes of scratch (the total, or a selection's int64
+    positions and scores) and a candidate flag per artwork."""
+    per_user = max(1, n_items) * (4 * 2 * n_signals + 24 + 1)
+    return int(min(BATCH_MAX, max(1, memory // per_user)))
 
 
 def normalise(raw: np.ndarray, scale: float) -> np.ndarray:
@@ -77,6 +88,7 @@ def typical_best(raw: np.ndarray, candidates: np.ndarray) -> float:
 
 
 TRANSFER_TOP = 50
+ITEM_WEIGHTS_KEPT = 8  # per-artwork weight sets a recommender keeps (one per weights in use)
 
 
 def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, seed: int = 0
@@ -110,19 +122,6 @@ def calibrate(recommender: HybridRecommender, users: int = CALIBRATION_USERS, se
     ok = xs > 0
     transfer = float(ys[ok].sum() / xs[ok].sum()) if ok.any() else 0.0
     return scales, min(max(transfer, 0.0), 1.0)
-
-
-def best_first(scores: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the ``n`` highest scores, highest first; equal scores in the order of
-    their positions, so that a ranking never depends on how a partition broke a tie."""
-    size = len(scores)
-    if n < size:
-        cut = np.partition(scores, size - n)[size - n]
-        above = np.flatnonzero(scores > cut)
-        best = np.concatenate([above, np.flatnonzero(scores == cut)[:n - len(above)]])
-    else:
-        best = np.arange(size)
-    return best[np.lexsort((best, -scores[best]))]
 
 
 def mmr_select(candidates: np.ndarray, relevance: np.ndarray, vectors: np.ndarray | None,
@@ -170,17 +169,18 @@ class HybridRecommender:
     """
 
     def __init__(self, signals: list[Signal], data: FitData, info: ItemInfo,
-                 scales: dict[str, float] | None = None):
+                 scales: dict[str, float] | None = None, transfer: float = 0.0):
         self.signals = {s.name: s for s in signals}
         self.data = data
         self.info = info
         self.interactions = data.interactions
+        self._item_weights: dict[tuple, dict[str, np.ndarray | float]] = {}
         self._kept: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
         self._kept_lock = threading.Lock()
         if scales is None:
             self.scales, self.transfer = calibrate(self)
         else:
-            self.scales, self.transfer = scales, 0.0
+            self.scales, self.transfer = scales, transfer
 
     @classmethod
     def fit(cls, signals: list[Signal], data: FitData, info: ItemInfo) -> HybridRecommender:
@@ -195,7 +195,18 @@ class HybridRecommender:
         interacted with yet gets the item-CF weight (times the content-to-item-CF transfer,
         see :func:`calibrate`) added to its content weight and none for item CF, so a new
         work that matches a visitor's taste competes with works others engaged with.
+        Kept for the last few sets of weights (two arrays over the catalog each).
         """
+        key = tuple(sorted((n, float(w)) for n, w in weights.items()))
+        found = self._item_weights.get(key)
+        if found is None:
+            found = self._item_weights_for(weights)
+            if len(self._item_weights) >= ITEM_WEIGHTS_KEPT:
+                self._item_weights.pop(next(iter(self._item_weights)), None)
+            self._item_weights[key] = found
+        return dict(found)
+
+    def _item_weights_for(self, weights: dict[str, float]) -> dict[str, np.ndarray | float]:
         out: dict[str, np.ndarray | float] = {n: float(w) for n, w in weights.items()}
         item = self.signals.get("item")
         w_item = float(weights.get("item", 0.0))
@@ -208,23 +219,20 @@ class HybridRecommender:
         out["item"] = np.where(known, w_item, 0.0).astype(np.float32)
         out["content"] = np.where(known, 0.0, w_item * self.transfer).astype(np.float32) \
             + np.float32(weights.get("content", 0.0))
+        for values in out.values():
+            if isinstance(values, np.ndarray):
+                values.flags.writeable = False  # shared by every call with these weights
         return out
 
-    def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float],
-                items: np.ndarray | None = None) -> np.ndarray:
-        """The score: the weighted sum of the normalised signals (see :meth:`item_weights`).
-
-        ``norm`` holds scores of every artwork, or, with ``items``, of the artworks at those
-        indices (same shape as each score array).
-        """
+    def combine(self, norm: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+        """The score: the weighted sum of the normalised signals (see :meth:`item_weights`)."""
         per_item = self.item_weights(weights)
         total = None
         for name, values in norm.items():
             w = per_item.get(name, 0.0)
             if np.isscalar(w) and not w:
                 continue
-            part = values * (np.float32(w) if np.isscalar(w)
-                             else w if items is None else w[items])
+            part = values * (np.float32(w) if np.isscalar(w) else w)
             total = part if total is None else total + part
         if total is None:
             total = np.zeros(next(iter(norm.values())).shape, dtype=np.float32)
@@ -298,6 +306,34 @@ class HybridRecommender:
             scores[r, :len(chosen)] = total[r, chosen]
         return ids, scores
 
+    def top_parts(self, users: np.ndarray, k: int, *, weights: dict[str, float],
+                  rules: Rules | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Batch top-k for known user indices with each signal's part of every score.
+
+        Returns the chosen item indices ``(len(users), k)`` (-1 pads a short list) and, per
+        signal, ``(raw, normalised, weight, contribution)`` at those places, each an array
+        of the same shape: what :class:`Recommendation` carries, without explanations.
+        Memory: a few ``len(users) x n_items`` arrays (see :func:`batch_size`).
+        """
+        rules = rules or Rules()
+        cand = self.candidates(users, rules)
+        raw, norm = self._normalised(users, cand)
+        total = self.combine(norm, weights)
+        chosen = np.full((len(users), k), -1, dtype=np.int64)
+        for r in range(len(users)):
+            picked = self._select(total[r], cand[r], k, rules)
+            chosen[r, :len(picked)] = picked
+        del cand, total
+        at = np.maximum(chosen, 0)
+        per_item = self.item_weights(weights)
+        parts = {}
+        for name in norm:
+            w = per_item.get(name, 0.0)
+            w = np.full(at.shape, w, dtype=np.float32) if np.isscalar(w) else w[at]
+            n = np.take_along_axis(norm[name], at, axis=1)
+            parts[name] = (np.take_along_axis(raw[name], at, axis=1), n, w, w * n)
+        return chosen, parts
+
     def _user(self, user_id: str) -> int:
         pos = self.interactions.user_index(user_id)
         return -1 if pos is None else pos
@@ -320,27 +356,28 @@ class HybridRecommender:
 
     def _select(self, total: np.ndarray, cand: np.ndarray, k: int, rules: Rules) -> np.ndarray:
         options = np.flatnonzero(cand)
-        return self.select_among(options, total[options], k, rules)[0]
+        return self.select(options, total[options], k, rules)
 
-    def select_among(self, options: np.ndarray, scores: np.ndarray, k: int, rules: Rules
-                     ) -> tuple[np.ndarray, int]:
-        """The chosen ``k`` of the artworks ``options`` (scored ``scores``) under the rules,
-        and how many of the best-scored options the choice looked at."""
+    def select(self, options: np.ndarray, scores: np.ndarray, k: int, rules: Rules
+               ) -> np.ndarray:
+        """The ``k`` item indices shown from ``options`` (item indices, with their
+        ``scores``), best first, after MMR diversity and the artist cap."""
         if len(options) == 0:
-            return options, 0
+            return options
         plain = rules.mmr_lambda >= 1.0 and rules.artist_cap is None
         pool = k if plain else max(10 * k, 100)
         while True:
             # re-ranking draws from the best ``pool``; widen it until the rules fill k places
             pool = min(pool, len(options))
-            best = best_first(scores, pool)
-            top = options[best]
+            at = np.argpartition(-scores, pool - 1)[:pool]
+            at = at[np.argsort(-scores[at], kind="stable")]
+            top = options[at]
             if plain:
-                return top[:k], pool
-            chosen = mmr_select(top, scores[best], self.data.vectors, k, rules.mmr_lambda,
+                return top[:k]
+            chosen = mmr_select(top, scores[at], self.data.vectors, k, rules.mmr_lambda,
                                 self.info.artist_index, rules.artist_cap)
             if len(chosen) >= k or pool == len(options):
-                return chosen, pool
+                return chosen
             pool *= 4
 
     # -- one user, explained --------------------------------------------------------------

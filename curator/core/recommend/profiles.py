@@ -102,7 +102,11 @@ def list_profiles(store: Store) -> list[Profile]:
 
 def get_profile(store: Store, name: str | None = None) -> Profile:
     """A saved profile by name; without a name the default one (or the built-in)."""
-    profiles = list_profiles(store)
+    return pick_profile(list_profiles(store), name)
+
+
+def pick_profile(profiles: list[Profile], name: str | None = None) -> Profile:
+    """:func:`get_profile` among profiles already read."""
     if name is None:
         return next((p for p in profiles if p.is_default), BUILT_IN)
     for p in profiles:

@@ -38,18 +38,24 @@ class FitData:
         self.event_weights = self.interactions.event_weights(self.config)
         self.weighted = self.interactions.matrix(self.event_weights)   # users x items
         self.binary = self.interactions.matrix()                        # users x items
-        self._strongest: dict[tuple[int, int], tuple[str, float, float]] | None = None
+        self._by_user: tuple[np.ndarray, np.ndarray] | None = None
 
     def strongest_event(self, user: int, item: int) -> tuple[str, float, float]:
-        """The (kind, value, ts) of the heaviest event between a user and an item."""
-        if self._strongest is None:
-            it = self.interactions
-            order = np.argsort(self.event_weights, kind="stable")
-            self._strongest = {}
-            for e in order:  # heavier events overwrite lighter ones
-                self._strongest[(int(it.users[e]), int(it.items[e]))] = (
-                    str(it.kinds[e]), float(it.values[e]), float(it.ts[e]))
-        return self._strongest.get((user, item), ("view", float("nan"), float("nan")))
+        """The (kind, value, ts) of the heaviest event between a user and an item (of equal
+        ones, the last recorded)."""
+        it = self.interactions
+        if self._by_user is None:  # events grouped by user, in recorded order: one sort
+            order = np.argsort(it.users, kind="stable")
+            starts = np.searchsorted(it.users[order], np.arange(it.n_users + 1))
+            self._by_user = (order, starts)
+        order, starts = self._by_user
+        events = order[starts[user]:starts[user + 1]]
+        events = events[it.items[events] == item]
+        if not len(events):
+            return ("view", float("nan"), float("nan"))
+        weights = self.event_weights[events]
+        e = events[np.flatnonzero(weights == weights.max())[-1]]
+        return (str(it.kinds[e]), float(it.values[e]), float(it.ts[e]))
 
 
 class Signal:
@@ -64,6 +70,15 @@ class Signal:
 
     def explain(self, user: int, item: int, top: int = 2) -> list[Because]:
         return self.explain_many(user, np.asarray([item]), top)[0]
+
+    def settings(self) -> dict | None:
+        """The settings its fitted state depends on besides the data, or ``None`` when that
+        state cannot be identified (then nothing derived from it is saved)."""
+        return None
+
+    def state(self) -> dict[str, np.ndarray] | None:
+        """Its fitted state as arrays, when fitting is slow enough to be worth saving."""
+        return None
 
     def explain_many(self, user: int, items: np.ndarray, top: int = 2) -> list[list[Because]]:
         """:meth:`explain` for several items at once (one matrix operation, not a loop)."""
@@ -82,6 +97,13 @@ class Signal:
             kind, value, ts = data.strongest_event(user, int(items[j]))
             out.append(Because(int(items[j]), float(parts[j] / total), kind, value, ts))
         return out
+
+
+KERNEL_BYTES = 256 << 20  # at most this many bytes of history x catalog similarities
+# The kernel's block while scoring content (history x artworks): about 1 MiB of float32,
+# and at least this many artworks.
+KERNEL_BLOCK = 1 << 18
+MIN_BLOCK = 2048
 
 
 class ContentSignal(Signal):
@@ -107,6 +129,9 @@ class ContentSignal(Signal):
         self.weighted = data.weighted
         return self
 
+    def settings(self) -> dict:
+        return {"sharpness": self.sharpness}
+
     def _kernel(self, sims: np.ndarray) -> np.ndarray:
         np.maximum(sims, 0.0, out=sims)
         if self.sharpness == 3.0:  # the default: two multiplies beat a general power
@@ -119,15 +144,27 @@ class ContentSignal(Signal):
 
     def score(self, users: np.ndarray) -> np.ndarray:
         rows = self.weighted[users]
-        out = np.zeros((len(users), self.vectors.shape[0]), dtype=np.float32)
+        n = self.vectors.shape[0]
+        out = np.zeros((len(users), n), dtype=np.float32)
         history = np.unique(rows.indices)
         if len(history) == 0:
             return out
         totals = np.asarray(rows.sum(axis=1)).ravel()
-        for start in range(0, len(history), self.chunk_history):
-            part = history[start:start + self.chunk_history]
-            kernel = self._kernel(self.vectors[part] @ self.vectors.T)
-            out += (rows[:, part] @ kernel).astype(np.float32, copy=False)
+        # history rows per block: at most chunk_history, and KERNEL_BYTES of similarities
+        rows_per = max(1, min(self.chunk_history, KERNEL_BYTES // (4 * self.vectors.shape[0])))
+        for start in range(0, len(history), rows_per):
+            part = history[start:start + rows_per]
+            w = rows[:, part]
+            # One product for the similarities (many small ones cost a threaded BLAS a
+            # wake-up each), then the kernel and the weighted sum in blocks of artworks
+            # small enough to stay in the CPU's cache: over the whole history x catalog
+            # at once (10 MB for a visitor with 35 works among 69k) every pass of the
+            # kernel is a trip to memory. The scores are the same, bit for bit.
+            sims = self.vectors[part] @ self.vectors.T
+            step = max(MIN_BLOCK, KERNEL_BLOCK // len(part))
+            for lo in range(0, n, step):
+                kernel = self._kernel(sims[:, lo:lo + step])
+                out[:, lo:lo + step] += (w @ kernel).astype(np.float32, copy=False)
         out /= np.maximum(totals, 1e-12)[:, None].astype(np.float32)
         return out
 
@@ -141,17 +178,36 @@ class ContentSignal(Signal):
         history, w = row.indices, row.data
         if len(history) == 0:
             return [[] for _ in items]
-        parts = w[:, None] * self._kernel(self.vectors[history] @ self.vectors[items].T)
+        # einsum, not BLAS: for a product this small a threaded BLAS spends far longer
+        # waking its threads than computing (tens of ms on a busy machine)
+        sims = np.einsum("hd,id->hi", self.vectors[history], self.vectors[items])
+        parts = w[:, None] * self._kernel(sims)
         return [self._because(self.data, user, history, parts[:, j], top)
                 for j in range(len(items))]
+
+
+# EASE inverts an n x n Gram matrix of the artworks visitors interacted with: about 2 n^3
+# floating-point operations and three n x n float64 arrays at once. The rate is what this
+# machine's inversion sustained at n = 4,000 with the CPU shared (18.6 GFLOP/s; the figures
+# behind the old 12,000-work switch, 87-132 s, give 26-40), rounded down so the prediction
+# errs towards kNN. Within five seconds the fit, calibration included, stays under ten.
+EASE_FLOPS_PER_SECOND = 15e9
+EASE_SECONDS = 5.0
+EASE_BYTES = 1 << 30
+
+
+def ease_cost(n_items: int) -> tuple[float, int]:
+    """Predicted seconds and bytes of an EASE fit over ``n_items`` artworks."""
+    return 2.0 * float(n_items) ** 3 / EASE_FLOPS_PER_SECOND, 3 * 8 * n_items * n_items
 
 
 class ItemCFSignal(Signal):
     """Item-to-item collaborative filtering learned from all users' histories.
 
-    EASE (a closed-form item-item model) over the artworks anyone interacted with, while
-    they number at most ``ease_max_items``; beyond that, cosine item kNN keeping the
-    ``neighbours`` strongest links per artwork (sparse, fits in memory for 100,000+).
+    EASE (a closed-form item-item model) over the artworks anyone interacted with while its
+    predicted cost (see :func:`ease_cost`) is within ``ease_seconds`` and ``ease_bytes``;
+    beyond that, cosine item kNN keeping the ``neighbours`` strongest links per artwork
+    (sparse, fits in memory for 100,000+). ``method`` forces one of them.
 
     A visitor's history counts by event kind and age (the profile's kind weights and
     half-life), rescaled so the visitor's mean event weighs 1: a purchase outweighs a view
@@ -162,26 +218,24 @@ class ItemCFSignal(Signal):
     name = "item"
     label = "Visitors with similar taste"
 
-    def __init__(self, l2: float = 500.0, ease_max_items: int = 12_000,
-                 neighbours: int = 100, use_weights: bool = True, learn_weighted: bool = False):
+    def __init__(self, l2: float = 500.0, neighbours: int = 100, use_weights: bool = True,
+                 learn_weighted: bool = False, method: str = "auto",
+                 ease_seconds: float = EASE_SECONDS, ease_bytes: int = EASE_BYTES):
+        if method not in ("auto", "ease", "knn"):
+            raise ValueError(f"unknown item CF method {method!r}")
         self.l2 = l2
-        self.ease_max_items = ease_max_items
+        self.method_wanted = method
+        self.ease_seconds = ease_seconds
+        self.ease_bytes = ease_bytes
         self.neighbours = neighbours
         self.use_weights = use_weights
         self.learn_weighted = learn_weighted
 
     def fit(self, data: FitData) -> ItemCFSignal:
-        self.data = data
-        self.x = mean_one_rows(data.weighted) if self.use_weights else \
-            data.binary.tocsr().astype(np.float32)
-        learn = self.x if self.learn_weighted else data.binary.tocsr().astype(np.float32)
-        active = np.flatnonzero(np.asarray((learn != 0).sum(axis=0)).ravel())
-        self.active = active
-        self.known = np.zeros(learn.shape[1], dtype=bool)  # artworks it has data for
-        self.known[active] = True
-        self.n_items = learn.shape[1]
+        learn = self._prepare(data)
+        active = self.active
         xa = learn[:, active]
-        if len(active) <= self.ease_max_items:
+        if self.choose(len(active)) == "ease":
             self.method = "ease"
             gram = (xa.T @ xa).toarray().astype(np.float64)
             gram[np.diag_indices_from(gram)] += self.l2
@@ -198,6 +252,70 @@ class ItemCFSignal(Signal):
             sim.eliminate_zeros()
             self.b = _keep_top_per_row(sim, self.neighbours).astype(np.float32)
         return self
+
+    def _prepare(self, data: FitData) -> sp.csr_matrix:
+        """What :meth:`fit` and :meth:`restore` share: the histories as the model reads
+        them, and which artworks it has data for. Returns the matrix it learns from."""
+        self.data = data
+        self.x = mean_one_rows(data.weighted) if self.use_weights else \
+            data.binary.tocsr().astype(np.float32)
+        learn = self.x if self.learn_weighted else data.binary.tocsr().astype(np.float32)
+        self.active = np.flatnonzero(np.asarray((learn != 0).sum(axis=0)).ravel())
+        self.known = np.zeros(learn.shape[1], dtype=bool)  # artworks it has data for
+        self.known[self.active] = True
+        self.n_items = learn.shape[1]
+        return learn
+
+    def choose(self, n_active: int) -> str:
+        """``"ease"`` while its predicted cost for ``n_active`` artworks is within budget."""
+        if self.method_wanted != "auto":
+            return self.method_wanted
+        seconds, memory = ease_cost(n_active)
+        return "ease" if seconds <= self.ease_seconds and memory <= self.ease_bytes else "knn"
+
+    # -- saved beside the database (see :mod:`.saved`) ---------------------------------
+    def settings(self) -> dict:
+        """What the fitted model depends on besides the data (part of its fingerprint)."""
+        return {"l2": self.l2, "neighbours": self.neighbours,
+                "learn_weighted": self.learn_weighted, "method": self.method_wanted,
+                "rule": [EASE_FLOPS_PER_SECOND, self.ease_seconds, self.ease_bytes]}
+
+    def learns_from(self, data: FitData) -> list[np.ndarray]:
+        """The arrays the fitted model is a function of (with :meth:`settings`)."""
+        m = data.weighted if self.learn_weighted else data.binary
+        out = [m.indptr, m.indices]
+        if self.learn_weighted:
+            out.append(np.round(m.data.astype(np.float64), 5))
+        return out
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The fitted model as arrays (no pickle)."""
+        if self.method == "ease":
+            return {"method": np.asarray([0]), "b": self.b}
+        b = self.b.tocsr()
+        return {"method": np.asarray([1]), "b_data": b.data, "b_indices": b.indices,
+                "b_indptr": b.indptr}
+
+    def restore(self, data: FitData, arrays: dict[str, np.ndarray]) -> bool:
+        """Take a saved model (see :meth:`state`) for ``data``; False when it does not fit
+        these histories (nothing is changed then)."""
+        self._prepare(data)
+        n = len(self.active)
+        try:
+            if int(arrays["method"][0]) == 0:
+                b = arrays["b"]
+                if b.shape != (n, n) or b.dtype != np.float32:
+                    return False
+                self.method, self.b = "ease", b
+            else:
+                indptr, indices = arrays["b_indptr"], arrays["b_indices"]
+                if len(indptr) != n + 1 or (len(indices) and int(indices.max()) >= n):
+                    return False
+                self.method = "knn"
+                self.b = sp.csr_matrix((arrays["b_data"], indices, indptr), shape=(n, n))
+        except (KeyError, IndexError, ValueError):
+            return False
+        return True
 
     def score(self, users: np.ndarray) -> np.ndarray:
         xa = self.x[users][:, self.active]
@@ -235,6 +353,9 @@ class PopularitySignal(Signal):
         self.rank = np.empty_like(self.values, dtype=np.int64)
         self.rank[np.argsort(-self.values, kind="stable")] = np.arange(1, len(self.values) + 1)
         return self
+
+    def settings(self) -> dict:
+        return {}
 
     def score(self, users: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.values, (len(users), len(self.values))).copy()

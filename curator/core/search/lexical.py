@@ -10,11 +10,15 @@ The index is read-only once built; any thread may query it.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +33,7 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _WORD = re.compile(r"[^\W_]+")
 TITLE_WEIGHT = 2  # times a title's words are counted
+SAVED_FORMAT = 1  # of the index saved beside the database; raise when words are cut anew
 # Separators between documents and their parts while a whole catalog is folded at once;
 # the same characters inside a field become spaces.
 _SEPARATORS = {0x1e: " ", 0x1f: " "}
@@ -92,18 +97,85 @@ class LexicalIndex:
         """``documents``: each artwork's term ids, and the vocabulary (term -> id)."""
         import bm25s
 
+        token_ids, vocab = documents
+        bm25 = bm25s.BM25()
+        if ids:
+            bm25.index((token_ids, vocab), show_progress=False)
+        self._setup(ids, artists, dict(plain_counts or {}), vocab, bm25)
+
+    def _setup(self, ids, artists, plain_counts: dict[str, int], vocab: dict[str, int],
+               bm25) -> None:
         from .artists import ArtistNames
 
         self.ids = np.asarray(ids, dtype=object)
         self.artists = artists
-        plain_counts = plain_counts or {}
+        self._plain = plain_counts
         self.names = ArtistNames(artists, lambda word: plain_counts.get(word, 0))
         self._row = {artwork_id: row for row, artwork_id in enumerate(ids)}
-        token_ids, vocab = documents
         self._vocab = vocab
-        self._bm25 = bm25s.BM25()
-        if ids:
-            self._bm25.index((token_ids, vocab), show_progress=False)
+        self._bm25 = bm25
+
+    # -- saved beside the database ------------------------------------------------------
+    @staticmethod
+    def content_key(store: Store) -> str:
+        """A fingerprint of every artwork's indexed fields (computed in the database, so
+        cheap even at a million works) and of how the index is made."""
+        import bm25s
+
+        cur = store.cursor()
+        try:
+            count, mixed = cur.execute(
+                "SELECT count(*), bit_xor(hash(id, title, artists, tags, medium, "
+                "classification, description, extra)) FROM artworks").fetchall()[0]
+        finally:
+            cur.close()
+        return f"{SAVED_FORMAT}:{TITLE_WEIGHT}:{bm25s.__version__}:{count}:{mixed}"
+
+    def save(self, folder: Path, key: str) -> None:
+        """Write the index to ``folder`` (numpy arrays without pickle, and JSON), replacing
+        what was there only once whole; a failure leaves no partial folder behind."""
+        import shutil
+
+        tag = f"{os.getpid()}-{threading.get_ident()}"
+        part = folder.with_name(f"{folder.name}.{tag}.part")
+        old = folder.with_name(f"{folder.name}.{tag}.old")
+        try:
+            shutil.rmtree(part, ignore_errors=True)
+            part.mkdir(parents=True)
+            if len(self.ids):
+                self._bm25.save(str(part), allow_pickle=False, show_progress=False)
+            (part / "index.json").write_text(json.dumps(
+                {"key": key, "ids": self.ids.tolist(), "artists": self.artists,
+                 "plain": self._plain, "vocab": self._vocab}), encoding="utf-8")
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(part, folder)
+        except OSError:
+            pass  # not saved: built again next time
+        finally:
+            shutil.rmtree(part, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, key: str) -> LexicalIndex | None:
+        """The index saved in ``folder`` for ``key``; None when missing, made from other
+        artworks, or damaged."""
+        try:
+            meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+            if not isinstance(meta, dict) or meta.get("key") != key:
+                return None
+            import bm25s
+
+            bm25 = bm25s.BM25()
+            if meta["ids"]:
+                bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False)
+                if bm25.scores["num_docs"] != len(meta["ids"]):
+                    return None
+            index = cls.__new__(cls)
+            index._setup(meta["ids"], meta["artists"], meta["plain"], meta["vocab"], bm25)
+            return index
+        except Exception:  # any damage: built again instead
+            return None
 
     @classmethod
     def build(cls, store: Store) -> LexicalIndex:
@@ -152,7 +224,21 @@ class LexicalIndex:
             # Extra fields repeat names ("Turner Bequest", all artists): not plain words.
             plain.update(set(title).union(rest))
             documents.append(ids(title) * TITLE_WEIGHT + ids(rest) + ids(extra) + ids(names))
-        return cls(columns["id"], (documents, vocab), artists, plain)
+        return cls(columns["id"], (documents, vocab), artists, dict(plain))
+
+    @classmethod
+    def load_or_build(cls, store: Store, folder: Path | None, *, write: bool) -> LexicalIndex:
+        """The index saved in ``folder`` for the artworks as they are now, else built (and
+        saved there when ``write``)."""
+        if folder is None:
+            return cls.build(store)
+        key = cls.content_key(store)
+        index = cls.load(folder, key)
+        if index is None:
+            index = cls.build(store)
+            if write:
+                index.save(folder, key)
+        return index
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -65,9 +65,54 @@ def test_other_formats_are_refused_with_the_file_named(tmp_path):
 
 
 def test_every_visitors_rows_for_the_command_line(cat):
-    rows = cat.recommendations.recommend_all(k=2)
+    rows = cat.recommendations.recommend_all(k=2, explain=True)
     assert len(rows) == 2 * len(cat.visitors.ids())
     assert all(r["title"] and r["explanation"] for r in rows)
+
+
+def test_the_batch_path_gives_the_explained_lists_without_sentences(cat):
+    explained = cat.recommendations.recommend_all(k=3, explain=True)
+    batches = list(cat.recommendations.iter_all(k=3, memory=1))  # one visitor a batch
+    assert len(batches) == len(cat.visitors.ids())
+    plain = [row for batch in batches for row in batch]
+    assert [(r["user"], r["rank"], r["artwork"]) for r in plain] == \
+        [(r["user"], r["rank"], r["artwork"]) for r in explained]
+    for a, b in zip(plain, explained, strict=True):
+        assert a["explanation"] == "" and a["title"] == b["title"]
+        assert {k: v for k, v in a.items() if k != "explanation"} == \
+            pytest.approx({k: v for k, v in b.items() if k != "explanation"}, abs=1e-5)
+    assert list(cat.recommendations.iter_all(k=3)) == [plain]  # all in one batch
+
+
+def test_a_stopped_run_reports_progress_and_writes_nothing(cat, tmp_path):
+    from curator.core.errors import Cancelled
+    from curator.core.progress import CancelToken
+    from curator.core.recommend.export import write_batches
+
+    token, seen = CancelToken(), []
+
+    def progress(done, total, message):
+        seen.append((done, total))
+        if done == 2:
+            token.cancel()
+
+    out = tmp_path / "all.csv"
+    with pytest.raises(Cancelled):
+        write_batches(out, cat.recommendations.iter_all(k=2, memory=1, progress=progress,
+                                                        cancel=token))
+    total = len(cat.visitors.ids())
+    assert seen == [(1, total), (2, total)]
+    assert list(tmp_path.iterdir()) == []
+    assert write_batches(out, cat.recommendations.iter_all(k=2)) == 2 * total
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1 + 2 * total
+
+
+def test_batch_size_keeps_a_batch_within_its_memory():
+    from curator.core.recommend.hybrid import batch_size
+
+    assert batch_size(1_000_000, 3, 1 << 30) == 21   # 1M works: 49 MB a visitor
+    assert batch_size(10_000, 3, 1 << 30) == 1024     # capped
+    assert batch_size(10_000_000, 3, 1 << 20) == 1    # never none
 
 
 def test_what_moved_between_two_lists():

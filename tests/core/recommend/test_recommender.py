@@ -436,3 +436,34 @@ def test_a_visitors_scores_are_computed_once_for_many_weightings(cat, monkeypatc
     assert lists[0] == lists[2] != lists[1]
     cat.recommendations.recommend("sailor", k=5)
     assert calls[-1:] == [1]  # another visitor is scored afresh
+
+
+def test_an_explanation_names_the_heaviest_event_with_an_artwork():
+    from curator.core.recommend.signals import FitData
+
+    kinds = ["view", "favourite", "view", "view", "like", "view"]
+    inter = Interactions(np.asarray(["u0", "u1"], dtype=object),
+                         np.asarray(["a", "b"], dtype=object),
+                         np.asarray([0, 0, 0, 1, 1, 1]), np.asarray([0, 0, 0, 0, 1, 1]),
+                         np.asarray(kinds, dtype=object), np.full(6, np.nan),
+                         np.asarray([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) * 86_400)
+    data = FitData(inter, WeightConfig(half_life_days=None))
+    assert data.strongest_event(0, 0)[0] == "favourite"   # outweighs the views around it
+    assert data.strongest_event(1, 0) == ("view", pytest.approx(np.nan, nan_ok=True),
+                                          4.0 * 86_400)
+    assert data.strongest_event(1, 1)[0] == "like"
+    assert data.strongest_event(0, 1)[0] == "view" and np.isnan(data.strongest_event(0, 1)[2])
+
+
+def test_moving_a_weight_and_back_gives_the_same_list(cat):
+    """Tuning sliders go back and forth: each set of weights gives its own list, every time."""
+    recs = cat.recommendations
+
+    def listed(weights):
+        return [(r.item_id, round(r.score, 6)) for r in recs.recommend("mixed", k=5, weights=weights)]
+
+    content, item = {"content": 1.0, "item": 0.0}, {"content": 0.0, "item": 1.0}
+    first = listed(content)
+    other = listed(item)
+    assert other != first
+    assert listed(content) == first and listed(item) == other
