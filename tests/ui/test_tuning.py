@@ -152,3 +152,15 @@ def test_a_move_redraws_only_the_moving_points_and_paints_them_where_they_are(qt
     assert red[0] > 150 and red[1] < 120 and red[2] < 120  # the current point, drawn there
     qtbot.waitUntil(tuning.settled, timeout=5_000)
     wait_jobs(qtbot, window)
+
+
+def test_no_tick_or_label_is_cut_at_the_plots_edges(qtbot, window):
+    window.resize(1366, 768)  # the smallest screen the window is made for
+    tuning = open_tuning(qtbot, window)
+    for canvas, figure, ax in ((tuning.canvas, tuning.figure, tuning.ax_trade),
+                               (tuning.dist_canvas, tuning.dist_figure, tuning.ax_dist)):
+        canvas.draw()
+        page = figure.bbox
+        drawn = ax.get_tightbbox(canvas.get_renderer())  # ticks, labels, title and legend
+        assert page.x0 - 0.5 <= drawn.x0 and drawn.x1 <= page.x1 + 0.5, (drawn, page)
+        assert page.y0 - 0.5 <= drawn.y0 and drawn.y1 <= page.y1 + 0.5, (drawn, page)

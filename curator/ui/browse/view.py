@@ -117,14 +117,7 @@ class BrowseView(QWidget):
         self.medium = QComboBox(editable=True)
         self.tag = QComboBox(editable=True)
         for name, _field, tip in FACETS:
-            box = getattr(self, name)
-            box.setInsertPolicy(QComboBox.NoInsert)
-            box.lineEdit().setPlaceholderText("any")
-            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(12)
-            box.setToolTip(tip + " (the number of works in brackets)")
-            box.activated.connect(self.refresh)
-            box.lineEdit().returnPressed.connect(self.refresh)
+            self._facet_box(getattr(self, name), tip + " (the number of works in brackets)")
         self._fill_facets()
         lo, hi = catalog.artworks.year_bounds()
         lo, hi = (lo or 1000), (hi or 2100)
@@ -290,6 +283,18 @@ class BrowseView(QWidget):
             box.completer().setFilterMode(Qt.MatchContains)
             box.blockSignals(False)
 
+    def _facet_box(self, box: QComboBox, tip: str) -> QComboBox:
+        """A facet's box: typed or chosen values filter at once; as narrow as the panel
+        needs, so that a long value never squeezes the labels beside the boxes."""
+        box.setInsertPolicy(QComboBox.NoInsert)
+        box.lineEdit().setPlaceholderText("any")
+        box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
+        box.setToolTip(tip)
+        box.activated.connect(self.refresh)
+        box.lineEdit().returnPressed.connect(self.refresh)
+        return box
+
     def _fill_extra_facets(self) -> None:
         """A facet for each categorical extra field, above the years, values as above."""
         typed = {name: box.currentText() for name, box in self.extra_facets.items()}
@@ -298,19 +303,15 @@ class BrowseView(QWidget):
         self.extra_facets = {}
         wanted = [f["name"] for f in self.catalog.artworks.extra_fields() if f["facet"]]
         for name in wanted[:MAX_EXTRA_FACETS]:
-            box = QComboBox(editable=True)
-            box.setInsertPolicy(QComboBox.NoInsert)
-            box.lineEdit().setPlaceholderText("any")
-            box.setToolTip(f"Only works whose {field_label(name).lower()} is this "
-                           "(the number of works in brackets)")
+            box = self._facet_box(QComboBox(editable=True),
+                                  f"Only works whose {field_label(name).lower()} is this "
+                                  "(the number of works in brackets)")
             box.addItem("", None)
             for value, n in self.catalog.artworks.facet_values(name, limit=500):
                 box.addItem(f"{value} ({n:,})", value)
             box.setEditText(typed.get(name, ""))
             box.completer().setCompletionMode(QCompleter.PopupCompletion)
             box.completer().setFilterMode(Qt.MatchContains)
-            box.activated.connect(self.refresh)
-            box.lineEdit().returnPressed.connect(self.refresh)
             self.extra_facets[name] = box
             self.facet_form.insertRow(self.facet_form.rowCount() - 3, field_label(name), box)
 

@@ -122,12 +122,11 @@ class TuningView(QWidget):
         controls.setMaximumWidth(420)
 
         # Two canvases, so a slider move redraws only the trade-off plot (the score
-        # distributions change with the evaluation alone), and fixed margins: a layout
-        # engine measuring every label on each move would cost more than the drawing.
-        self.figure = Figure(figsize=(4, 4))
-        self.figure.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.3)
-        self.dist_figure = Figure(figsize=(4, 4))
-        self.dist_figure.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.3)
+        # distributions change with the evaluation alone). Margins are fitted to the labels
+        # on each full draw, so that nothing is cut at any size or scale; a slider move
+        # draws only its points (see _redraw_moving).
+        self.figure = Figure(figsize=(4, 4), layout="tight")
+        self.dist_figure = Figure(figsize=(4, 4), layout="tight")
         self._drawn_dists = None
         self._dists: tuple | None = None  # (evaluation, each signal's score sample)
         self._saved: dict[tuple, dict] = {}  # saved profiles' metrics, this evaluation
@@ -338,8 +337,9 @@ class TuningView(QWidget):
         ax.set_ylabel(f"{GUIDE['ndcg'].label.format(k=10)} ↑ better")
         ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
         # below the axes, so it never covers the current point or a saved profile
+        wide = self.figure.get_figwidth() * 72 >= 300  # points: room for one row of three
         legend = ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
-                           ncol=3, frameon=False, labelcolor=fg)
+                           ncol=3 if wide else 1, frameon=False, labelcolor=fg)
         # room around the points, so that the next moves stay inside without a full draw
         points = [(m[key], m["ndcg"]) for m in trail] + [(now[key], now["ndcg"])] \
             + [(m[key], m["ndcg"]) for _, m in frontier] \
