@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QPixmapCache
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 
 TILE = 160
+
+
+def screen_ratio() -> float:
+    """Device pixels per logical pixel on the screen (2.0 at 200 % scale)."""
+    screen = QGuiApplication.primaryScreen()
+    return screen.devicePixelRatio() if screen is not None else 1.0
 
 
 def tile_colour(key: str) -> QColor:
