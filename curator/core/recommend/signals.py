@@ -218,6 +218,8 @@ def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
     from scipy.linalg import lapack
 
     gram = np.asarray(gram, dtype=np.float32, order="F")
+    if gram.shape[0] == 0:  # nobody interacted with anything yet
+        return np.zeros((0, 0), dtype=np.float32)
     gram[np.diag_indices_from(gram)] += l2
     factor, info = lapack.spotrf(gram, lower=1, overwrite_a=1)
     if info != 0:

@@ -150,6 +150,7 @@ def test_ease_through_a_cholesky_factor_equals_the_plain_inverse():
     got = ease_weights(gram.copy(), 5.0)
     assert got.dtype == np.float32
     assert np.abs(got - expected).max() <= 1e-5 * np.abs(expected).max()
+    assert ease_weights(np.zeros((0, 0)), 5.0).shape == (0, 0)  # no histories yet
 
 
 def test_the_switch_fits_knn_beyond_the_budget(monkeypatch):
