@@ -1,6 +1,7 @@
 """What a desk catalog costs at scale today, with implicit's equivalent in the same run.
 
     python benchmarks/bench_scale.py --size 10k|100k|1m [--size ...] [--dir DIR] [--quick]
+    python benchmarks/bench_scale.py --neighbours --size 100k --size 1m
 
 Sizes (artworks / events / visitors): 10k = 10,000 / 100,000 / 10,000; 100k = 100,000 /
 1,000,000 / 100,000; 1m = 1,000,000 / 10,000,000 / 1,000,000. The catalog and histories are
@@ -19,12 +20,19 @@ Every figure is taken in a fresh process (its peak resident memory comes with it
 - fit: the hybrid recommender fitted from nothing for the default profile and saved beside
   the database; then that saved fit loaded, as every later session does;
 - first list (the saved fit loaded) and one visitor's warm list (median of 20 visitors);
+- from 50,000 works the text vectors' approximate graph (built with the catalog), and the
+  content signal's candidates taken from it against every artwork compared: top-20
+  overlap over 100 visitors and one list's time each way (below that size a graph is built
+  for this comparison only);
 - ``recommend --all``: the product's path (batches of visitors) timed over a sample of
   visitors, per 1,000, and with ``--explain`` (one visitor at a time);
 - ``evaluate``: the CLI command;
 - search: a hybrid query with the model loaded (median of 10);
 - implicit: item kNN (CosineRecommender, K=20) and ALS (64 factors, 10 iterations) on the
   same events: fit, one visitor's list, 1,000 visitors' lists in one batch call.
+
+``--neighbours`` times only item kNN's neighbour lists against implicit's on each size's
+histories, generated but not imported (no database is built).
 
 The databases are kept in ``--dir`` (default ``/tmp/curator-scale``) and reused. ``--quick``
 leaves out Curator's recommender (fit, lists, ``--all``, ``evaluate``), which takes many
@@ -84,15 +92,63 @@ def cli(db: Path, *args: str) -> dict:
     return result
 
 
+def events_sql(size: str) -> str:
+    """The visitors' histories of a size: 70% of a visitor's works from one topic, the rest
+    by overall popularity."""
+    from benchmarks.synthetic import PER_TOPIC
+
+    n_art, n_events, n_users = SIZES[size]
+    topics = max(1, n_art // PER_TOPIC)
+    per_user = n_events // n_users
+    # a minute apart, or closer where that would reach past today (a million visitors)
+    step = min(60, 60_000_000 // n_events)
+    return (
+        f"SELECT printf('U%07d', u) AS user_id, printf('A%07d', CASE WHEN random() < 0.7 "
+        f"THEN (u % {topics}) + {topics} * CAST(floor(pow(random(), 2) * {PER_TOPIC}) AS BIGINT)"
+        f" ELSE CAST(floor(pow(random(), 3) * {n_art}) AS BIGINT) END % {n_art}) AS artwork_id,"
+        f" CASE WHEN random() < 0.8 THEN 'view' WHEN random() < 0.75 THEN 'like' "
+        f"ELSE 'favourite' END AS kind, NULL::DOUBLE AS value, TIMESTAMP '2020-01-01' + "
+        f"to_seconds(r * {step}) AS timestamp FROM (SELECT r, r // {per_user} AS u "
+        f"FROM range({n_events}) t(r))")
+
+
+def step_neighbours(size: str) -> dict:
+    """Item kNN's neighbour lists (100 per artwork) on a size's histories, generated as the
+    catalog's are but never imported, against implicit's CosineRecommender (K=100) fitted
+    on the same 0/1 matrix in the same process."""
+    import duckdb
+    import numpy as np
+    import scipy.sparse as sp
+    from implicit.nearest_neighbours import CosineRecommender
+
+    from curator.core.recommend.signals import cosine_neighbours
+
+    con = duckdb.connect()
+    con.execute("SELECT setseed(0.42)").fetchall()
+    data = con.sql(f"SELECT DISTINCT user_id, artwork_id FROM ({events_sql(size)})") \
+        .fetchnumpy()
+    con.close()
+    _, u = np.unique(data["user_id"], return_inverse=True)
+    _, i = np.unique(data["artwork_id"], return_inverse=True)
+    matrix = sp.csr_matrix((np.ones(len(u), dtype=np.float32), (u, i)))
+    t = time.perf_counter()
+    cosine_neighbours(matrix, 100)
+    ours = time.perf_counter() - t
+    ours_peak = peak_mb()
+    t = time.perf_counter()
+    CosineRecommender(K=100).fit(matrix, show_progress=False)
+    return {"curator": ours, "curator_peak_mb": ours_peak, "implicit": time.perf_counter() - t,
+            "artworks": matrix.shape[1], "pairs": matrix.nnz}
+
+
 # -- steps, each run in its own process ----------------------------------------------------
 def step_build(db: Path, size: str) -> dict:
     import duckdb
 
-    from benchmarks.synthetic import PER_TOPIC, write_synthetic_vectors
+    from benchmarks.synthetic import write_synthetic_vectors
     from curator.core.catalog import Catalog
 
-    n_art, n_events, n_users = SIZES[size]
-    topics = max(1, n_art // PER_TOPIC)
+    n_art = SIZES[size][0]
     files = db.parent / f"{db.stem}-files"
     files.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -106,15 +162,7 @@ def step_build(db: Path, size: str) -> dict:
         f"'Etching', 'Photograph'][i % 5 + 1] AS medium, "
         f"'subject ' || (i % 400) || '|theme ' || (i % 23) AS tags FROM range({n_art}) t(i)) "
         f"TO '{files}/artworks.parquet' (FORMAT parquet)")
-    per_user = n_events // n_users
-    con.execute(
-        f"COPY (SELECT printf('U%07d', u) AS user_id, printf('A%07d', CASE WHEN random() < 0.7 "
-        f"THEN (u % {topics}) + {topics} * CAST(floor(pow(random(), 2) * {PER_TOPIC}) AS BIGINT)"
-        f" ELSE CAST(floor(pow(random(), 3) * {n_art}) AS BIGINT) END % {n_art}) AS artwork_id,"
-        f" CASE WHEN random() < 0.8 THEN 'view' WHEN random() < 0.75 THEN 'like' "
-        f"ELSE 'favourite' END AS kind, NULL::DOUBLE AS value, TIMESTAMP '2020-01-01' + "
-        f"to_minutes(r) AS timestamp FROM (SELECT r, r // {per_user} AS u "
-        f"FROM range({n_events}) t(r))) TO '{files}/events.parquet' (FORMAT parquet)")
+    con.execute(f"COPY ({events_sql(size)}) TO '{files}/events.parquet' (FORMAT parquet)")
     con.close()
     out = {}
     with Catalog(db) as catalog:
@@ -127,7 +175,57 @@ def step_build(db: Path, size: str) -> dict:
         t = time.perf_counter()
         write_synthetic_vectors(catalog)
         out["vectors_written"] = time.perf_counter() - t
+    out.update(step_index(db))
     return out
+
+
+def step_index(db: Path) -> dict:
+    """The approximate graph of the text vectors built (or found in step) where the
+    catalog is large enough for one (see ``curator.core.embedding.ann``)."""
+    from curator.core.catalog import Catalog
+
+    with Catalog(db) as catalog:
+        t = time.perf_counter()
+        catalog.embeddings.index_vectors()
+        return {"graph": time.perf_counter() - t,
+                "has_graph": catalog.embeddings.text_index().ann is not None}
+
+
+def step_agreement(db: Path) -> dict:
+    """Top-20 lists of 100 visitors with content scored on candidates from the graph
+    against every artwork compared (below the graph's size a graph is built for this in a
+    file beside the database), and one list's median time each way."""
+    import numpy as np
+
+    from curator.core.catalog import Catalog
+    from curator.core.embedding import ann
+    from curator.core.recommend.build import graph_neighbours
+
+    with Catalog(db, read_only=True) as catalog:
+        rec = catalog.recommendations.recommender()
+        content = rec.signals["content"]
+        index = catalog.embeddings.text_index()
+        if index.ann is None:
+            index.use_ann(ann.sync(db.with_name(db.name + ".agreement.usearch"), index.keys,
+                                   index.matrix))
+        graph = graph_neighbours(index, rec.interactions.item_ids)
+        users = catalog.visitors.ids(limit=100)
+        lists, times = {}, {}
+        for name, neighbours in (("exact", None), ("graph", graph)):
+            content.neighbours = neighbours
+            lists[name], took = [], []
+            for user in users:
+                t = time.perf_counter()
+                lists[name].append([r.item_id for r in
+                                    catalog.recommendations.recommend(user, k=20)])
+                took.append(time.perf_counter() - t)
+            times[name] = float(np.median(took)) * 1000
+    overlap = [len(set(a) & set(b)) / max(1, len(a))
+               for a, b in zip(lists["exact"], lists["graph"], strict=True)]
+    return {"overlap": float(np.mean(overlap)), "overlap_min": float(np.min(overlap)),
+            "identical": float(np.mean([a == b for a, b in zip(lists["exact"], lists["graph"],
+                                                               strict=True)])),
+            "visitors": len(users), "exact_ms": times["exact"], "graph_ms": times["graph"]}
 
 
 def step_lists(db: Path) -> dict:
@@ -259,7 +357,8 @@ def step_implicit(db: Path) -> dict:
 
 
 STEPS = {"lists": step_lists, "fit": step_fit, "load": step_load, "all": step_all,
-         "search": step_search, "implicit": step_implicit}
+         "search": step_search, "implicit": step_implicit, "index": step_index,
+         "agreement": step_agreement}
 
 
 def measure(size: str, folder: Path, quick: bool = False) -> None:
@@ -273,10 +372,11 @@ def measure(size: str, folder: Path, quick: bool = False) -> None:
               f"{built['import_events']:.1f} s (peak {built['peak_mb']:,.0f} MiB); synthetic "
               f"vectors written in {built['vectors_written']:.1f} s", flush=True)
     else:
-        from curator.core.catalog import Catalog
-
-        Catalog(db).close()  # brought up to the current schema; the steps open it read-only
         print(f"import: reusing {db} (delete it to time the import again)")
+        # brought up to the current schema (the steps open it read-only), graph included
+        built = step("index", db)
+    print(f"{'approximate graph':<28} " + (f"{built['graph']:.1f} s (built or checked)"
+          if built["has_graph"] else "none (an exact catalog)"), flush=True)
     user = "U0000000"
     commands = [("CLI search", ["--read-only", "search", "storm at sea"]),
                 ("CLI similar", ["--read-only", "similar", "A0000010"])]
@@ -309,6 +409,11 @@ def measure(size: str, folder: Path, quick: bool = False) -> None:
     print(f"{'first list (saved fit)':<28} {lists['first_list']:.2f} s; one visitor warm: "
           f"{lists['warm_list_ms']:.1f} ms (median of 20)   peak {lists['peak_mb']:>7,.0f} MiB",
           flush=True)
+    agree = step("agreement", db)
+    print(f"{'content candidates vs exact':<28} top-20 overlap {agree['overlap']:.3f} (min "
+          f"{agree['overlap_min']:.2f}), identical lists {agree['identical']:.0%} of "
+          f"{agree['visitors']} visitors; one list {agree['graph_ms']:.1f} ms against "
+          f"{agree['exact_ms']:.1f} ms comparing every artwork", flush=True)
     everyone = step("all", db)
     hours = everyone["all_per_1000"] * everyone["visitors"] / 1000 / 3600
     print(f"{'recommend --all':<28} {everyone['all_per_1000']:.2f} s per 1,000 visitors "
@@ -346,17 +451,31 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="skip Curator's recommender (fit, lists, --all, evaluate): at "
                              "100k and more each of those takes many minutes today")
-    parser.add_argument("--step", choices=["build", *STEPS], help=argparse.SUPPRESS)
+    parser.add_argument("--neighbours", action="store_true",
+                        help="only item kNN's neighbour lists against implicit's, on each "
+                             "size's histories (no database: 1m takes a few minutes)")
+    parser.add_argument("--step", choices=["build", "neighbours", *STEPS],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         result = (step_build(args.db, args.size[0]) if args.step == "build"
+                  else step_neighbours(args.size[0]) if args.step == "neighbours"
                   else STEPS[args.step](args.db))
         print(json.dumps({**result, "peak_mb": peak_mb()}))
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     for size in args.size or ["10k"]:
-        measure(size, args.dir, args.quick)
+        if args.neighbours:
+            r = step("neighbours", args.dir / "unused", "--size", size)
+            print(f"== {size} item kNN, 100 neighbours ({r['artworks']:,} artworks, "
+                  f"{r['pairs']:,} visitor-artwork pairs; load average "
+                  f"{os.getloadavg()[0]:.1f}): Curator {r['curator']:.2f} s (peak "
+                  f"{r['curator_peak_mb']:,.0f} MiB); implicit CosineRecommender(K=100) "
+                  f"{r['implicit']:.2f} s; ratio {r['curator'] / r['implicit']:.2f}x",
+                  flush=True)
+        else:
+            measure(size, args.dir, args.quick)
 
 
 if __name__ == "__main__":

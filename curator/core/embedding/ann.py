@@ -26,6 +26,11 @@ from ..progress import CancelToken, ProgressFn, check, report
 # Vectors from which a space gets an approximate index: below it an exact search answers
 # within an interactive budget (see benchmarks/bench_search.py --ann for the measurement).
 MIN_VECTORS = 500_000
+# From this many vectors a space gets the graph although its searches stay exact: the
+# content signal takes a visitor's candidates from the graph's neighbours of their history
+# (see :class:`~curator.core.recommend.signals.ContentSignal`) instead of comparing the
+# history with every artwork, which costs about 45 ms a visitor at 100,000 works.
+GRAPH_MIN_VECTORS = 50_000
 CONNECTIVITY = 16  # graph edges per node
 EXPANSION_ADD = 64  # candidates weighed when a vector is inserted
 EXPANSION_SEARCH = 512  # ... and when a query walks the graph (recall@50 0.94 at 1M here)
@@ -67,6 +72,19 @@ class AnnIndex:
             return np.empty(0, dtype=np.uint64)
         found = self._index.search(np.asarray(query, dtype=np.float32), count, threads=1)
         return np.asarray(found.keys, dtype=np.uint64)
+
+    def search_many(self, queries: np.ndarray, count: int) -> list[np.ndarray]:
+        """:meth:`search` for each row of ``queries``, in one call."""
+        count = min(int(count), len(self._index))
+        if count <= 0 or not len(queries):
+            return [np.empty(0, dtype=np.uint64) for _ in range(len(queries))]
+        queries = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
+        if len(queries) == 1:
+            return [self.search(queries[0], count)]
+        found = self._index.search(queries, count, threads=1)
+        keys = np.asarray(found.keys, dtype=np.uint64).reshape(len(queries), -1)
+        counts = np.asarray(found.counts).reshape(-1)
+        return [keys[i, :counts[i]] for i in range(len(queries))]
 
     @classmethod
     def open(cls, path: Path, ndim: int) -> AnnIndex:

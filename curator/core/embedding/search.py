@@ -185,7 +185,7 @@ class VectorIndex:
         """
         rows = None if allowed is None else np.asarray(allowed, dtype=np.int64)
         # Few allowed rows are scored exactly (as fast as the graph); many go through it.
-        if (self.ann is not None and k <= ANN_MAX_K
+        if (self.ann is not None and k <= ANN_MAX_K and len(self) >= ann_module.MIN_VECTORS
                 and (rows is None or len(rows) > ann_module.MIN_VECTORS)):
             found = self._approximate(query, k, rows, exclude)
             if found is not None:
@@ -209,9 +209,7 @@ class VectorIndex:
         if wanted > 20 * ANN_MAX_K:
             return None
         keys = self.ann.search(query, wanted)
-        at = np.searchsorted(self.keys, keys, sorter=self._key_order).clip(0, len(self.keys) - 1)
-        cand = self._key_order[at]
-        cand = cand[self.keys[cand] == keys]
+        cand = self._rows_of(keys)
         if rows is not None:  # a binary search each, not a set of the whole filter
             if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
                 rows = np.sort(rows)
@@ -225,6 +223,19 @@ class VectorIndex:
         cand = np.sort(cand)
         return self._best(self.matrix[cand] @ np.asarray(query, dtype=np.float32).reshape(-1),
                           cand, k)
+
+    def _rows_of(self, keys: np.ndarray) -> np.ndarray:
+        """The rows of the approximate index's ``keys`` (in their order; unknown ones left
+        out)."""
+        at = np.searchsorted(self.keys, keys, sorter=self._key_order).clip(0, len(self.keys) - 1)
+        rows = self._key_order[at]
+        return rows[self.keys[rows] == keys]
+
+    def neighbour_rows(self, rows: np.ndarray, count: int) -> list[np.ndarray]:
+        """About the ``count`` rows nearest to each of ``rows`` (itself included, nearest
+        first), proposed by the approximate index, which must be in use."""
+        found = self.ann.search_many(self.matrix[np.asarray(rows, dtype=np.int64)], count)
+        return [self._rows_of(keys) for keys in found]
 
     def _best(self, scores: np.ndarray, rows: np.ndarray | None, k: int
               ) -> list[tuple[str, float]]:

@@ -233,7 +233,8 @@ class EmbeddingManager(Manager):
         """The approximate index of ``index``'s space, brought up to date (built when
         ``build``; else only an existing file is extended, or used as it is when the
         catalog is read-only); ``None`` below the size that needs one."""
-        if len(index) < ann.MIN_VECTORS or self._store.path == ":memory:":
+        if len(index) < min(ann.MIN_VECTORS, ann.GRAPH_MIN_VECTORS) \
+                or self._store.path == ":memory:":
             return None
         path = ann.ann_path(self._store.path, index.space.kind, index.space.id)
         if self._store.read_only:

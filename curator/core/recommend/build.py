@@ -30,6 +30,28 @@ def aligned_vectors(index: VectorIndex | None, item_ids: np.ndarray) -> np.ndarr
     return out
 
 
+def graph_neighbours(index: VectorIndex | None, item_ids: np.ndarray):
+    """What :attr:`FitData.neighbours` asks for, from ``index``'s approximate graph (in
+    ``item_ids``' positions); ``None`` when the space has no graph (a catalog small enough
+    for the content signal to compare each history with every artwork)."""
+    if index is None or index.ann is None:
+        return None
+    rows = index.positions(item_ids)
+    item_of_row = np.full(len(index), -1, dtype=np.int64)
+    item_of_row[rows[rows >= 0]] = np.flatnonzero(rows >= 0)
+
+    def neighbours(items: np.ndarray, count: int) -> list[np.ndarray]:
+        at = rows[np.asarray(items, dtype=np.int64)]
+        found = iter(index.neighbour_rows(at[at >= 0], count))
+        out = []
+        for row in at:
+            near = item_of_row[next(found)] if row >= 0 else np.empty(0, dtype=np.int64)
+            out.append(near[near >= 0])
+        return out
+
+    return neighbours
+
+
 def build(store, index: VectorIndex | None, config: WeightConfig | None = None,
           interactions: Interactions | None = None,
           signals: list[Signal] | None = None, saved: Path | None = None,
@@ -41,6 +63,7 @@ def build(store, index: VectorIndex | None, config: WeightConfig | None = None,
 
     interactions = interactions or Interactions.from_store(store)
     data = FitData(interactions, config or WeightConfig(),
-                   aligned_vectors(index, interactions.item_ids))
+                   aligned_vectors(index, interactions.item_ids),
+                   graph_neighbours(index, interactions.item_ids))
     info = ItemInfo.from_store(store, interactions.item_ids)
     return fit_or_load(signals or default_signals(), data, info, saved, write=write)

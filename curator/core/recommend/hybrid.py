@@ -87,6 +87,17 @@ def typical_best(raw: np.ndarray, candidates: np.ndarray) -> float:
     return float(np.median(best)) if len(best) else 0.0
 
 
+OTHER_CANDIDATES = 200  # each other signal's best artworks content scores exactly
+
+
+def best_columns(values: np.ndarray, count: int) -> np.ndarray:
+    """Each row's ``count`` highest columns (in no order)."""
+    count = min(count, values.shape[1])
+    if count == 0:
+        return np.zeros((len(values), 0), dtype=np.int64)
+    return np.argpartition(-values, count - 1, axis=1)[:, :count]
+
+
 TRANSFER_TOP = 50
 ITEM_WEIGHTS_KEPT = 8  # per-artwork weight sets a recommender keeps (one per weights in use)
 
@@ -267,24 +278,39 @@ class HybridRecommender:
 
     def raw_scores(self, users: np.ndarray, names: list[str] | None = None
                    ) -> dict[str, np.ndarray]:
-        """Each signal's scores of every artwork for ``users`` (fresh arrays, the caller's
-        to change). One visitor's are kept for the next request for them (a slider move,
-        a second profile over the same histories): only the weights change between those."""
+        """Each signal's scores for ``users`` (fresh arrays, the caller's to change). One
+        visitor's are kept for the next request for them (a slider move, a second profile
+        over the same histories): only the weights change between those."""
         if len(users) != 1 or names is not None:
-            return {n: s.score(users) for n, s in self.signals.items()
-                    if names is None or n in names}
+            return self._fresh_scores(users, names)
         user = int(users[0])
         with self._kept_lock:
             kept = self._kept.get(user)
             if kept is not None:
                 self._kept.move_to_end(user)
         if kept is None:
-            kept = {n: s.score(users) for n, s in self.signals.items()}
+            kept = self._fresh_scores(users)
             with self._kept_lock:
                 self._kept[user] = kept
                 while len(self._kept) > VISITORS_KEPT:
                     self._kept.popitem(last=False)
         return {n: v.copy() for n, v in kept.items()}
+
+    def _fresh_scores(self, users: np.ndarray, names: list[str] | None = None
+                      ) -> dict[str, np.ndarray]:
+        """Each signal's scores for ``users``. Where content scores candidates only (a large
+        catalog, see :class:`~.signals.ContentSignal`), the other signals' best
+        ``OTHER_CANDIDATES`` artworks are among them, so a list's content parts are exact."""
+        wanted = [n for n in self.signals if names is None or n in names]
+        content = self.signals.get("content")
+        by_candidates = "content" in wanted and getattr(content, "neighbours", None) is not None
+        raw = {n: self.signals[n].score(users) for n in wanted
+               if not (by_candidates and n == "content")}
+        if by_candidates:
+            also = [best_columns(values, OTHER_CANDIDATES) for values in raw.values()]
+            raw["content"] = content.score(users, np.concatenate(also, axis=1) if also
+                                           else None)
+        return {n: raw[n] for n in wanted}
 
     def recommend(self, user_ids: list[str], k: int = 10, *, weights: dict[str, float],
                   rules: Rules | None = None) -> tuple[np.ndarray, np.ndarray]:

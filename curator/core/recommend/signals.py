@@ -7,6 +7,7 @@ Every signal follows one shape (the one ``implicit`` gives its models):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,10 @@ class FitData:
     interactions: Interactions
     config: WeightConfig
     vectors: np.ndarray | None = None  # n_items x d unit rows; zero rows where missing
+    # ``neighbours(items, count)``: for each item position, about the ``count`` items whose
+    # vectors are nearest (an approximate index's answer); ``None`` for a catalog small
+    # enough to be compared whole (see ContentSignal).
+    neighbours: Callable[[np.ndarray, int], list[np.ndarray]] | None = None
 
     def __post_init__(self) -> None:
         self.event_weights = self.interactions.event_weights(self.config)
@@ -104,11 +109,28 @@ class Signal:
         return out
 
 
+# With an approximate index (catalogs of ann.GRAPH_MIN_VECTORS works and more) content is
+# scored exactly on candidates only: the nearest CANDIDATE_NEIGHBOURS artworks of each of a
+# visitor's CANDIDATE_QUERIES heaviest history items, and what the other signals rank best.
+CANDIDATE_QUERIES = 32
+CANDIDATE_NEIGHBOURS = 100
 KERNEL_BYTES = 256 << 20  # at most this many bytes of history x catalog similarities
 # The kernel's block while scoring content (history x artworks): about 1 MiB of float32,
 # and at least this many artworks.
 KERNEL_BLOCK = 1 << 18
 MIN_BLOCK = 2048
+
+
+SMALL_PRODUCT = 1 << 24  # multiply-adds below which einsum beats a threaded BLAS
+
+
+def small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b.T``; for a small product with einsum, not BLAS: a threaded BLAS spends far
+    longer waking its threads than computing (tens of ms on a busy machine, against under
+    one for 10 x 1,400 x 384)."""
+    if a.shape[0] * b.shape[0] * a.shape[1] <= SMALL_PRODUCT:
+        return np.einsum("hd,id->hi", a, b)
+    return a @ b.T
 
 
 class ContentSignal(Signal):
@@ -117,6 +139,11 @@ class ContentSignal(Signal):
     ``score(u, i) = sum_h w(u,h) k(cos(h, i)) / sum_h w(u,h)`` with the kernel
     ``k(s) = max(s, 0) ** sharpness``: an artwork close to *any* of a user's interests
     scores high, so separate interests do not blur into one average taste.
+
+    Where the data come with ``neighbours`` (a catalog large enough for an approximate
+    index), a visitor's scores are computed for candidates only: the approximate nearest
+    neighbours of their heaviest history items plus the artworks given as ``also`` (the
+    other signals' best); every other artwork scores 0. A candidate's score is exact.
     """
 
     name = "content"
@@ -132,6 +159,7 @@ class ContentSignal(Signal):
         self.vectors = (data.vectors if data.vectors is not None
                         else np.zeros((n, 1), dtype=np.float32))
         self.weighted = data.relative  # the score is a weighted mean: only ratios count
+        self.neighbours = data.neighbours
         return self
 
     def settings(self) -> dict:
@@ -147,7 +175,12 @@ class ContentSignal(Signal):
             np.power(sims, self.sharpness, out=sims)
         return sims
 
-    def score(self, users: np.ndarray) -> np.ndarray:
+    def score(self, users: np.ndarray, also: np.ndarray | None = None) -> np.ndarray:
+        """Scores of every artwork for each of ``users``; with an approximate index, of the
+        candidates (``also``: per user, more artworks to score, e.g. the other signals'
+        best), 0 elsewhere."""
+        if self.neighbours is not None:
+            return self._score_candidates(users, also)
         rows = self.weighted[users]
         n = self.vectors.shape[0]
         out = np.zeros((len(users), n), dtype=np.float32)
@@ -173,6 +206,30 @@ class ContentSignal(Signal):
         out /= np.maximum(totals, 1e-12)[:, None].astype(np.float32)
         return out
 
+    def _score_candidates(self, users: np.ndarray, also: np.ndarray | None) -> np.ndarray:
+        rows = self.weighted[users]
+        out = np.zeros((len(users), self.vectors.shape[0]), dtype=np.float32)
+        histories = [(rows.indices[a:b], rows.data[a:b])
+                     for a, b in zip(rows.indptr[:-1], rows.indptr[1:], strict=True)]
+        queries = [h[np.argsort(-w, kind="stable")[:CANDIDATE_QUERIES]] for h, w in histories]
+        found = iter(self.neighbours(np.concatenate([[], *queries]).astype(np.int64),
+                                     CANDIDATE_NEIGHBOURS))
+        for r, ((history, w), asked) in enumerate(zip(histories, queries, strict=True)):
+            near = [next(found) for _ in asked]
+            if not len(history):
+                continue
+            if also is not None:
+                near.append(np.asarray(also[r], dtype=np.int64))
+            cand = np.unique(np.concatenate(near))
+            total = np.zeros(len(cand), dtype=np.float32)
+            vectors = self.vectors[cand]
+            for start in range(0, len(history), self.chunk_history):
+                part = slice(start, start + self.chunk_history)
+                kernel = self._kernel(small_product(self.vectors[history[part]], vectors))
+                total += w[part] @ kernel
+            out[r, cand] = total / max(float(w.sum()), 1e-12)
+        return out
+
     def score_vector(self, history: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Scores for an ad-hoc history (item indices and weights), e.g. a new visitor."""
         kernel = self._kernel(self.vectors[history] @ self.vectors.T)
@@ -183,9 +240,7 @@ class ContentSignal(Signal):
         history, w = row.indices, row.data
         if len(history) == 0:
             return [[] for _ in items]
-        # einsum, not BLAS: for a product this small a threaded BLAS spends far longer
-        # waking its threads than computing (tens of ms on a busy machine)
-        sims = np.einsum("hd,id->hi", self.vectors[history], self.vectors[items])
+        sims = small_product(self.vectors[history], self.vectors[items])
         parts = w[:, None] * self._kernel(sims)
         return [self._because(self.data, user, history, parts[:, j], top)
                 for j in range(len(items))]
@@ -274,12 +329,7 @@ class ItemCFSignal(Signal):
             self.b = ease_weights((xa.T @ xa).toarray(), self.l2)
         else:
             self.method = "knn"
-            norms = np.sqrt(np.asarray(xa.multiply(xa).sum(axis=0)).ravel())
-            xn = xa @ sp.diags(1.0 / np.maximum(norms, 1e-12))
-            sim = (xn.T @ xn).tocsr()
-            sim.setdiag(0.0)
-            sim.eliminate_zeros()
-            self.b = _keep_top_per_row(sim, self.neighbours).astype(np.float32)
+            self.b = cosine_neighbours(xa, self.neighbours)
         return self
 
     def _prepare(self, data: FitData) -> sp.csr_matrix:
@@ -400,21 +450,54 @@ def mean_one_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return (sp.diags(factor) @ m).astype(np.float32).tocsr()
 
 
-def _keep_top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    rows, cols, vals = [], [], []
-    for r in range(m.shape[0]):
-        start, end = m.indptr[r], m.indptr[r + 1]
-        if end == start:
-            continue
-        data = m.data[start:end]
-        idx = m.indices[start:end]
-        if len(data) > k:
-            keep = np.argpartition(-data, k - 1)[:k]
-            data, idx = data[keep], idx[keep]
-        rows.append(np.full(len(data), r))
-        cols.append(idx)
-        vals.append(data)
-    if not rows:
-        return sp.csr_matrix(m.shape, dtype=np.float32)
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=m.shape)
+def cosine_neighbours(x: sp.spmatrix, k: int) -> sp.csr_matrix:
+    """Each column's ``k`` most cosine-similar other columns of ``x`` (users x items).
+
+    Returns an items x items float32 CSR matrix (columns not sorted) whose row ``i`` keeps
+    artwork ``i``'s ``k`` strongest positive links; of equal similarities at the cut, any.
+    ``sparse_dot_topn`` multiplies and keeps each row's strongest ``k + 1`` in one pass
+    (the whole items x items product is never held: 4 GB at a million artworks); the
+    artwork itself is then dropped, or the weakest where equal links outranked it.
+    """
+    from sparse_dot_topn import sp_matmul_topn
+
+    x = sp.csr_matrix(x, dtype=np.float32)
+    n = x.shape[1]
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=0)).ravel())
+    xn = x.copy()
+    xn.data *= (1.0 / np.maximum(norms, 1e-12)).astype(np.float32)[xn.indices]
+    sim = sp_matmul_topn(xn.T.tocsr(), xn, top_n=k + 1, threshold=0.0).tocsr()
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(sim.indptr))
+    keep = sim.indices != rows
+    # where k + 1 equal links outranked the artwork itself, the weakest of them goes too
+    counts = np.diff(sim.indptr) - np.bincount(rows[~keep], minlength=n)
+    if (counts > k).any():
+        crowded = np.flatnonzero((counts > k)[rows] & keep)
+        keep[crowded] = _top_per_row(sim.data[crowded], rows[crowded],
+                                     np.ones(len(crowded), dtype=bool), k)
+        counts = np.minimum(counts, k)
+    return sp.csr_matrix((sim.data[keep].astype(np.float32, copy=False), sim.indices[keep],
+                          np.concatenate([[0], np.cumsum(counts)])), shape=(n, n))
+
+
+def _top_per_row(values: np.ndarray, rows: np.ndarray, valid: np.ndarray,
+                 k: int) -> np.ndarray:
+    """Which entries are among their row's ``k`` largest valid ``values`` (positive; of
+    equal ones, the earlier entry), for entries grouped by ``rows`` (non-decreasing)."""
+    counts = np.bincount(rows[valid], minlength=int(rows[-1]) + 1 if len(rows) else 0)
+    crowded = valid & (counts > k)[rows]
+    out = valid & ~crowded  # rows with at most k valid entries keep them all
+    pick = np.flatnonzero(crowded)
+    if not len(pick):
+        return out
+    # One sort for every crowded row: the row in the high bits, then the value descending
+    # (a positive float32's bits order like the float).
+    key = rows[pick].astype(np.int64) << 31
+    key |= 0x7FFFFFFF - values[pick].view(np.int32)
+    order = np.argsort(key, kind="stable")
+    # rank within its row: rows come in order, each as many times as it has crowded entries
+    sizes = counts[counts > k]
+    starts = np.cumsum(sizes) - sizes
+    rank = np.arange(len(order)) - np.repeat(starts, sizes)
+    out[pick[order[rank < k]]] = True
+    return out
