@@ -1,6 +1,11 @@
 """Recommendation quality: every model, every protocol, one run, one table.
 
-    python benchmarks/bench_quality.py [--quick] [--no-tate]
+    python benchmarks/bench_quality.py [--quick] [--protocols ml100k,temporal,cold,synthetic]
+        [--item-cf auto|ease|knn] [--no-peers]
+
+The curator rows fit item CF as the app does (``auto``: EASE while its predicted fit is
+within budget, else kNN; the "item CF alone" row names the one chosen); ``--item-cf``
+forces one, and those rows are marked with it.
 
 Protocols (k = 10 unless said):
   ml100k    MovieLens-100k, Microsoft Recommenders protocol: per-user random 75/25, seed 42;
@@ -44,11 +49,15 @@ from curator.core.evaluate import synthetic  # noqa: E402
 from curator.core.evaluate.fit import fit_profile, split_mask  # noqa: E402
 from curator.core.evaluate.metrics import accuracy  # noqa: E402
 from curator.core.evaluate.runner import Evaluation  # noqa: E402
-from curator.core.recommend.build import default_signals  # noqa: E402
 from curator.core.recommend.explain import ItemInfo  # noqa: E402
 from curator.core.recommend.hybrid import Rules  # noqa: E402
 from curator.core.recommend.interactions import Interactions, WeightConfig  # noqa: E402
 from curator.core.recommend.profiles import BUILT_IN  # noqa: E402
+from curator.core.recommend.signals import (  # noqa: E402
+    ContentSignal,
+    ItemCFSignal,
+    PopularitySignal,
+)
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench_quality"
 ML = SHARED_DATA / "movielens"
@@ -299,6 +308,16 @@ def _measure_peer(peer, data, frame: Frame, params, k) -> dict:
     return accuracy(top_k(peer.scores(frame.users), frame.candidates, k), frame.relevant)
 
 
+# How item CF is fitted: "auto" is what the app does (EASE while its predicted fit is
+# within budget, else kNN); --item-cf ease or knn forces one, to see what each gives.
+ITEM_CF = "auto"
+RUN_PEERS = True
+
+
+def curator_signals() -> list:
+    return [ContentSignal(), ItemCFSignal(method=ITEM_CF), PopularitySignal()]
+
+
 def curator_rows(data: Data, inter: Interactions, train: np.ndarray, split: str, k: int,
                  quick: bool, fit_on: Interactions | None = None
                  ) -> tuple[dict[str, dict], object]:
@@ -313,21 +332,25 @@ def curator_rows(data: Data, inter: Interactions, train: np.ndarray, split: str,
     if not quick:
         start = time.perf_counter()
         fitted = fit_profile(fit_on or inter, data.info, data.vectors, BUILT_IN, split=split,
-                             max_users=None)
+                             signals_factory=curator_signals, max_users=None)
         profiles["curator fitted default"] = fitted.profile
         print(f"  fitted in {time.perf_counter() - start:.0f} s: "
               + fitted.summary().replace("\n", " "))
     for name, profile in profiles.items():
-        ev = Evaluation(inter, train, signals=default_signals(), info=data.info,
+        ev = Evaluation(inter, train, signals=curator_signals(), info=data.info,
                         vectors=data.vectors, config=profile.weight_config(), k=k)
         rows[name] = ev.measure(profile.weights, Rules(mmr_lambda=profile.mmr_lambda)).metrics
         print(f"  {name}: nDCG@{k} {rows[name]['ndcg']:.4f}, recall@{k} {rows[name]['recall']:.4f}",
               flush=True)
-    ev = Evaluation(inter, train, signals=default_signals(), info=data.info,
+    ev = Evaluation(inter, train, signals=curator_signals(), info=data.info,
                     vectors=data.vectors, config=WeightConfig(half_life_days=None), k=k)
-    for signal, label in (("item", "curator EASE alone"), ("content", "curator content alone"),
-                          ("popularity", "popularity")):
+    method = ev.recommender.signals["item"].method  # the one "auto" chose, by size
+    for signal, label in (("item", f"curator item CF alone ({method})"),
+                          ("content", "curator content alone"), ("popularity", "popularity")):
         rows[label] = ev.measure({signal: 1.0}).metrics
+    if ITEM_CF != "auto":
+        rows = {(f"{n} [{ITEM_CF}]" if n.startswith("curator") else n): m
+                for n, m in rows.items()}
     return rows, fitted
 
 
@@ -413,7 +436,7 @@ def run_protocol(data: Data, train, inner, split, k, column, metric, put, chosen
     rows, _ = curator_rows(data, data.inter, train, split, k, quick, fit_on=fit_on)
     for name, m in rows.items():
         put(name, column, m[metric])
-    for peer in peers():
+    for peer in peers() if RUN_PEERS else []:
         start = time.perf_counter()
         m, params = peer_metrics(peer, data, data.inter, train, k, inner)
         put(peer.name, column, m[metric])
@@ -430,7 +453,12 @@ def main() -> None:
                         help="comma-separated subset of ml100k, temporal, cold, synthetic")
     parser.add_argument("--per-group", type=int, default=40,
                         help="synthetic visitors per taste group")
+    parser.add_argument("--item-cf", choices=["auto", "ease", "knn"], default="auto",
+                        help="how the curator rows fit item CF (auto: as the app does)")
+    parser.add_argument("--no-peers", action="store_true", help="curator rows only")
     args = parser.parse_args()
+    global ITEM_CF, RUN_PEERS
+    ITEM_CF, RUN_PEERS = args.item_cf, not args.no_peers
     started = time.perf_counter()
     table: dict[str, dict[str, str]] = {}
     chosen: dict[str, dict] = {}

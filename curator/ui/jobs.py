@@ -90,12 +90,15 @@ class JobRunner(QObject):
                on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None,
                on_progress: Callable[[int, int, str], None] | None = None,
-               key: Op | str | None = None) -> CancelToken:
+               key: Op | None = None) -> CancelToken:
         """Run ``fn(progress, cancel)`` in the background; returns its cancel token.
 
-        ``key`` names the job (an :class:`Op`; a string must be one of their values).
+        ``key`` names the job: an :class:`Op`, never a string (not even one of their
+        values), so that every job is named in :mod:`.operations` and nowhere else.
         """
-        op = None if key is None else Op(key)
+        if key is not None and type(key) is not Op:
+            raise TypeError(f"A job is named by an Op of curator.ui.operations, not {key!r}.")
+        op = key
         number = next(self._numbers)
         cancel = CancelToken()
         self._handlers[number] = (on_done, on_error, on_progress)

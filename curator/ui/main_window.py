@@ -485,6 +485,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.browse.save_state()
         self.hide()  # gone at once; a model still loading is waited for out of sight
+        self.tuning.stop()
         self.jobs.cancel_all()
         self.jobs.wait()
         super().closeEvent(event)

@@ -55,6 +55,7 @@ class Op(StrEnum):
     BACKUP = "backup"
     OPEN_DEMO = "open-demo"            # fill the demo database the first time
     CHECK_DATABASE = "check-database"  # read every table and block (Help > Check database)
+    SET_AVAILABLE = "set-available"    # mark works unavailable (on loan) or available again
     USERS = "users"                    # a visitor's recommendations (Visitors tab)
     USERS_EXPORT = "users-export"      # write a visitor's list as CSV or XLSX
     TUNING = "tuning"                  # metrics and sample list for the sliders' weights
@@ -74,6 +75,7 @@ _POLICIES = {Op.EMBED: Policy.SERIAL, Op.IMPORT_RUN: Policy.SERIAL,
              Op.UNDO_IMPORT: Policy.SERIAL, Op.BACKUP: Policy.SERIAL,
              Op.OPEN_DEMO: Policy.SERIAL, Op.CHECK_DATABASE: Policy.SERIAL,
              Op.USERS_EXPORT: Policy.SERIAL, Op.LEARN: Policy.SERIAL,
+             Op.SET_AVAILABLE: Policy.SERIAL,
              Op.THUMBNAIL: Policy.PARALLEL}
 
 
@@ -159,6 +161,11 @@ def warm_recommender(catalog: Catalog, progress=None, cancel=None) -> None:
 
 def undo_last_import(catalog: Catalog, batch_id: int, progress=None, cancel=None) -> Changes:
     return catalog.imports.undo(batch_id)
+
+
+def set_available(catalog: Catalog, ids: list[str], available: bool, progress=None,
+                  cancel=None) -> Changes:
+    return catalog.artworks.set_available(ids, available)
 
 
 def backup(catalog: Catalog, target: Path, progress=None, cancel=None) -> Path:
@@ -273,3 +280,76 @@ def write_list(path: Path, rows: list[dict], progress=None, cancel=None) -> Path
     from ..core.recommend.export import write_rows
 
     return write_rows(path, rows)
+
+
+# -- Tuning ---------------------------------------------------------------------------------
+
+def tuning_evaluation(catalog: Catalog, half_life_days: float | None, progress=None,
+                      cancel=None):
+    """The evaluation the Tuning tab measures with: every signal's scores for up to 1,000
+    held-out visitors, computed once per half-life (seconds on a large catalog)."""
+    return catalog.recommendations.evaluation(half_life_days=half_life_days, max_users=1000)
+
+
+@dataclass(frozen=True)
+class TuningRequest:
+    """The Tuning sliders, read on the main thread."""
+
+    weights: dict
+    mmr_lambda: float
+    half_life_days: float | None
+    visitor: str | None
+
+
+def measure_weights(catalog: Catalog, evaluation, request: TuningRequest, progress=None,
+                    cancel=None) -> tuple[dict, dict, list]:
+    """The sliders' metrics and the sample visitor's top 10 as ``(id, title, score)``."""
+    from ..core.recommend.hybrid import Rules
+
+    current = evaluation.measure(request.weights, Rules(mmr_lambda=request.mmr_lambda)).metrics
+    if cancel is not None:
+        cancel.check()
+    sample = []
+    if request.visitor:
+        recs = catalog.recommendations.recommend(
+            request.visitor, k=10, weights=request.weights, mmr_lambda=request.mmr_lambda,
+            half_life_days=request.half_life_days)
+        titles = {a["id"]: a["title"] for a in catalog.artworks.get([r.item_id for r in recs])}
+        sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
+    return request.weights, current, sample
+
+
+def measure_curve(evaluation, weights: dict, profiles: list, known_saved: dict,
+                  known_dists: dict | None, frontier: list | None, progress=None,
+                  cancel=None) -> tuple[dict, dict, dict, list]:
+    """The saved profiles' metrics, each signal's score sample and the curve over λ for
+    ``weights`` (what is already known is passed in and reused)."""
+    from ..core.recommend.hybrid import Rules
+
+    known_saved = dict(known_saved)
+    saved = {}
+    for p in profiles:
+        key = (p.name, tuple(sorted(p.weights.items())), p.mmr_lambda)
+        if key not in known_saved:
+            if cancel is not None:
+                cancel.check()
+            known_saved[key] = evaluation.measure(p.weights,
+                                                  Rules(mmr_lambda=p.mmr_lambda)).metrics
+        saved[key] = known_saved[key]
+    dists = known_dists or {n: evaluation.signal_distribution(n, sample=5000)
+                            for n in evaluation.signals}
+    curve = frontier
+    if curve is None:
+        curve = []
+        for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
+            if cancel is not None:
+                cancel.check()
+            curve.append((lam, evaluation.measure(weights, Rules(mmr_lambda=lam)).metrics))
+    return weights, saved, dists, curve
+
+
+def fit_weights(catalog: Catalog, name: str | None, make_default: bool, progress=None,
+                cancel=None):
+    """Fit a profile (the named one, else the default) on a validation split and save it."""
+    return catalog.recommendations.fit_profile(name, make_default=make_default,
+                                               progress=progress, cancel=cancel)

@@ -21,11 +21,13 @@ from .appearance import apply_scheme
 
 
 def settle(window, seconds: float = 0.3, jobs_timeout: float = 120.0) -> None:
-    """Let the window paint and its background jobs finish (bounded)."""
+    """Let the window paint and its background jobs finish, those the Tuning tab starts
+    once its sliders rest included (bounded)."""
     app = QApplication.instance()
     end = time.monotonic() + seconds
     give_up = time.monotonic() + jobs_timeout
-    while time.monotonic() < end or (window.jobs.busy() and time.monotonic() < give_up):
+    while time.monotonic() < end or ((window.jobs.busy() or not window.tuning.settled())
+                                     and time.monotonic() < give_up):
         app.processEvents()
         time.sleep(0.02)
     app.processEvents()

@@ -140,3 +140,49 @@ def test_a_value_built_while_a_change_lands_is_not_kept():
 def test_catalog_facade_is_thin():
     public = [n for n in vars(Catalog) if not n.startswith("_")]
     assert len(public) <= 8, public
+
+
+
+def unnamed_jobs(source: str) -> list[str]:
+    """Calls of ``<…>.jobs.start(key, ...)`` and ``<…>.jobs.submit(..., key=...)`` whose key
+    is not written as a member of ``Op``."""
+    from curator.ui.operations import Op
+
+    bad = []
+    for call in ast.walk(ast.parse(source)):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("start", "submit")):
+            continue
+        owner = call.func.value
+        if (owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")) \
+                != "jobs":
+            continue
+        if call.func.attr == "start":
+            key = call.args[0] if call.args else None
+        else:
+            key = next((k.value for k in call.keywords if k.arg == "key"), None)
+        if not (isinstance(key, ast.Attribute) and isinstance(key.value, ast.Name)
+                and key.value.id == "Op" and key.attr in Op.__members__):
+            bad.append(f"line {call.lineno}: {ast.unparse(key) if key else 'no key'}")
+    return bad
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "curator" / "ui").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_background_job_is_named_by_an_operation(path):
+    """Each job a view starts is keyed by a member of ``Op``, written as such: a string
+    (even one of Op's values) would name a job outside ``curator/ui/operations.py``."""
+    bad = unnamed_jobs(path.read_text())
+    assert not bad, f"{path.name} starts jobs not named by an Op: {bad}"
+
+
+def test_the_job_key_check_refuses_strings_and_unknown_names():
+    source = ("def f(self, jobs):\n"
+              "    self.jobs.submit(work, key='tuning-build')\n"
+              "    jobs.start('embed', work)\n"
+              "    self.jobs.start(Op.NO_SUCH_JOB, work)\n"
+              "    self.jobs.submit(work)\n"
+              "    self.jobs.start(Op.EMBED, work)\n"
+              "    self.jobs.submit(work, key=Op.TUNING)\n")
+    assert unnamed_jobs(source) == ["line 2: 'tuning-build'", "line 3: 'embed'",
+                                    "line 4: Op.NO_SUCH_JOB", "line 5: no key"]

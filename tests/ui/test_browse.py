@@ -143,3 +143,26 @@ def test_controls_stay_put_when_the_count_changes(qtbot, window):
                                        browse.size_slider)] == places
     assert browse.count.width() >= browse.count.fontMetrics().horizontalAdvance(
         "1,234,567 best works")
+
+
+def test_facet_labels_are_never_cut_by_long_values(qtbot, window, tmp_path):
+    """An extra field's facet with long values: every label beside the boxes is whole."""
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    from ..conftest import write
+
+    long = "Pre-Raphaelite Brotherhood and the artists around it in later years"
+    path = write(tmp_path / "moves.csv", "accession_number,title,movement\n"
+                 f"M1,One,{long}\nM2,Two,{long}\nM3,Three,Vorticism\nM4,Four,Vorticism\n")
+    window.apply_changes(window.catalog.imports.catalog(path))  # as a background import does
+    browse = window.browse
+    assert "movement" in browse.extra_facets
+    window.resize(1366, 768)
+    qtbot.wait(50)
+    form = browse.facet_form
+    labels = [form.labelForField(form.itemAt(r, QFormLayout.ItemRole.FieldRole).widget())
+              for r in range(form.rowCount()) if form.itemAt(r, QFormLayout.ItemRole.FieldRole) is not None]
+    labels = [label for label in labels if isinstance(label, QLabel)]
+    assert "Movement" in [label.text() for label in labels]
+    for label in labels:
+        assert label.width() >= label.sizeHint().width(), label.text()

@@ -354,21 +354,36 @@ def test_visitor_list_from_the_wizard_then_strangers_are_reported(qtbot, window,
     wait_jobs(qtbot, window)
 
 
-def test_mark_an_artwork_unavailable_and_back(qtbot, window):
+def test_mark_an_artwork_unavailable_and_back(qtbot, window, monkeypatch):
+    import threading
+
     browse = window.browse
+    artworks = window.catalog.artworks
+    on_main_thread = []
+    real = artworks.set_available
+    monkeypatch.setattr(artworks, "set_available", lambda *a, **k: on_main_thread.append(
+        threading.current_thread() is threading.main_thread()) or real(*a, **k))
+    records = []
+    window.jobs.changed.connect(records.append)
     browse.clear_filters()
     browse.grid.setCurrentIndex(browse.model.index(0, 6))
     artwork_id = browse.selected_id
     assert browse.availability.text() == "Mark unavailable"
     browse.availability.click()
-    assert not window.catalog.artworks.one(artwork_id)["available"]
+    assert not browse.availability.isEnabled()  # a second click cannot race the first
+    wait_jobs(qtbot, window)
+    assert not artworks.one(artwork_id)["available"]
     assert browse.availability.text() == "Mark available again"
+    assert "is now unavailable" in window.statusBar().currentMessage()
+    assert records and records[-1].artworks  # the views heard of it (Tuning re-evaluates)
     browse.grid.setCurrentIndex(browse.model.index(1, 6))
-    browse.grid.setCurrentIndex(browse.model.index(0, 6))
+    browse.grid.setCurrentIndex(browse.model.index(browse.model.position(artwork_id), 6))
     assert "Unavailable" in browse.details.text()
     browse.availability.click()
-    assert window.catalog.artworks.one(artwork_id)["available"]
+    wait_jobs(qtbot, window)
+    assert artworks.one(artwork_id)["available"]
     assert browse.availability.text() == "Mark unavailable"
+    assert on_main_thread == [False, False]  # both writes ran on a worker thread
 
 
 def test_fit_weights_runs_in_the_background_and_says_so(qtbot, window):

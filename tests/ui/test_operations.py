@@ -86,9 +86,14 @@ def test_more_like_this_reads_no_widget_off_the_main_thread(qtbot, window, off_t
 def test_every_job_key_is_a_named_operation(qtbot, window):
     from curator.ui.operations import Op
 
-    with pytest.raises(ValueError):
-        window.jobs.submit(lambda p, c: None, key="some-free-text")
-    assert Op("embed") is Op.EMBED
+    ran = []
+    for text in ("some-free-text", "embed", str(Op.EMBED)):  # a known value as text too
+        with pytest.raises(TypeError, match="named by an Op"):
+            window.jobs.submit(lambda p, c, t=text: ran.append(t), key=text)
+        with pytest.raises(TypeError, match="named by an Op"):
+            window.jobs.start(text, lambda p, c, t=text: ran.append(t))
+    wait_jobs(qtbot, window)
+    assert ran == []  # refused before anything ran
 
 
 def test_embedding_never_runs_twice_at_once(qtbot, window):

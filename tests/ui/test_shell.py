@@ -152,7 +152,7 @@ def test_dark_scheme_paints_dark_windows_and_readable_tiles(qtbot, window):
         app.setPalette(saved_palette)
 
 
-def test_tiles_are_drawn_at_the_screen_pixel_ratio():
+def test_tiles_are_drawn_at_the_screen_pixel_ratio(qapp):
     from curator.ui.widgets.tiles import placeholder
 
     sharp = placeholder("HD1", "A title", "An artist", 160, 2.0)
@@ -213,3 +213,22 @@ def test_help_check_database_reports_a_whole_file(qtbot, window):
     wait_jobs(qtbot, window)
     message = window.statusBar().currentMessage()
     assert "is whole" in message and "tables" in message
+
+
+def test_a_visitors_rows_are_drawn_at_the_screen_pixel_ratio(qapp, tmp_path):
+    """Tiles and thumbnails in the Visitors rows: as many device pixels as the screen has,
+    and a tile drawn at the row's size (not a big tile shrunk until its text is a smudge)."""
+    from PIL import Image
+
+    from curator.ui.users.recommendations import PICTURE, picture
+    from curator.ui.widgets.tiles import placeholder
+
+    art = {"title": "Storm at Sea", "artists": ["Turner"]}
+    tile = picture("S1", art, None, ratio=2.0)
+    assert (tile.width(), tile.height()) == (2 * PICTURE, 2 * PICTURE)
+    assert tile.devicePixelRatio() == 2.0
+    assert tile.toImage() == placeholder("S1", "Storm at Sea", "Turner", PICTURE,
+                                         2.0).toImage()
+    Image.new("RGB", (400, 300), (20, 90, 200)).save(tmp_path / "t.png")
+    thumb = picture("S1", art, str(tmp_path / "t.png"), ratio=2.0)
+    assert thumb.width() == 2 * PICTURE and thumb.devicePixelRatio() == 2.0

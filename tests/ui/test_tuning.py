@@ -1,6 +1,8 @@
 """The Tuning tab driven offscreen: the legend keeps clear of the points, the sample
 visitor's list follows the half-life slider, and every metric says what is good."""
 
+import numpy as np
+
 from curator.core.evaluate.metrics import GUIDE
 from curator.ui.tuning.view import HALF_LIVES
 
@@ -13,8 +15,44 @@ def open_tuning(qtbot, window, user="sailor"):
     tuning = window.tuning
     window.tabs.setCurrentWidget(tuning)
     qtbot.waitUntil(lambda: tuning.redraws >= 1, timeout=30_000)
+    qtbot.waitUntil(tuning.settled, timeout=5_000)
     wait_jobs(qtbot, window)
     return tuning
+
+
+def test_plots_follow_the_dark_scheme_and_back(qtbot, window):
+    from matplotlib.colors import to_rgb
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QStyleFactory
+
+    from curator.ui.appearance import apply_scheme
+
+    def lightness(colour) -> float:
+        return sum(to_rgb(colour)) / 3
+
+    tuning = open_tuning(qtbot, window)
+    app = QApplication.instance()
+    saved_palette, saved_style = app.palette(), app.style().name()
+    try:
+        apply_scheme(app, Qt.ColorScheme.Dark)
+        qtbot.waitUntil(lambda: lightness(tuning.figure.get_facecolor()) < 0.3, timeout=5_000)
+        for figure, ax in ((tuning.figure, tuning.ax_trade),
+                           (tuning.dist_figure, tuning.ax_dist)):
+            assert lightness(figure.get_facecolor()) < 0.3
+            assert lightness(ax.get_facecolor()) < 0.3
+            assert lightness(ax.xaxis.label.get_color()) > 0.7  # light text on dark
+            assert lightness(ax.get_xticklabels()[0].get_color()) > 0.7
+        legend = tuning.ax_trade.get_legend()
+        assert all(lightness(t.get_color()) > 0.7 for t in legend.get_texts())
+        tuning.canvas.draw()  # what is painted is dark too, not only the settings
+        pixels = np.asarray(tuning.canvas.buffer_rgba())
+        assert pixels[2, 2, :3].mean() < 80
+        apply_scheme(app, Qt.ColorScheme.Light)  # and back, live
+        qtbot.waitUntil(lambda: lightness(tuning.figure.get_facecolor()) > 0.7, timeout=5_000)
+        assert lightness(tuning.ax_trade.xaxis.label.get_color()) < 0.3
+    finally:
+        app.setStyle(QStyleFactory.create(saved_style))
+        app.setPalette(saved_palette)
 
 
 def sample(tuning):
@@ -85,8 +123,44 @@ def test_a_move_shows_the_list_first_then_the_curve_and_saved_profiles(qtbot, wi
     tuning.sliders["popularity"].setValue(150)
     qtbot.waitUntil(lambda: tuning.redraws > redraws, timeout=30_000)
     assert tuning.last["weights"]["popularity"] == 1.5  # the list and metrics, at once
+    assert not tuning.last["frontier"]  # the curve waits until the slider rests
+    qtbot.waitUntil(tuning.settled, timeout=5_000)
     wait_jobs(qtbot, window)
     assert tuning.redraws >= redraws + 2  # then the plot again, with its curve
     assert [lam for lam, _ in tuning.last["frontier"]] == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert "wide" in [name for name, _ in tuning.last["saved"]]
     assert tuning.last["dists"] is not None
+
+
+def test_a_move_redraws_only_the_moving_points_and_paints_them_where_they_are(qtbot, window):
+    tuning = open_tuning(qtbot, window)
+    for value in (60, 140):  # the first move may redraw in full (a new trail point), then
+        redraws = tuning.redraws  # the plot is kept as a picture and only points move
+        tuning.sliders["popularity"].setValue(value)
+        qtbot.waitUntil(lambda r=redraws: tuning.redraws > r, timeout=30_000)
+    ax = tuning.ax_trade
+    full_draws = []
+    tuning.canvas.mpl_connect("draw_event", full_draws.append)
+    redraws = tuning.redraws
+    tuning.sliders["popularity"].setValue(100)
+    qtbot.waitUntil(lambda: tuning.redraws > redraws, timeout=30_000)
+    now = tuning.last["metrics"]
+    assert full_draws == []  # the axes had room for the new point: nothing else was drawn
+    x, y = ax.transData.transform((now["diversity"], now["ndcg"]))
+    pixels = np.asarray(tuning.canvas.buffer_rgba())
+    red = pixels[int(round(pixels.shape[0] - y)), int(round(x)), :3].astype(int)
+    assert red[0] > 150 and red[1] < 120 and red[2] < 120  # the current point, drawn there
+    qtbot.waitUntil(tuning.settled, timeout=5_000)
+    wait_jobs(qtbot, window)
+
+
+def test_no_tick_or_label_is_cut_at_the_plots_edges(qtbot, window):
+    window.resize(1366, 768)  # the smallest screen the window is made for
+    tuning = open_tuning(qtbot, window)
+    for canvas, figure, ax in ((tuning.canvas, tuning.figure, tuning.ax_trade),
+                               (tuning.dist_canvas, tuning.dist_figure, tuning.ax_dist)):
+        canvas.draw()
+        page = figure.bbox
+        drawn = ax.get_tightbbox(canvas.get_renderer())  # ticks, labels, title and legend
+        assert page.x0 - 0.5 <= drawn.x0 and drawn.x1 <= page.x1 + 0.5, (drawn, page)
+        assert page.y0 - 0.5 <= drawn.y0 and drawn.y1 <= page.y1 + 0.5, (drawn, page)

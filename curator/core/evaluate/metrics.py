@@ -60,18 +60,22 @@ def coverage(recs: np.ndarray, n_items: int) -> float:
 
 def intra_list_diversity(recs: np.ndarray, vectors: np.ndarray | None) -> float:
     """Mean over lists of 1 - mean pairwise cosine similarity of their items."""
-    if vectors is None:
+    if vectors is None or recs.size == 0:
         return float("nan")
-    values = []
-    for row in recs:
-        row = row[row >= 0]
-        if len(row) < 2:
-            continue
-        v = vectors[row]
-        sims = v @ v.T
-        n = len(row)
-        values.append(1.0 - (sims.sum() - np.trace(sims)) / (n * (n - 1)))
-    return float(np.mean(values)) if values else float("nan")
+    filled = recs >= 0
+    n = filled.sum(axis=1)
+    lists = n >= 2
+    if not lists.any():
+        return float("nan")
+    # all lists at once: empty places get a zero vector, so they add nothing to the sums
+    v = vectors[np.where(filled, recs, 0)]
+    v[~filled] = 0.0
+    total = v.sum(axis=1)
+    # |sum of v|^2 - sum of |v|^2 = the sum of the similarities of distinct pairs
+    pairs = (np.einsum("ij,ij->i", total, total)
+             - np.einsum("ijk,ijk->i", v, v)).astype(np.float64)
+    n = n[lists].astype(np.float64)
+    return float(np.mean(1.0 - pairs[lists] / (n * (n - 1))))
 
 
 def novelty(recs: np.ndarray, item_users: np.ndarray, n_users: int) -> float:

@@ -11,6 +11,8 @@ value, weight and contribution; the contributions add up to the score.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,6 +59,7 @@ class Rules:
 
 
 CALIBRATION_USERS = 48
+VISITORS_KEPT = 8  # one visitor's raw scores are kept for the last few visitors asked for
 # Memory a batch of visitors may take while scored together (``recommend --all``).
 BATCH_BYTES = 1 << 30
 BATCH_MAX = 1024
@@ -183,6 +186,8 @@ class HybridRecommender:
         self.info = info
         self.interactions = data.interactions
         self._item_weights: dict[tuple, dict[str, np.ndarray | float]] = {}
+        self._kept: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
+        self._kept_lock = threading.Lock()
         if scales is None:
             self.scales, self.transfer = calibrate(self)
         else:
@@ -273,6 +278,26 @@ class HybridRecommender:
 
     def raw_scores(self, users: np.ndarray, names: list[str] | None = None
                    ) -> dict[str, np.ndarray]:
+        """Each signal's scores for ``users`` (fresh arrays, the caller's to change). One
+        visitor's are kept for the next request for them (a slider move, a second profile
+        over the same histories): only the weights change between those."""
+        if len(users) != 1 or names is not None:
+            return self._fresh_scores(users, names)
+        user = int(users[0])
+        with self._kept_lock:
+            kept = self._kept.get(user)
+            if kept is not None:
+                self._kept.move_to_end(user)
+        if kept is None:
+            kept = self._fresh_scores(users)
+            with self._kept_lock:
+                self._kept[user] = kept
+                while len(self._kept) > VISITORS_KEPT:
+                    self._kept.popitem(last=False)
+        return {n: v.copy() for n, v in kept.items()}
+
+    def _fresh_scores(self, users: np.ndarray, names: list[str] | None = None
+                      ) -> dict[str, np.ndarray]:
         """Each signal's scores for ``users``. Where content scores candidates only (a large
         catalog, see :class:`~.signals.ContentSignal`), the other signals' best
         ``OTHER_CANDIDATES`` artworks are among them, so a list's content parts are exact."""

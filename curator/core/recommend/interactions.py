@@ -112,7 +112,7 @@ class Interactions:
             weights *= np.power(0.5, age_days / config.half_life_days)
         return weights
 
-    def matrix(self, weights: np.ndarray | None = None) -> sp.csr_matrix:
+    def matrix(self, weights: np.ndarray | None = None, dtype=np.float32) -> sp.csr_matrix:
         """Users x items; repeated events add up. Binary (1 per pair) when no weights."""
         if weights is None:
             m = sp.csr_matrix((np.ones(len(self.users), dtype=np.float32),
@@ -120,7 +120,7 @@ class Interactions:
             m.sum_duplicates()
             m.data[:] = 1.0
             return m
-        m = sp.csr_matrix((weights.astype(np.float32), (self.users, self.items)),
+        m = sp.csr_matrix((weights.astype(dtype), (self.users, self.items)),
                           shape=(self.n_users, self.n_items))
         m.sum_duplicates()
         return m

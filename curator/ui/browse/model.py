@@ -6,7 +6,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPixmap, QPixmapCache
+from PySide6.QtGui import QPixmap, QPixmapCache
 
 from ...core.catalog import Catalog
 from ...core.errors import CuratorError
@@ -14,7 +14,7 @@ from ...core.images import resolve_image
 from .. import operations
 from ..jobs import JobRunner
 from ..operations import Op
-from ..widgets.tiles import TILE, placeholder
+from ..widgets.tiles import TILE, placeholder, screen_ratio
 
 COLUMNS = [("id", "Id"), ("title", "Title"), ("artists", "Artists"), ("date_text", "Date"),
            ("medium", "Medium"), ("score", "Score"), ("tile", "")]
@@ -122,7 +122,7 @@ class QtArtworkModel(QAbstractTableModel):
         Drawn at the screen's device pixel ratio, so tiles stay crisp at 2x scale.
         """
         size = size or self.tile_size
-        ratio = _ratio()
+        ratio = screen_ratio()
         artists = rec.get("artists") or []
         try:
             path = resolve_image(self._images_root, rec.get("image_path"))
@@ -156,7 +156,3 @@ class QtArtworkModel(QAbstractTableModel):
             self.dataChanged.emit(index, index, [Qt.DecorationRole])
         self.picture_ready.emit(artwork_id)
 
-
-def _ratio() -> float:
-    screen = QGuiApplication.primaryScreen()
-    return screen.devicePixelRatio() if screen is not None else 1.0

@@ -117,14 +117,7 @@ class BrowseView(QWidget):
         self.medium = QComboBox(editable=True)
         self.tag = QComboBox(editable=True)
         for name, _field, tip in FACETS:
-            box = getattr(self, name)
-            box.setInsertPolicy(QComboBox.NoInsert)
-            box.lineEdit().setPlaceholderText("any")
-            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(12)
-            box.setToolTip(tip + " (the number of works in brackets)")
-            box.activated.connect(self.refresh)
-            box.lineEdit().returnPressed.connect(self.refresh)
+            self._facet_box(getattr(self, name), tip + " (the number of works in brackets)")
         self._fill_facets()
         lo, hi = catalog.artworks.year_bounds()
         lo, hi = (lo or 1000), (hi or 2100)
@@ -198,6 +191,7 @@ class BrowseView(QWidget):
                                      "unavailable works out (click again to undo)")
         self.availability.setEnabled(False)
         self.availability.clicked.connect(self.toggle_available)
+        self._available = True  # the selected work's state, as the button shows it
         inner = QWidget()
         dl = QVBoxLayout(inner)
         dl.addWidget(self.picture)
@@ -289,6 +283,18 @@ class BrowseView(QWidget):
             box.completer().setFilterMode(Qt.MatchContains)
             box.blockSignals(False)
 
+    def _facet_box(self, box: QComboBox, tip: str) -> QComboBox:
+        """A facet's box: typed or chosen values filter at once; as narrow as the panel
+        needs, so that a long value never squeezes the labels beside the boxes."""
+        box.setInsertPolicy(QComboBox.NoInsert)
+        box.lineEdit().setPlaceholderText("any")
+        box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
+        box.setToolTip(tip)
+        box.activated.connect(self.refresh)
+        box.lineEdit().returnPressed.connect(self.refresh)
+        return box
+
     def _fill_extra_facets(self) -> None:
         """A facet for each categorical extra field, above the years, values as above."""
         typed = {name: box.currentText() for name, box in self.extra_facets.items()}
@@ -297,19 +303,15 @@ class BrowseView(QWidget):
         self.extra_facets = {}
         wanted = [f["name"] for f in self.catalog.artworks.extra_fields() if f["facet"]]
         for name in wanted[:MAX_EXTRA_FACETS]:
-            box = QComboBox(editable=True)
-            box.setInsertPolicy(QComboBox.NoInsert)
-            box.lineEdit().setPlaceholderText("any")
-            box.setToolTip(f"Only works whose {field_label(name).lower()} is this "
-                           "(the number of works in brackets)")
+            box = self._facet_box(QComboBox(editable=True),
+                                  f"Only works whose {field_label(name).lower()} is this "
+                                  "(the number of works in brackets)")
             box.addItem("", None)
             for value, n in self.catalog.artworks.facet_values(name, limit=500):
                 box.addItem(f"{value} ({n:,})", value)
             box.setEditText(typed.get(name, ""))
             box.completer().setCompletionMode(QCompleter.PopupCompletion)
             box.completer().setFilterMode(Qt.MatchContains)
-            box.activated.connect(self.refresh)
-            box.lineEdit().returnPressed.connect(self.refresh)
             self.extra_facets[name] = box
             self.facet_form.insertRow(self.facet_form.rowCount() - 3, field_label(name), box)
 
@@ -410,18 +412,32 @@ class BrowseView(QWidget):
         menu.exec(view.viewport().mapToGlobal(pos))
 
     def toggle_available(self) -> None:
-        """Mark the selected work unavailable, or available again."""
-        if not self.selected_id:
+        """Mark the selected work unavailable, or available again (in the background; the
+        change record then refreshes the views)."""
+        if not self.selected_id or not self.availability.isEnabled():
             return
-        rec = self.catalog.artworks.one(self.selected_id) or {}
-        available = not rec.get("available", True)
-        self.catalog.artworks.set_available([self.selected_id], available)
-        self.model.forget(self.selected_id)
-        self._show_availability(available)
-        state = "available" if available else "unavailable; recommendations leave it out"
-        self.status.emit(f"{rec.get('title') or self.selected_id} is now {state}.")
+        artwork_id, available = self.selected_id, not self._available
+        row = self.model.position(artwork_id)
+        title = self.model.row(row).get("title") if row is not None else None
+        self.availability.setEnabled(False)  # until this change is stored
+
+        def done(changes) -> None:
+            self.model.forget(artwork_id)
+            if artwork_id == self.selected_id:
+                self._show_availability(available)
+            state = "available" if available else "unavailable; recommendations leave it out"
+            self.status.emit(f"{title or artwork_id} is now {state}.")
+
+        def failed(message: str) -> None:
+            if artwork_id == self.selected_id:
+                self._show_availability(self._available)
+            self.status.emit(message)
+
+        self.jobs.start(Op.SET_AVAILABLE, operations.set_available, self.catalog, [artwork_id],
+                        available, on_done=done, on_error=failed)
 
     def _show_availability(self, available: bool) -> None:
+        self._available = available
         self.availability.setEnabled(True)
         self.availability.setText("Mark unavailable" if available else "Mark available again")
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,8 +28,9 @@ from ...core.catalog import Catalog
 from ...core.evaluate.metrics import GUIDE
 from ...core.recommend.hybrid import Rules
 from ...core.recommend.profiles import Profile
+from .. import operations
 from ..jobs import JobRunner
-from ..operations import Op
+from ..operations import Op, TuningRequest
 
 SIGNALS = [("content", "Content similarity"), ("item", "Visitors with similar taste"),
            ("popularity", "Popular lately")]
@@ -120,12 +122,11 @@ class TuningView(QWidget):
         controls.setMaximumWidth(420)
 
         # Two canvases, so a slider move redraws only the trade-off plot (the score
-        # distributions change with the evaluation alone), and fixed margins: a layout
-        # engine measuring every label on each move would cost more than the drawing.
-        self.figure = Figure(figsize=(4, 4))
-        self.figure.subplots_adjust(left=0.17, right=0.97, top=0.92, bottom=0.3)
-        self.dist_figure = Figure(figsize=(4, 4))
-        self.dist_figure.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.3)
+        # distributions change with the evaluation alone). Margins are fitted to the labels
+        # on each full draw, so that nothing is cut at any size or scale; a slider move
+        # draws only its points (see _redraw_moving).
+        self.figure = Figure(figsize=(4, 4), layout="tight")
+        self.dist_figure = Figure(figsize=(4, 4), layout="tight")
         self._drawn_dists = None
         self._dists: tuple | None = None  # (evaluation, each signal's score sample)
         self._saved: dict[tuple, dict] = {}  # saved profiles' metrics, this evaluation
@@ -136,13 +137,25 @@ class TuningView(QWidget):
         self.dist_canvas.setToolTip("How each signal's normalised scores are spread.")
         self.ax_trade = self.figure.subplots()
         self.ax_dist = self.dist_figure.subplots()
+        # A move redraws only what moves (the current point and the recent ones) over the
+        # rest of the plot kept as a picture: text is what costs in a full draw.
+        self._moving: list = []        # artists drawn over the kept picture
+        self._kept_picture = None      # the plot without them, as last drawn in full
+        self._kept_for = None          # what that picture shows (see _still)
+        self.canvas.mpl_connect("draw_event", self._drawn)
         layout = QHBoxLayout(self)
         layout.addWidget(controls)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.dist_canvas, 1)
         self.redraws = 0
-        self._debounce = QTimer(self, singleShot=True, interval=60)
+        self._debounce = QTimer(self, singleShot=True, interval=30)
         self._debounce.timeout.connect(self.remeasure)
+        # the curve over λ (five measures) waits until the sliders rest and the new point
+        # is drawn, so that it never competes with the list and metrics of a move
+        self.curve_timer = QTimer(self, singleShot=True, interval=250)
+        self.curve_timer.timeout.connect(self._measure_curve)
+        self._colours: dict[str, str] = {}
+        self._follow_palette()
         for s in [*self.sliders.values(), self.mmr]:
             s.valueChanged.connect(self._debounce.start)
         self.half_life.valueChanged.connect(self.rebuild)
@@ -179,11 +192,10 @@ class TuningView(QWidget):
             self.rebuild()
 
     def rebuild(self) -> None:
-        half_life = self.half_life_days()
         self.status.emit("Scoring the evaluation visitors…")
-        self.jobs.submit(lambda p, c: self.catalog.recommendations.evaluation(
-                             half_life_days=half_life, max_users=1000),
-                         on_done=self._built, on_error=self.status.emit, key="tuning-build")
+        self.jobs.start(Op.TUNING_BUILD, operations.tuning_evaluation, self.catalog,
+                        self.half_life_days(), on_done=self._built,
+                        on_error=self.status.emit)
 
     def _built(self, evaluation) -> None:
         self.evaluation = evaluation
@@ -197,26 +209,11 @@ class TuningView(QWidget):
         then (a second job) the saved profiles and the curve over λ for the plot."""
         if self.evaluation is None:
             return
-        evaluation, weights, rules = self.evaluation, self.weights(), self.rules()
-        half_life = self.half_life_days()
-        catalog = self.catalog
-        visitor = self.sample_user
-
-        def work(progress, cancel):
-            current = evaluation.measure(weights, rules).metrics
-            cancel.check()
-            sample = []
-            if visitor:
-                recs = catalog.recommendations.recommend(
-                    visitor, k=10, weights=weights, mmr_lambda=rules.mmr_lambda,
-                    half_life_days=half_life)
-                titles = {a["id"]: a["title"] for a in catalog.artworks.get(
-                    [r.item_id for r in recs])}
-                sample = [(r.item_id, titles.get(r.item_id), r.score) for r in recs]
-            return weights, current, sample
-
-        self.jobs.submit(work, on_done=self._measured, on_error=self.status.emit,
-                         key=Op.TUNING)
+        self.curve_timer.stop()  # the sliders moved on: their curve waits for rest again
+        request = TuningRequest(self.weights(), self.rules().mmr_lambda,
+                                self.half_life_days(), self.sample_user)
+        self.jobs.start(Op.TUNING, operations.measure_weights, self.catalog, self.evaluation,
+                        request, on_done=self._measured, on_error=self.status.emit)
 
     def _measured(self, result) -> None:
         weights, current, sample = result
@@ -234,41 +231,23 @@ class TuningView(QWidget):
             value = current.get(key, float("nan"))
             label.setText(f"{GUIDE[key].name(k)} {value:.2f}" if key == "novelty"
                           else f"{GUIDE[key].name(k)} {value:.3f}")
-        self._redraw()
-        self._measure_curve(weights)
+        self._redraw(quick=True)
+        self.curve_timer.start()
 
-    def _measure_curve(self, weights: dict[str, float]) -> None:
+    def _measure_curve(self) -> None:
         """The saved profiles' points, the curve over λ and the score distributions:
         slower than the list, and unchanged by most moves, so kept per evaluation."""
         evaluation = self.evaluation
+        if evaluation is None or not self.last:
+            return
+        weights = self.last["weights"]
         profiles = self.catalog.recommendations.profiles()
         if self._dists is None or self._dists[0] is not evaluation:
             self._dists, self._saved = (evaluation, None), {}
-        known_dists, known_saved = self._dists[1], dict(self._saved)
-        frontier = self._frontiers.get(tuple(sorted(weights.items())))
-
-        def work(progress, cancel):
-            saved = {}
-            for p in profiles:
-                key = (p.name, tuple(sorted(p.weights.items())), p.mmr_lambda)
-                if key not in known_saved:
-                    cancel.check()
-                    known_saved[key] = evaluation.measure(
-                        p.weights, Rules(mmr_lambda=p.mmr_lambda)).metrics
-                saved[key] = known_saved[key]
-            dists = known_dists or {n: evaluation.signal_distribution(n, sample=5000)
-                                    for n in evaluation.signals}
-            curve = frontier
-            if curve is None:
-                curve = []
-                for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
-                    cancel.check()
-                    curve.append((lam, evaluation.measure(weights, Rules(mmr_lambda=lam))
-                                  .metrics))
-            return weights, saved, dists, curve
-
-        self.jobs.submit(work, on_done=self._curve_measured, on_error=self.status.emit,
-                         key=Op.TUNING_CURVE)
+        self.jobs.start(Op.TUNING_CURVE, operations.measure_curve, evaluation, weights,
+                        profiles, dict(self._saved), self._dists[1],
+                        self._frontiers.get(tuple(sorted(weights.items()))),
+                        on_done=self._curve_measured, on_error=self.status.emit)
 
     def _curve_measured(self, result) -> None:
         weights, saved, dists, curve = result
@@ -281,34 +260,101 @@ class TuningView(QWidget):
                          frontier=curve)
         self._redraw()
 
-    def _redraw(self) -> None:
+    def _still(self) -> tuple:
+        """What the plot shows apart from the moving points: when this is unchanged, a move
+        redraws only those points."""
+        key = TRADE_OFFS[self.axis.currentIndex()][0]
+        return (key, tuple((n, m[key], m["ndcg"]) for n, m in self.last["saved"]),
+                tuple(self._colours.items()))
+
+    def _redraw_moving(self) -> bool:
+        """Move the current and recent points over the kept picture; False when the plot
+        must be drawn in full (something else changed, or a point would leave the axes)."""
+        if self._kept_picture is None or self._kept_for != self._still() \
+                or self.last.get("frontier"):
+            return False
+        key = TRADE_OFFS[self.axis.currentIndex()][0]
+        ax = self.ax_trade
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        points = [(m[key], m["ndcg"]) for _, m in self.history]
+        if not all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points):
+            return False
+        trail, now, *curve = self._moving
+        trail.set_data([x for x, _ in points], [y for _, y in points])
+        now.set_data([points[-1][0]], [points[-1][1]])
+        for artist in curve:
+            artist.set_visible(False)  # the curve of the weights before; theirs follows
+        self.canvas.restore_region(self._kept_picture)
+        for artist in self._moving:
+            if artist.get_visible():
+                ax.draw_artist(artist)
+        self.canvas.blit(ax.bbox)
+        return True
+
+    def _drawn(self, _event) -> None:
+        """After a full draw: keep the picture without the moving points, then add them."""
+        if not self._moving:
+            return
+        ax = self.ax_trade
+        self._kept_picture = self.canvas.copy_from_bbox(ax.bbox)
+        for artist in self._moving:
+            if artist.get_visible():
+                ax.draw_artist(artist)
+
+    def _redraw(self, quick: bool = False) -> None:
         if not self.last:
+            return
+        if quick and self._redraw_moving():
+            self.redraws += 1
             return
         key, label = TRADE_OFFS[self.axis.currentIndex()]
         ax = self.ax_trade
         ax.clear()
+        self._kept_picture, self._kept_for = None, self._still()
+        fg = self._colours["text"]
         trail = [m for _, m in self.history]
-        ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o", color="#bbbbbb",
-                markersize=3, label="recent")
+        (trail_line,) = ax.plot([m[key] for m in trail], [m["ndcg"] for m in trail], "o",
+                                color="#bbbbbb", markersize=3, label="recent")
         frontier = self.last.get("frontier") or []
+        curve = []
         if frontier:
-            ax.plot([m[key] for _, m in frontier], [m["ndcg"] for _, m in frontier], "-",
-                    color="#8172B3", alpha=0.7, label="these weights, λ 0 → 1")
+            curve = ax.plot([m[key] for _, m in frontier], [m["ndcg"] for _, m in frontier],
+                            "-", color=self._colours["curve"], alpha=0.7,
+                            label="these weights, λ 0 → 1")
             for lam, m in frontier:
-                ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7, color="#8172B3",
-                            xytext=(3, -9), textcoords="offset points")
+                curve.append(ax.annotate(f"λ{lam:g}", (m[key], m["ndcg"]), fontsize=7,
+                                         color=self._colours["curve"], xytext=(3, -9),
+                                         textcoords="offset points"))
         for name, m in self.last["saved"]:
-            ax.plot(m[key], m["ndcg"], "s", color="#4C72B0")
-            ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4),
+            ax.plot(m[key], m["ndcg"], "s", color=self._colours["saved"])
+            ax.annotate(name, (m[key], m["ndcg"]), fontsize=8, xytext=(4, 4), color=fg,
                         textcoords="offset points")
         now = self.last["metrics"]
-        ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9, label="current")
+        (now_line,) = ax.plot(now[key], now["ndcg"], "o", color="#C44E52", markersize=9,
+                              label="current")
+        self._moving = [trail_line, now_line, *curve]
         ax.set_xlabel(f"{label} {'→ better' if GUIDE[key].higher_is_better else '← better'}")
         ax.set_ylabel(f"{GUIDE['ndcg'].label.format(k=10)} ↑ better")
         ax.set_title("Accuracy vs " + label.split(" (")[0].lower(), fontsize=10)
         # below the axes, so it never covers the current point or a saved profile
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3,
-                  frameon=False)
+        wide = self.figure.get_figwidth() * 72 >= 300  # points: room for one row of three
+        legend = ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                           ncol=3 if wide else 1, frameon=False, labelcolor=fg)
+        # room around the points, so that the next moves stay inside without a full draw
+        points = [(m[key], m["ndcg"]) for m in trail] + [(now[key], now["ndcg"])] \
+            + [(m[key], m["ndcg"]) for _, m in frontier] \
+            + [(m[key], m["ndcg"]) for _, m in self.last["saved"]]
+        for axis, values in (("x", [p[0] for p in points]), ("y", [p[1] for p in points])):
+            values = [v for v in values if v == v]  # not NaN
+            if values:
+                lo, hi = min(values), max(values)
+                pad = max(0.15 * (hi - lo), 0.1 * max(abs(lo), abs(hi)), 1e-3)
+                (ax.set_xlim if axis == "x" else ax.set_ylim)(lo - pad, hi + pad)
+        for artist in self._moving:
+            artist.set_animated(True)  # left out of the full draw, then drawn over it
+        for handle in legend.legend_handles:
+            handle.set_animated(False)  # the legend's samples are copies: keep them drawn
+        self._style_axes(ax)
         dists = self.last["dists"]
         if dists is not None and dists is not self._drawn_dists:  # new with each evaluation
             self._drawn_dists = self.last["dists"]
@@ -318,10 +364,63 @@ class TuningView(QWidget):
                 ax.hist(values, bins=30, alpha=0.5, label=name, histtype="stepfilled")
             ax.set_xlabel("normalised score")
             ax.set_title("Signal score distributions", fontsize=10)
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=8, labelcolor=fg, facecolor=self._colours["base"],
+                      edgecolor=self._colours["mid"])
+            self._style_axes(ax)
             self.dist_canvas.draw_idle()
         self.canvas.draw_idle()
         self.redraws += 1
+
+    def stop(self) -> None:
+        """Start nothing more (the window is closing)."""
+        self._debounce.stop()
+        self.curve_timer.stop()
+
+    def settled(self) -> bool:
+        """No move waits to be measured and no curve waits to be started."""
+        return not (self._debounce.isActive() or self.curve_timer.isActive())
+
+    # -- colours ----------------------------------------------------------------------------
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange,
+                            QEvent.StyleChange) and self._colours:
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """Paint both plots in the window's colours (light or dark), now and on a change."""
+        palette = self.palette()
+        colours = {"window": palette.color(QPalette.Window).name(),
+                   "base": palette.color(QPalette.Base).name(),
+                   "text": palette.color(QPalette.WindowText).name(),
+                   "mid": palette.color(QPalette.Mid).name()}
+        dark = palette.color(QPalette.Window).lightness() < palette.color(
+            QPalette.WindowText).lightness()
+        # the saved profiles and the λ curve, readable on either background
+        colours.update(saved="#7FA7E0" if dark else "#4C72B0",
+                       curve="#B7A6F0" if dark else "#8172B3")
+        if colours == self._colours:
+            return
+        self._colours = colours
+        for figure, ax in ((self.figure, self.ax_trade), (self.dist_figure, self.ax_dist)):
+            figure.set_facecolor(colours["window"])
+            self._style_axes(ax)
+        if self.last:
+            self._drawn_dists = None  # the histograms' legend too
+            self._redraw()
+        else:
+            self.canvas.draw_idle()
+            self.dist_canvas.draw_idle()
+
+    def _style_axes(self, ax) -> None:
+        c = self._colours
+        ax.set_facecolor(c["base"])
+        ax.tick_params(colors=c["text"], which="both")
+        for spine in ax.spines.values():
+            spine.set_edgecolor(c["mid"] if c["mid"] != c["base"] else c["text"])
+        ax.xaxis.label.set_color(c["text"])
+        ax.yaxis.label.set_color(c["text"])
+        ax.title.set_color(c["text"])
 
     def show_provenance(self, profile: Profile) -> None:
         self.provenance.setText(f"“{profile.name}”: {profile.provenance()}")
@@ -332,9 +431,8 @@ class TuningView(QWidget):
         make_default = self.make_default.isChecked()
         self.fit.setEnabled(False)
         self.status.emit("Fitting weights to the histories…")
-        self.jobs.submit(lambda progress, cancel: self.catalog.recommendations.fit_profile(
-            name, make_default=make_default, progress=progress, cancel=cancel),
-            on_done=self._fitted, on_error=self._fit_failed, key="tuning-fit")
+        self.jobs.start(Op.FIT_WEIGHTS, operations.fit_weights, self.catalog, name,
+                        make_default, on_done=self._fitted, on_error=self._fit_failed)
 
     def _fit_failed(self, message: str) -> None:
         self.fit.setEnabled(True)

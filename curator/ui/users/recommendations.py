@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...core.recommend.export import artwork_date
 from ...core.recommend.moves import ListMoves
-from ..widgets.tiles import placeholder
+from ..widgets.tiles import placeholder, screen_ratio
 
 SIGNAL_COLOURS = {"content": QColor("#4C72B0"), "item": QColor("#DD8452"),
                   "popularity": QColor("#55A868"), "brief": QColor("#8172B3")}
@@ -39,15 +39,21 @@ def paint_shares(painter: QPainter, rect: QRect, parts: dict[str, float],
         x += width
 
 
-def picture(artwork_id: str, artwork: dict, thumb: str | None, size: int = PICTURE) -> QPixmap:
-    """The work's thumbnail (made by a worker) scaled to ``size``, else its placeholder tile."""
+def picture(artwork_id: str, artwork: dict, thumb: str | None, size: int = PICTURE,
+            ratio: float | None = None) -> QPixmap:
+    """The work's thumbnail (made by a worker) scaled to ``size``, else its placeholder tile
+    drawn at that size; both at the screen's device pixel ratio, so crisp at 2x scale."""
+    ratio = screen_ratio() if ratio is None else ratio
     if thumb:
         pix = QPixmap(thumb)
         if not pix.isNull():
-            return pix.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            pixels = round(size * ratio)
+            pix = pix.scaled(pixels, pixels, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            pix.setDevicePixelRatio(ratio)
+            return pix
     artists = artwork.get("artists") or []
-    tile = placeholder(artwork_id, artwork.get("title"), artists[0] if artists else None)
-    return tile.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+    return placeholder(artwork_id, artwork.get("title"), artists[0] if artists else None,
+                       size, ratio)
 
 
 class QtRecommendationModel(QAbstractTableModel):

@@ -5,9 +5,16 @@ from __future__ import annotations
 import hashlib
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QPixmapCache
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 
 TILE = 160
+SMALL_TILE = 96  # smaller tiles show the title only
+
+
+def screen_ratio() -> float:
+    """Device pixels per logical pixel on the screen (2.0 at 200 % scale)."""
+    screen = QGuiApplication.primaryScreen()
+    return screen.devicePixelRatio() if screen is not None else 1.0
 
 
 def tile_colour(key: str) -> QColor:
@@ -38,13 +45,16 @@ def placeholder(artwork_id: str, title: str | None, artist: str | None,
     font.setBold(True)
     painter.setFont(font)
     margin = max(6, size // 16)
-    painter.drawText(QRect(margin, margin, size - 2 * margin, size * 2 // 3),
+    small = size < SMALL_TILE  # a row's picture: the title alone, the artist is beside it
+    painter.drawText(QRect(margin, margin, size - 2 * margin,
+                           size - 2 * margin if small else size * 2 // 3),
                      Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignTop, title or "(untitled)")
-    font.setBold(False)
-    font.setPixelSize(max(8, size // 15))
-    painter.setFont(font)
-    painter.drawText(QRect(margin, size * 2 // 3, size - 2 * margin, size // 3 - margin),
-                     Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignBottom, artist or "")
+    if not small:
+        font.setBold(False)
+        font.setPixelSize(max(8, size // 15))
+        painter.setFont(font)
+        painter.drawText(QRect(margin, size * 2 // 3, size - 2 * margin, size // 3 - margin),
+                         Qt.TextWordWrap | Qt.AlignLeft | Qt.AlignBottom, artist or "")
     painter.end()
     QPixmapCache.insert(key, pix)
     return pix

@@ -418,6 +418,26 @@ def test_profiles_fit_chooses_settings_and_reports_both_splits(cat, capsys):
     assert "fitted" in tuned.provenance() and not cat.recommendations.profile("balanced").fitted
 
 
+def test_a_visitors_scores_are_computed_once_for_many_weightings(cat, monkeypatch):
+    """A Tuning slider re-weights the sample visitor's list: the signals score them once."""
+    from curator.core.recommend.profiles import get_profile
+
+    rec = cat.recommendations.recommender(get_profile(cat.store, None).weight_config())
+    calls = []
+    content = rec.signals["content"]
+    real = content.score
+    monkeypatch.setattr(content, "score", lambda users: calls.append(len(users)) or real(users))
+    lists = [[(r.item_id, round(r.score, 6))
+              for r in cat.recommendations.recommend("mixed", k=5, weights=w)]
+             for w in ({"content": 1.0, "item": 0.0, "popularity": 0.0},
+                       {"content": 0.0, "item": 1.0, "popularity": 0.0},
+                       {"content": 1.0, "item": 0.0, "popularity": 0.0})]
+    assert calls == [1] or calls == []  # scored for this visitor once (or before this test)
+    assert lists[0] == lists[2] != lists[1]
+    cat.recommendations.recommend("sailor", k=5)
+    assert calls[-1:] == [1]  # another visitor is scored afresh
+
+
 def test_an_explanation_names_the_heaviest_event_with_an_artwork():
     from curator.core.recommend.signals import FitData
 

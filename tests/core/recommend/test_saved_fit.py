@@ -138,6 +138,21 @@ def test_ease_or_knn_is_chosen_by_predicted_cost():
         ItemCFSignal(method="als")
 
 
+def test_ease_through_a_cholesky_factor_equals_the_plain_inverse():
+    from curator.core.recommend.signals import ease_weights
+
+    rng = np.random.default_rng(3)
+    x = (rng.random((40, 25)) < 0.3).astype(np.float64)
+    gram = x.T @ x
+    p = np.linalg.inv(gram + 5.0 * np.eye(25))
+    expected = -p / np.diag(p)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    got = ease_weights(gram.copy(), 5.0)
+    assert got.dtype == np.float32
+    assert np.abs(got - expected).max() <= 1e-5 * np.abs(expected).max()
+    assert ease_weights(np.zeros((0, 0)), 5.0).shape == (0, 0)  # no histories yet
+
+
 def test_the_switch_fits_knn_beyond_the_budget(monkeypatch):
     """Past the predicted budget the same histories are fitted with kNN, which still
     recommends what similar visitors liked."""
@@ -152,7 +167,7 @@ def test_the_switch_fits_knn_beyond_the_budget(monkeypatch):
                          np.asarray(["view"] * 5, dtype=object), np.full(5, np.nan),
                          np.arange(5, dtype=np.float64))
     data = FitData(inter, WeightConfig())
-    monkeypatch.setattr(signals_module, "EASE_FLOPS_PER_SECOND", 1.0)
+    monkeypatch.setattr(signals_module, "EASE_FLOPS_PER_SECOND", 1e-6)
     knn = ItemCFSignal().fit(data)
     monkeypatch.setattr(signals_module, "EASE_FLOPS_PER_SECOND", 1e15)
     ease = ItemCFSignal().fit(data)
