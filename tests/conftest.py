@@ -87,6 +87,7 @@ def loaded(catalog, small_catalog_file):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     """A tiny randomly initialised BERT with MiniLM's tokenizer, saved like a real one."""
+    import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
     from curator.core.embedding.text_encoder import default_model_path
@@ -95,7 +96,9 @@ def tiny_model(tmp_path_factory):
     tokenizer = AutoTokenizer.from_pretrained(default_model_path(), local_files_only=True)
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
-    BertModel(config).save_pretrained(folder)
+    with torch.random.fork_rng():  # the same weights whichever tests ran before
+        torch.manual_seed(0)
+        BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
