@@ -96,8 +96,17 @@ def test_a_large_catalog_takes_content_candidates_from_the_graph(large):
     content.neighbours = None  # every artwork compared
     for u, got in graph.items():
         exact = large.recommendations.recommend(f"v{u}", k=10)
-        assert [r.item_id for r in got] == [r.item_id for r in exact]
-        for a, b in zip(got, exact, strict=True):  # breakdowns and explanations exact too
+        # the same list: the same scores place by place; an artwork may differ only where
+        # two scored the same to rounding (the two paths sum in different orders)
+        assert [r.score for r in got] == pytest.approx([r.score for r in exact], rel=1e-5), \
+            [(a.item_id, a.score, b.item_id, b.score) for a, b in zip(got, exact, strict=True)]
+        same = sum(a.item_id == b.item_id for a, b in zip(got, exact, strict=True))
+        assert same >= len(exact) - 2
+        by_id = {r.item_id: r for r in exact}
+        for a in got:  # breakdowns and explanations exact too
+            b = by_id.get(a.item_id)
+            if b is None:
+                continue
             assert a.parts["content"].raw == pytest.approx(b.parts["content"].raw, rel=1e-5)
             assert a.explanation == b.explanation
 
