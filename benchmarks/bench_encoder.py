@@ -56,17 +56,18 @@ def main() -> None:
     encoder.encode(texts[:512])
     # Two rounds, each side in turn: the first meets every batch shape for the first time
     # (and a GPU may still be raising its clocks); the second is the steady state.
+    def timed(fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` and the seconds it took, the device's queued work included."""
+        sync()
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        sync()
+        return out, time.perf_counter() - start
+
     for round_ in (1, 2):
-        sync()
-        start = time.perf_counter()
-        expected = peer.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-        sync()
-        t_peer = time.perf_counter() - start
-        sync()
-        start = time.perf_counter()
-        got = encoder.encode(texts)
-        sync()
-        t_cur = time.perf_counter() - start
+        expected, t_peer = timed(peer.encode, texts, normalize_embeddings=True,
+                                 convert_to_numpy=True)
+        got, t_cur = timed(encoder.encode, texts)
         cosine = (got * expected.astype(np.float32)).sum(axis=1)
         print(f"round {round_}")
         print(f"  sentence-transformers encode(): {len(texts) / t_peer:10,.0f} texts/s")
@@ -77,20 +78,16 @@ def main() -> None:
     for budget, rows in args.budgets or []:
         encoder.token_budget, encoder.max_rows = budget, rows
         encoder.encode(texts[:4096])
-        sync()
-        start = time.perf_counter()
-        got = encoder.encode(texts)
-        sync()
-        seconds = time.perf_counter() - start
+        got, seconds = timed(encoder.encode, texts)
         cosine = (got * expected.astype(np.float32)).sum(axis=1)
         print(f"  curator, {budget:>7,} tokens / {rows:>5,} texts per batch: "
               f"{len(texts) / seconds:10,.0f} texts/s ({t_peer / seconds:.2f}x the peer's "
               f"second round; min cosine {cosine.min():.5f})")
     if args.cluster_worker is not None:
-        cluster_worker(args, texts, expected, sync)
+        cluster_worker(args, texts, expected, timed)
 
 
-def cluster_worker(args, texts: list[str], expected: np.ndarray, sync) -> None:
+def cluster_worker(args, texts: list[str], expected: np.ndarray, timed) -> None:
     """Throughput of one cluster worker (``EmbedBatch``) on this device, batch by batch as
     Ray Data hands them over, without Ray itself."""
     import pyarrow as pa
@@ -104,11 +101,7 @@ def cluster_worker(args, texts: list[str], expected: np.ndarray, sync) -> None:
                             "text": texts[s:s + rows]})
                   for s in range(0, len(texts), rows)]
         worker(tables[0])
-        sync()
-        start = time.perf_counter()
-        out = [worker(t) for t in tables]
-        sync()
-        seconds = time.perf_counter() - start
+        out, seconds = timed(list, map(worker, tables))
         got = np.concatenate([np.asarray(t.column("vector").combine_chunks().flatten())
                               .reshape(t.num_rows, -1) for t in out])
         cosine = (got * expected.astype(np.float32)).sum(axis=1)

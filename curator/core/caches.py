@@ -21,6 +21,31 @@ RECOMMENDERS_KEPT = 4
 REREAD_AFTER_ANY_CHANGE = ("setting:", "profiles")
 
 
+class Recent:
+    """The last ``size`` values made, by key, the least recently asked for dropped first.
+
+    Any thread may call :meth:`get`; two threads missing the same key at once may both make
+    it (the values are equal), which costs less than making every caller wait.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
 class Caches:
     """Named values built on first use and dropped when a change makes them stale.
 

@@ -256,7 +256,7 @@ class TextEncoder:
 
     @staticmethod
     def _plan(order: np.ndarray, lengths: np.ndarray, budget: int,
-              max_rows: int = 1024) -> list[np.ndarray]:
+              max_rows: int) -> list[np.ndarray]:
         """Split length-sorted rows into batches of at most ``budget`` padded tokens and
         ``max_rows`` texts."""
         batches = []

@@ -74,9 +74,7 @@ class SequenceModel:
         weights = path.with_suffix(".safetensors")
         if meta is None or not weights.is_file():
             return None
-        known = set(SequenceConfig.__dataclass_fields__)
-        cfg = SequenceConfig(**{k: v for k, v in meta["config"].items() if k in known})
-        return cls(cfg, np.asarray(meta["item_ids"], dtype=object),
+        return cls(SequenceConfig(**meta["config"]), np.asarray(meta["item_ids"], dtype=object),
                    files.load_arrays(weights), meta.get("losses", []), meta.get("seconds", 0.0))
 
 

@@ -11,12 +11,11 @@ value, weight and contribution; the contributions add up to the score.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..caches import Recent
 from .explain import Clause, ItemInfo, clauses, sentence
 from .explain import shares as signal_shares
 from .signals import Because, FitData, Signal
@@ -185,9 +184,8 @@ class HybridRecommender:
         self.data = data
         self.info = info
         self.interactions = data.interactions
-        self._item_weights: dict[tuple, dict[str, np.ndarray | float]] = {}
-        self._kept: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
-        self._kept_lock = threading.Lock()
+        self._item_weights = Recent(ITEM_WEIGHTS_KEPT)  # by weights
+        self._kept = Recent(VISITORS_KEPT)  # each visitor's raw scores, by visitor
         if scales is None:
             self.scales, self.transfer = calibrate(self)
         else:
@@ -209,13 +207,7 @@ class HybridRecommender:
         Kept for the last few sets of weights (two arrays over the catalog each).
         """
         key = tuple(sorted((n, float(w)) for n, w in weights.items()))
-        found = self._item_weights.get(key)
-        if found is None:
-            found = self._item_weights_for(weights)
-            if len(self._item_weights) >= ITEM_WEIGHTS_KEPT:
-                self._item_weights.pop(next(iter(self._item_weights)), None)
-            self._item_weights[key] = found
-        return dict(found)
+        return dict(self._item_weights.get(key, lambda: self._item_weights_for(weights)))
 
     def _item_weights_for(self, weights: dict[str, float]) -> dict[str, np.ndarray | float]:
         out: dict[str, np.ndarray | float] = {n: float(w) for n, w in weights.items()}
@@ -283,17 +275,7 @@ class HybridRecommender:
         over the same histories): only the weights change between those."""
         if len(users) != 1 or names is not None:
             return self._fresh_scores(users, names)
-        user = int(users[0])
-        with self._kept_lock:
-            kept = self._kept.get(user)
-            if kept is not None:
-                self._kept.move_to_end(user)
-        if kept is None:
-            kept = self._fresh_scores(users)
-            with self._kept_lock:
-                self._kept[user] = kept
-                while len(self._kept) > VISITORS_KEPT:
-                    self._kept.popitem(last=False)
+        kept = self._kept.get(int(users[0]), lambda: self._fresh_scores(users))
         return {n: v.copy() for n, v in kept.items()}
 
     def _fresh_scores(self, users: np.ndarray, names: list[str] | None = None
