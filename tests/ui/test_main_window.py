@@ -85,6 +85,8 @@ def test_slider_changes_list_and_redraws_without_blocking(qtbot, window):
     # The move returns at once: the work is queued, nothing redrawn yet.
     assert tuning.redraws == redraws
     qtbot.waitUntil(lambda: tuning.redraws > redraws, timeout=30_000)
+    # a redraw may come first from the curve over λ that the earlier measure scheduled
+    qtbot.waitUntil(lambda: tuning.last["weights"].get("content") == 2.0, timeout=30_000)
     wait_jobs(qtbot, window)
     after_list = [tuning.sample.item(i).text() for i in range(tuning.sample.count())]
     assert after_list and after_list != before_list
